@@ -1,0 +1,120 @@
+"""Text normalisation and scraper-junk stripping (pure functions, no I/O).
+
+Copies of one story look different because scrapers wrap them in junk (the
+title three times, "error: Content is protected !!", a "korannews.com –"
+dateline, "Baca juga:" lines, share bars, copyright footers); unrelated
+articles look alike because of the same junk. Both are stripped here, and what
+was stripped is kept for audit.
+
+>>> c = clean_text("error: Content is protected !!\\nkorannews.com – Harga beras naik.", title="Harga Beras")
+>>> c.text
+'harga beras naik'
+>>> c.stripped
+('error: Content is protected !!', 'korannews.com –')
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from .model import Cleaned
+
+_WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^\w\s]+")
+
+# Whole lines that are scraper or site furniture. Anchored at line start and kept
+# short (the length cap in _is_junk_line) so that a real paragraph that happens
+# to begin with "Share" is never dropped.
+_JUNK_LINE = re.compile(
+    r"""^(?:
+        error\s*:\s*content\s+is\s+protected
+      | content\s+is\s+protected
+      | (?:baca|lihat|simak)\s+(?:juga|selengkapnya|berita\s+lainnya)\b
+      | read\s+(?:more|also|next)\b | also\s+read\b | related(?:\s+(?:news|stories|articles))?\s*:
+      | (?:share|bagikan|sebarkan)(?:\s+(?:this|artikel|berita|ini|on))*\b
+      | (?:ikuti|follow)\s+(?:kami|us)\b
+      | (?:subscribe|langganan|berlangganan|sign\s+up|daftar)\b
+      | (?:download|unduh)\s+(?:aplikasi|our\s+app|the\s+app)\b
+      | (?:©|\(c\)|copyright\b|hak\s+cipta\b)
+      | all\s+rights\s+reserved
+      | (?:advertisement|iklan|scroll\s+to\s+continue)\b
+      | (?:editor|penulis|reporter|pewarta|editing\s+by|reporting\s+by|writing\s+by)\s*:
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_JUNK_LINE_MAX = 200
+
+# Datelines at the start of the first paragraphs: "korannews.com –",
+# "JAKARTA, KOMPAS.com -", "BRUSSELS, Oct 12 (Reuters) -", "(ANTARA) -",
+# "ڈھاکہ ۔ یکم دسمبر (اے پی پی)" is left alone: it carries the credit and is short.
+_DATELINE = re.compile(
+    r"""^(?:
+        (?:[A-Z][\w.'-]*(?:[ /][A-Z][\w.'-]*){0,3}\s*,\s*)?   # PLACE,
+        (?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\s*)?                # Oct 12
+        (?:\(\s*[\w .]{2,30}\)|[\w-]+(?:\.[\w-]+)+)           # (Reuters) | site.com
+        \s*[-–—:]+\s+
+    )""",
+    re.VERBOSE,
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC, case-fold, drop punctuation, collapse white space.
+
+    >>> normalise("  Ｈｅｌｌｏ,\\n  WORLD!  ")
+    'hello world'
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _NON_WORD.sub(" ", text)
+    return _WS.sub(" ", text).strip()
+
+
+def _is_junk_line(line: str) -> bool:
+    return len(line) <= _JUNK_LINE_MAX and _JUNK_LINE.match(line) is not None
+
+
+def _is_title_line(norm_line: str, norm_title: str) -> bool:
+    if not norm_title or not norm_line:
+        return False
+    if norm_line == norm_title:
+        return True
+    # "Title Title Title" on one line
+    reps, rest = divmod(len(norm_line) + 1, len(norm_title) + 1)
+    return reps > 1 and rest == 0 and norm_line == " ".join([norm_title] * reps)
+
+
+def clean_text(text: str, title: str = "", boilerplate: Iterable[str] = ()) -> Cleaned:
+    """Strip junk lines, repeated titles and datelines; return the normalised text.
+
+    ``boilerplate`` holds normalised lines known to recur in one outlet's pages;
+    they are stripped too.
+    """
+    norm_title = normalise(title)
+    learned = frozenset(boilerplate)
+    kept: list[str] = []
+    stripped: list[str] = []
+    body_lines_seen = 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        norm = normalise(line)
+        if not norm or _is_junk_line(line) or _is_title_line(norm, norm_title) or norm in learned:
+            stripped.append(line)
+            continue
+        if body_lines_seen < 2:
+            m = _DATELINE.match(line)
+            if m and len(m.group(0)) < 60:
+                stripped.append(m.group(0).strip())
+                line = line[m.end():]
+                norm = normalise(line)
+        body_lines_seen += 1
+        kept.append(norm)
+    return Cleaned(text=" ".join(kept), stripped=tuple(stripped))
+
+
+def split_lines(text: str) -> list[str]:
+    """Normalised non-empty lines of a text (used to learn outlet boilerplate)."""
+    return [n for n in (normalise(line) for line in text.splitlines()) if n]

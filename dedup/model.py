@@ -1,0 +1,161 @@
+"""The record types that flow through the pipeline.
+
+All are frozen, slotted dataclasses: a stage never mutates what an earlier stage
+produced; it returns a new record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class TimePrecision(StrEnum):
+    """How much of ``published_at`` the source actually gave us."""
+
+    EXACT = "exact"  # date, time and UTC offset
+    NAIVE = "naive"  # date and time, zone assumed from --tz
+    DATE = "date"  # a bare date; time of day unknown
+    UNKNOWN = "unknown"  # missing or unparseable: never guessed
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One scraped article as read from the input.
+
+    >>> Article(id="a1", url="https://www.example.com/x", outlet="example.com", title="T", text="Body")
+    Article(id='a1', ...)
+    """
+
+    id: str
+    url: str
+    outlet: str
+    title: str
+    text: str
+    published_at: datetime | None = None  # always timezone-aware (UTC) when known
+    time_precision: TimePrecision = TimePrecision.UNKNOWN
+    published_raw: str | None = None
+    source: str = ""  # "file:line" the record came from, for messages
+
+    def __repr__(self) -> str:  # keep doctest output and logs short
+        return f"Article(id={self.id!r}, ...)"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not be used, with the reason. Counted, never silently dropped."""
+
+    source: str  # "file:line" (or "file" when the whole file is unusable)
+    reason: str  # short, stable category, e.g. "malformed JSON"
+    detail: str = ""
+
+    def message(self) -> str:
+        return f"{self.source}: {self.reason}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A record that was used, but with a caveat (e.g. unparseable time stored as unknown)."""
+
+    source: str
+    reason: str
+    detail: str = ""
+
+    def message(self) -> str:
+        return f"{self.source}: {self.reason}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """An article's text after normalisation and junk stripping."""
+
+    text: str  # normalised text that is shingled
+    stripped: tuple[str, ...] = ()  # what was removed, for audit
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One result of a query."""
+
+    id: str
+    outlet: str
+    url: str
+    published_at: datetime | None
+    title: str
+    similarity: float  # estimated Jaccard
+    containment: float  # estimated share of the query contained in this article
+    containment_reverse: float  # estimated share of this article contained in the query
+    story_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An article's place in a story."""
+
+    id: str
+    outlet: str
+    url: str
+    title: str
+    published_at: datetime | None
+    time_precision: TimePrecision
+    lag_seconds: float | None  # from the first publisher; None when either time is unknown
+    similarity: float  # estimated Jaccard with the first publisher
+    containment: float  # estimated share of this member contained in the first publisher
+    relation: str  # "original" | "copy" | "partial_copy"
+    first_line: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """An original and its copies."""
+
+    story_id: str
+    first: Member
+    members: tuple[Member, ...]  # in time order, first included; unknown times last
+    flags: tuple[str, ...] = ()  # e.g. "unknown time: kompas-0003"
+    is_new: bool = False  # created since the report's cut-off (else: grew)
+
+
+@dataclass(frozen=True, slots=True)
+class OutletTotals:
+    outlet: str
+    articles: int
+    original: int  # first publisher of a story, or not copied from anyone
+    copies: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    generated_at: datetime
+    since: datetime | None
+    stories: tuple[Story, ...]
+    outlets: tuple[OutletTotals, ...]
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSummary:
+    """What an ``index`` run did."""
+
+    read: int
+    added: int
+    replaced: int
+    unchanged: int
+    rejected: tuple[Rejected, ...]
+    warnings: tuple[Notice, ...]
+    stories_new: int
+    stories_grown: int
+    seconds: float
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self.rejected:
+            counts[r.reason] = counts.get(r.reason, 0) + 1
+        return counts
+
+    def warnings_by_reason(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for w in self.warnings:
+            counts[w.reason] = counts.get(w.reason, 0) + 1
+        return counts
