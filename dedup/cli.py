@@ -1,0 +1,316 @@
+"""The ``dedup`` command: parse options → build a Config → call one library
+function → render. Library errors become one-line messages and exit codes here,
+and only here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, SignConfig
+from .errors import ConfigError, DedupError
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_REJECT_LINES = 50
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn DedupError into 'error: …' on stderr and the error's exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DedupError as exc:
+            _err(f"error: {exc}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _err("interrupted: what was committed is kept; run the same command again to complete it")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _base_config(store: Path | None, **overrides: Any) -> Config:
+    cfg = Config(**overrides)
+    return cfg if store is None else replace(cfg, store=store)
+
+
+store_option = click.option(
+    "--store", type=click.Path(path_type=Path), default=None,
+    help=f"Store directory [default: $DEDUP_STORE or {DEFAULT_STORE}].",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="dedup")
+def cli() -> None:
+    """Find republished news: index articles, query similar ones, report who copied whom.
+
+    \b
+    Examples:
+      dedup index examples/sample/            # index a corpus (again every night)
+      dedup query --file article.txt          # articles similar to a text
+      dedup report --format html --out r.html # the nightly report
+    """
+
+
+# -- index -------------------------------------------------------------------
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
+        TextColumn("{task.speed:>8.0f}/s" if False else "[cyan]{task.fields[rate]}"), TimeElapsedColumn(),
+        console=console, transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+        labels = {"index": "articles", "reject": "rejected", "cluster": "clustered"}
+
+        def update(phase: str, n: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(labels.get(phase, phase), total=None, rate="")
+            bar.advance(tasks[phase], n)
+            task = bar.tasks[tasks[phase]]
+            if task.speed:
+                bar.update(tasks[phase], rate=f"{task.speed:,.0f}/s")
+
+        yield update
+
+
+def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for v in values:
+        field, sep, column = v.partition("=")
+        if not sep or not field or not column:
+            raise ConfigError(f"--map {v!r}: use FIELD=COLUMN, e.g. --map text=body")
+        pairs.append((field.strip(), column.strip()))
+    return tuple(pairs)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@store_option
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from another column, e.g. --map text=body (repeatable).")
+@click.option("--tz", default="UTC", show_default=True, help="Time zone of naive timestamps, e.g. Asia/Jakarta.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet"]), default="auto", show_default=True, help="Input format (auto: by file extension).")
+@click.option("--shingle", "shingle_kind", type=click.Choice(["char", "word"]), default="char", show_default=True, help="Shingle kind (fixed when the store is created).")
+@click.option("--shingle-size", type=int, default=5, show_default=True, help="Shingle size in characters or words.")
+@click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
+@click.option("--threshold", type=float, default=0.3, show_default=True, help="LSH Jaccard threshold for candidates.")
+@click.option("--min-similarity", type=float, default=0.5, show_default=True, help="Estimated Jaccard at which two articles are copies.")
+@click.option("--min-containment", type=float, default=0.7, show_default=True, help="Share of the shorter article found in the longer at which it is a (partial) copy.")
+@click.option("--workers", type=int, default=0, show_default=True, help="Processes/threads to use (0: all cores).")
+@click.option("--strict", is_flag=True, help="Exit non-zero when any record is rejected or warned about.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-record messages.")
+@friendly_errors
+def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str,
+          shingle_size: int, num_perm: int, threshold: float, min_similarity: float, min_containment: float,
+          workers: int, strict: bool, quiet: bool) -> None:
+    """Index PATHS (JSONL, CSV, Parquet files, directories, or - for JSONL on stdin).
+
+    Incremental: articles already stored with the same id and content are skipped,
+    the same id with new content replaces the old. Safe to interrupt: the next run
+    completes the work.
+
+    \b
+    Examples:
+      dedup index examples/sample/night1.jsonl
+      dedup index --map text=body --tz Asia/Jakarta crawl.csv
+      cat today.jsonl | dedup index -
+    """
+    from .pipeline import index_corpus
+
+    cfg = _base_config(
+        store,
+        read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt),  # type: ignore[arg-type]
+        shingle=ShingleConfig(kind=shingle_kind, size=shingle_size),  # type: ignore[arg-type]
+        sign=SignConfig(num_perm=num_perm),
+        index=IndexConfig(threshold=threshold),
+        cluster=ClusterConfig(min_similarity=min_similarity, min_containment=min_containment),
+        workers=workers, strict=strict, progress=not quiet,
+    )
+    with _progress(not quiet) as progress:
+        summary = index_corpus(paths, cfg, progress=progress)
+    problems = [*summary.rejected, *summary.warnings]
+    if not quiet:
+        for item in problems[:MAX_REJECT_LINES]:
+            _err(("rejected " if item in summary.rejected else "warning ") + item.message())
+        if len(problems) > MAX_REJECT_LINES:
+            _err(f"… and {len(problems) - MAX_REJECT_LINES} more (see the counts below)")
+    rate = summary.read / summary.seconds if summary.seconds else 0.0
+    click.echo(
+        f"read {summary.read:,} articles: {summary.added:,} added, {summary.replaced:,} replaced, "
+        f"{summary.unchanged:,} unchanged; {len(summary.rejected):,} rejected, {len(summary.warnings):,} warnings "
+        f"({summary.seconds:.1f} s, {rate:,.0f} articles/s)"
+    )
+    click.echo(f"stories: {summary.stories_new:,} new, {summary.stories_grown:,} grew")
+    for reason, n in sorted(summary.rejected_by_reason().items()):
+        click.echo(f"  rejected: {n:,} × {reason}")
+    for reason, n in sorted(summary.warnings_by_reason().items()):
+        click.echo(f"  warning:  {n:,} × {reason}")
+    if strict and problems:
+        _err(f"--strict: {len(summary.rejected)} rejected, {len(summary.warnings)} warnings")
+        sys.exit(1)
+
+
+# -- query -------------------------------------------------------------------
+
+@cli.command()
+@store_option
+@click.option("--text", help="Query with this text.")
+@click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), help="Query with the text of this file.")
+@click.option("--id", "ident", help="Query with a stored article, by id.")
+@click.option("--url", help="Query with a stored article, by url.")
+@click.option("--top", "-k", "top", type=int, default=10, show_default=True, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@friendly_errors
+def query(store: Path | None, text: str | None, file: Path | None, ident: str | None, url: str | None, top: int, as_json: bool) -> None:
+    """Articles similar to a text, a file, or a stored article.
+
+    Ranked by the larger of similarity (estimated Jaccard) and containment (the
+    share of the query found in the article: an abridged copy is contained in
+    its original).
+
+    \b
+    Examples:
+      dedup query --file copy.txt
+      dedup query --id kompas-0007 --top 5 --json
+      dedup query --text "Harga beras di Jakarta naik ..."
+    """
+    from .pipeline import QueryTarget
+    from .pipeline import query as run_query
+
+    cfg = _base_config(store)
+    info, matches = run_query(cfg, QueryTarget(text=text, file=file, id=ident, url=url), k=top)
+    if as_json:
+        results = [
+            {
+                "id": m.id, "outlet": m.outlet, "url": m.url,
+                "published_at": m.published_at.isoformat() if m.published_at else None,
+                "title": m.title, "similarity": m.similarity, "containment": m.containment,
+                "containment_reverse": m.containment_reverse, "story_id": m.story_id,
+            }
+            for m in matches
+        ]
+        click.echo(json.dumps({"query": info, "results": results}, ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo("no similar articles")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col, kw in (("#", {"justify": "right"}), ("similarity", {"justify": "right"}), ("containment", {"justify": "right"}),
+                    ("outlet", {}), ("published", {}), ("id", {}), ("title", {"overflow": "fold"})):
+        table.add_column(col, **kw)  # type: ignore[arg-type]
+    for i, m in enumerate(matches, 1):
+        table.add_row(str(i), f"{m.similarity:.2f}", f"{m.containment:.2f}", m.outlet,
+                      m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", m.id, m.title[:80])
+    Console(soft_wrap=False).print(table)
+
+
+# -- report ------------------------------------------------------------------
+
+@cli.command()
+@store_option
+@click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one.")
+@friendly_errors
+def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool) -> None:
+    """The nightly dedup report: stories new or grown since the last report.
+
+    For each story: the first publisher, every copy with outlet, url, time, lag
+    and similarity; then totals per outlet.
+
+    \b
+    Examples:
+      dedup report                              # Markdown, since the last report
+      dedup report --since all --format json
+      dedup report --format html --out tonight.html
+    """
+    from .pipeline import build_report, parse_since
+    from .report import render
+
+    cfg = _base_config(store)
+    rep = build_report(cfg, since=parse_since(since), mark=not no_mark)
+    text = render(rep, fmt)  # type: ignore[arg-type]
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _err(f"wrote {out} ({len(rep.stories)} stories)")
+
+
+# -- stats / export ------------------------------------------------------------
+
+@cli.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def stats(store: Path | None, as_json: bool) -> None:
+    """What is in the store: articles, outlets, stories, settings, size.
+
+    \b
+    Example:
+      dedup stats --json
+    """
+    from .pipeline import stats as run_stats
+
+    info = run_stats(_base_config(store))
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    params = info.pop("params") or {}
+    for k, v in info.items():
+        click.echo(f"{k:>20}: {v:,}" if isinstance(v, int) else f"{k:>20}: {v}")
+    if params:
+        sh, sg = params["shingle"], params["sign"]
+        click.echo(f"{'settings':>20}: {sh['kind']} {sh['size']}-grams, num_perm {sg['num_perm']}, seed {sg['seed']}, "
+                   f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows)")
+
+
+@cli.command()
+@store_option
+@click.option("--what", type=click.Choice(["articles", "stories"]), default="articles", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Output file.")
+@friendly_errors
+def export(store: Path | None, what: str, fmt: str, out: Path) -> None:
+    """Export articles (with their story) or story members, for analysis in polars.
+
+    \b
+    Examples:
+      dedup export --what stories --format parquet --out stories.parquet
+      python -c "import polars as pl; print(pl.read_parquet('stories.parquet'))"
+    """
+    from .pipeline import export as run_export
+
+    n = run_export(_base_config(store), what, fmt, out)  # type: ignore[arg-type]
+    _err(f"wrote {n:,} rows to {out}")
+
+
+def main() -> None:
+    cli(prog_name="dedup")

@@ -1,0 +1,101 @@
+"""LSH banding over a Store (MinHashLSH semantics).
+
+The Jaccard ``threshold`` is turned into bands × rows exactly as datasketch's
+``MinHashLSH`` does (minimising the integrated false-positive and false-negative
+probabilities); the choice is computed once and recorded in the store with the
+other signature parameters, so a later run with other settings is refused
+instead of silently mixing incompatible signatures.
+
+>>> import numpy as np
+>>> keys = band_keys(np.zeros((2, 128), dtype=np.uint32), LSHParams(bands=32, rows=4))
+>>> keys.shape, bool((keys[0] == keys[1]).all())
+((2, 32), True)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .config import Config
+from .errors import StoreError
+from .store import Store
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True, slots=True)
+class LSHParams:
+    bands: int
+    rows: int
+
+
+@lru_cache(maxsize=32)
+def optimal_params(threshold: float, num_perm: int) -> LSHParams:
+    """bands × rows for a threshold, by datasketch's own optimiser."""
+    from datasketch.lsh import _optimal_param  # slow import (scipy): only when creating a store
+
+    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return LSHParams(bands=int(b), rows=int(r))
+
+
+def band_keys(sigs: np.ndarray, params: LSHParams) -> np.ndarray:
+    """(n, bands) int64 bucket keys: each band's rows hashed together."""
+    n = sigs.shape[0]
+    rows = sigs[:, : params.bands * params.rows].astype(np.uint64).reshape(n, params.bands, params.rows)
+    with np.errstate(over="ignore"):
+        acc = np.arange(params.bands, dtype=np.uint64)[None, :] * _GOLDEN + np.uint64(params.rows)
+        acc = np.broadcast_to(acc, (n, params.bands)).copy()
+        for j in range(params.rows):
+            acc = (acc ^ rows[:, :, j]) * _MIX1
+            acc ^= acc >> np.uint64(29)
+        acc *= _MIX2
+        acc ^= acc >> np.uint64(32)
+    return acc.view(np.int64)
+
+
+def signature_params(cfg: Config) -> dict[str, object]:
+    lsh = optimal_params(cfg.index.threshold, cfg.sign.num_perm)
+    return {**cfg.signature_params(), "bands": lsh.bands, "rows": lsh.rows}
+
+
+def _describe(p: dict[str, object]) -> str:
+    sh = p["shingle"]
+    sg = p["sign"]
+    assert isinstance(sh, dict) and isinstance(sg, dict)
+    return (
+        f"{sh['kind']} {sh['size']}-grams, num_perm={sg['num_perm']}, seed={sg['seed']}, "
+        f"scheme={sg['scheme']}, threshold={p['threshold']} ({p['bands']} bands x {p['rows']} rows)"
+    )
+
+
+def ensure_params(store: Store, cfg: Config) -> LSHParams:
+    """Record the signature parameters in a new store; refuse a mismatch in an old one."""
+    stored = store.get_meta("params")
+    if stored is None:
+        wanted = signature_params(cfg)
+        store.set_meta("params", json.dumps(wanted, sort_keys=True))
+        return LSHParams(int(wanted["bands"]), int(wanted["rows"]))  # type: ignore[call-overload]
+    have = json.loads(stored)
+    mine = cfg.signature_params()
+    if {k: have[k] for k in mine} != json.loads(json.dumps(mine)):
+        wanted = {**mine, "bands": "?", "rows": "?"}
+        raise StoreError(
+            f"the store was built with {_describe(have)}, but this run asks for "
+            f"{_describe(wanted).split(' (')[0]}; use the store's settings or index into a new --store"
+        )
+    return LSHParams(int(have["bands"]), int(have["rows"]))
+
+
+def stored_params(store: Store) -> tuple[dict[str, object], LSHParams]:
+    """The parameters a store was built with (for queries: no datasketch import)."""
+    stored = store.get_meta("params")
+    if stored is None:
+        raise StoreError("the store is empty: run 'dedup index' first")
+    have = json.loads(stored)
+    return have, LSHParams(int(have["bands"]), int(have["rows"]))

@@ -1,0 +1,383 @@
+"""The only module that knows the whole chain:
+read → clean → shingle → sign → index → cluster → provenance → report.
+
+No formatting and no CLI here: every entry point returns data.
+
+>>> import tempfile, pathlib
+>>> cfg = Config(store=pathlib.Path(tempfile.mkdtemp()) / "store", progress=False)
+>>> summary = index_corpus(["examples/sample/night1.jsonl"], cfg)  # doctest: +SKIP
+>>> [m.id for m in query(cfg, text="…")]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import xxhash
+
+from .clean import clean_text
+from .cluster import cluster_pending, containment_both
+from .config import Config, ShingleConfig, SignConfig
+from .errors import ConfigError, QueryError
+from .index import band_keys, ensure_params, stored_params
+from .model import Article, IndexSummary, Match, Notice, OutletTotals, Rejected, Report, Story
+from .provenance import build_story, parse_stored_time
+from .read import read_paths
+from .read.timeparse import parse_time
+from .shingle import shingle
+from .sign import set_threads, sign_batch, sign_one
+from .store import NewArticle, SQLiteStore, open_store
+
+Progress = Callable[[str, int], None]
+"""Called as ``progress(phase, n)`` when ``n`` more items of ``phase`` are done."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def record_hash(a: Article) -> str:
+    """What makes a re-read record "the same": every stored field."""
+    h = xxhash.xxh3_128()
+    for part in (a.url, a.outlet, a.title, a.text, a.published_raw or ""):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    text: str
+    stripped: tuple[str, ...]
+    shingles: np.ndarray
+
+
+def _prepare_one(args: tuple[str, str, ShingleConfig]) -> _Prepared:
+    text, title, shingle_cfg = args
+    cleaned = clean_text(text, title=title)
+    return _Prepared(cleaned.text, cleaned.stripped, shingle(cleaned.text, shingle_cfg))
+
+
+class _Preparer:
+    """clean + shingle, on a process pool when there is enough work for it."""
+
+    def __init__(self, workers: int, shingle_cfg: ShingleConfig) -> None:
+        self.shingle_cfg = shingle_cfg
+        self.pool = None
+        if workers > 1:
+            import multiprocessing as mp
+
+            # fork is cheap and the workers need nothing but pure functions.
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+            self.pool = ctx.Pool(workers)
+
+    def __call__(self, articles: Sequence[Article]) -> list[_Prepared]:
+        jobs = [(a.text, a.title, self.shingle_cfg) for a in articles]
+        if self.pool is None or len(jobs) < 200:
+            return [_prepare_one(j) for j in jobs]
+        return self.pool.map(_prepare_one, jobs, chunksize=64)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+
+
+def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = None) -> IndexSummary:
+    """Read, sign and index ``paths`` into the store at ``cfg.store``, then cluster.
+
+    Incremental: stored articles with the same id and content are skipped; the
+    same id with new content replaces the old one. Each batch is committed
+    atomically, so an interrupted run is completed by the next one.
+    """
+    started = time.perf_counter()
+    store = open_store(cfg.store)
+    lsh = ensure_params(store, cfg)
+    workers = cfg.effective_workers()
+    set_threads(min(workers, os.cpu_count() or 1))
+    prepare = _Preparer(workers, cfg.shingle)
+    rejected: list[Rejected] = []
+    notices: list[Notice] = []
+    counts = {"read": 0, "added": 0, "replaced": 0, "unchanged": 0}
+
+    def flush(batch: list[Article]) -> None:
+        known = store.known([a.id for a in batch])
+        todo: list[tuple[Article, str]] = []
+        for a in batch:
+            h = record_hash(a)
+            old = known.get(a.id)
+            if old is not None and old[1] == h:
+                counts["unchanged"] += 1
+            else:
+                todo.append((a, h))
+        prepared = prepare([a for a, _ in todo])
+        keep = [(a, h, p) for (a, h), p in zip(todo, prepared, strict=True) if p.shingles.size]
+        for (a, _), p in zip(todo, prepared, strict=True):
+            if not p.shingles.size:
+                rejected.append(Rejected(a.source, "no text after cleaning", f"id {a.id!r}: only junk lines ({len(p.stripped)} stripped)"))
+        if keep:
+            sigs = sign_batch([p.shingles for _, _, p in keep], cfg.sign)
+            keys = band_keys(sigs, lsh)
+            rows = [
+                NewArticle(
+                    id=a.id, url=a.url, outlet=a.outlet, title=a.title, text=a.text,
+                    published_at=a.published_at.isoformat() if a.published_at else None,
+                    time_precision=str(a.time_precision), published_raw=a.published_raw,
+                    record_hash=h, n_shingles=int(p.shingles.size), stripped=p.stripped,
+                    signature=sigs[i], band_keys=keys[i],
+                )
+                for i, (a, h, p) in enumerate(keep)
+            ]
+            replace_docs = {a.id: known[a.id][0] for a, _, _ in keep if a.id in known}
+            store.write_articles(rows, replace_docs, _now())
+            counts["replaced"] += len(replace_docs)
+            counts["added"] += len(rows) - len(replace_docs)
+        if progress:
+            progress("index", len(batch))
+
+    try:
+        batch: list[Article] = []
+        for item in read_paths(paths, cfg.read):
+            if isinstance(item, Rejected):
+                rejected.append(item)
+                if progress:
+                    progress("reject", 1)
+            elif isinstance(item, Notice):
+                notices.append(item)
+            else:
+                counts["read"] += 1
+                batch.append(item)
+                if len(batch) >= cfg.batch_size:
+                    flush(batch)
+                    batch = []
+        if batch:
+            flush(batch)
+        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
+    finally:
+        prepare.close()
+        store.close()
+    return IndexSummary(
+        read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],
+        rejected=tuple(rejected), warnings=tuple(notices), stories_new=result.stories_new,
+        stories_grown=result.stories_grown, seconds=time.perf_counter() - started,
+    )
+
+
+# -- query -----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class QueryTarget:
+    """What a query is about: exactly one of text, file, id or url."""
+
+    text: str | None = None
+    file: Path | None = None
+    id: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [n for n in ("text", "file", "id", "url") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ConfigError("give exactly one of --text, --file, --id or --url" + (f" (got {', '.join(given)})" if given else ""))
+
+
+def _settings_of(store: SQLiteStore) -> tuple[ShingleConfig, SignConfig, object]:
+    params, lsh = stored_params(store)
+    sh, sg = params["shingle"], params["sign"]
+    return ShingleConfig(**sh), SignConfig(**sg), lsh  # type: ignore[arg-type]
+
+
+def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, object], list[Match]]:
+    """The ``k`` stored articles most similar to the target, best first.
+
+    Ranked by max(similarity, containment) then similarity, where containment is
+    the estimated share of the query found in the result (an abridged copy is
+    contained in its original).
+    """
+    if k < 1:
+        raise ConfigError(f"--top {k}: must be at least 1")
+    store = open_store(cfg.store, create=False)
+    try:
+        shingle_cfg, sign_cfg, lsh = _settings_of(store)
+        exclude: int | None = None
+        info: dict[str, object]
+        if target.id is not None or target.url is not None:
+            art = store.article_by(id=target.id, url=target.url)
+            if art is None:
+                what = f"id {target.id!r}" if target.id is not None else f"url {target.url!r}"
+                raise QueryError(f"no article with {what} in the store {cfg.store}")
+            sig = store.signature_of(art.doc)
+            size = art.n_shingles
+            exclude = art.doc
+            info = {"id": art.id, "outlet": art.outlet, "url": art.url, "title": art.title}
+        else:
+            if target.file is not None:
+                try:
+                    text = target.file.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise QueryError(f"{target.file}: cannot read ({exc})") from exc
+                info = {"file": str(target.file)}
+            else:
+                text = target.text or ""
+                info = {"text": text[:200]}
+            shingles = shingle(clean_text(text).text, shingle_cfg)
+            if shingles.size == 0:
+                raise QueryError("the query has no text left after cleaning")
+            sig = sign_one(shingles, sign_cfg)
+            size = int(shingles.size)
+        docs = [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]  # type: ignore[arg-type]
+        if not docs:
+            return info, []
+        sigs, sizes = store.signatures(docs)
+        sim = (sigs == sig).mean(axis=1)
+        c_query, c_result = containment_both(sim, np.full(len(docs), float(size)), sizes.astype(np.float64))
+        score = np.maximum(sim, c_query)
+        order = np.lexsort((-sim, -score))[:k]
+        rows = {a.doc: a for a in store.articles([docs[i] for i in order])}
+        matches = []
+        for i in order:
+            a = rows[docs[i]]
+            matches.append(
+                Match(
+                    id=a.id, outlet=a.outlet, url=a.url, published_at=parse_stored_time(a.published_at), title=a.title,
+                    similarity=round(float(sim[i]), 4), containment=round(float(c_query[i]), 4),
+                    containment_reverse=round(float(c_result[i]), 4), story_id=a.story_id,
+                )
+            )
+        return info, matches
+    finally:
+        store.close()
+
+
+# -- report ------------------------------------------------------------------
+
+Since = Literal["last", "all"] | datetime
+
+
+def parse_since(value: str, tz: str = "UTC") -> Since:
+    """'last', 'all', or a date/time (ISO 8601)."""
+    if value in ("last", "all"):
+        return value  # type: ignore[return-value]
+    when, _ = parse_time(value, tz)
+    if when is None:
+        raise ConfigError(f"--since {value!r}: use 'last', 'all' or a date like 2026-11-24 or 2026-11-24T18:00+07:00")
+    return when
+
+
+def build_report(cfg: Config, since: Since = "last", mark: bool = True) -> Report:
+    """Stories that are new or grew since ``since``; remembers this report's time when ``mark``."""
+    store = open_store(cfg.store, create=False)
+    try:
+        generated = datetime.now(timezone.utc)
+        if since == "last":
+            last = store.get_meta("last_report_at")
+            cutoff = datetime.fromisoformat(last) if last else None
+        elif since == "all":
+            cutoff = None
+        else:
+            cutoff = since  # type: ignore[assignment]
+        cut_iso = cutoff.isoformat(timespec="microseconds") if cutoff else None
+        stories: list[Story] = []
+        changed = store.stories_changed_since(cut_iso)
+        members = store.story_members([s for s, _, _ in changed])
+        for story_id, created_at, _ in changed:
+            docs = members[story_id]
+            arts = list(store.articles(docs))
+            sigs, sizes = store.signatures([a.doc for a in arts])
+            is_new = cut_iso is None or created_at > cut_iso
+            stories.append(build_story(story_id, arts, sigs, sizes, cfg.cluster, is_new=is_new))
+        stories.sort(key=lambda s: (-len(s.members), s.story_id))
+        totals: dict[str, list[int]] = {}
+        for s in stories:
+            for m in s.members:
+                t = totals.setdefault(m.outlet, [0, 0, 0])
+                t[0] += 1
+                t[1 if m.relation == "original" else 2] += 1
+        outlets = tuple(
+            OutletTotals(outlet=o, articles=a, original=orig, copies=c)
+            for o, (a, orig, c) in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        )
+        counts = store.counts()
+        if mark:
+            store.set_meta("last_report_at", generated.isoformat(timespec="microseconds"))
+        return Report(
+            generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
+            totals={
+                "stories": len(stories),
+                "new_stories": sum(s.is_new for s in stories),
+                "copies": sum(len(s.members) - 1 for s in stories),
+                "articles_in_store": counts["articles"],
+            },
+        )
+    finally:
+        store.close()
+
+
+# -- stats and export ---------------------------------------------------------
+
+def stats(cfg: Config) -> dict[str, object]:
+    """What is in the store."""
+    store = open_store(cfg.store, create=False)
+    try:
+        params = store.get_meta("params")
+        return {
+            "store": str(cfg.store),
+            **store.counts(),
+            "size_bytes": store.size_bytes(),
+            "params": json.loads(params) if params else None,
+            "last_report_at": store.get_meta("last_report_at"),
+        }
+    finally:
+        store.close()
+
+
+def export(cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path) -> int:
+    """Write articles (one row each, with story_id) or stories (one row per member) for analysis."""
+    import polars as pl
+
+    store = open_store(cfg.store, create=False)
+    try:
+        if what == "articles":
+            rows = [
+                {
+                    "id": a.id, "url": a.url, "outlet": a.outlet, "title": a.title, "text": a.text,
+                    "published_at": a.published_at, "time_precision": a.time_precision,
+                    "n_shingles": a.n_shingles, "stripped": list(a.stripped), "indexed_at": a.indexed_at,
+                    "story_id": a.story_id,
+                }
+                for a in store.articles()
+            ]
+        else:
+            rows = []
+            changed = store.stories_changed_since(None)
+            members = store.story_members([s for s, _, _ in changed])
+            for story_id, _, _ in changed:
+                arts = list(store.articles(members[story_id]))
+                sigs, sizes = store.signatures([a.doc for a in arts])
+                st = build_story(story_id, arts, sigs, sizes, cfg.cluster)
+                for m in st.members:
+                    rows.append({
+                        "story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet,
+                        "url": m.url, "published_at": m.published_at.isoformat() if m.published_at else None,
+                        "lag_seconds": m.lag_seconds, "similarity": m.similarity,
+                        "containment": m.containment, "relation": m.relation,
+                    })
+    finally:
+        store.close()
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    if fmt == "parquet":
+        frame.write_parquet(out)
+    else:
+        frame.write_ndjson(out)
+    return frame.height
+
+
+def with_store(cfg: Config, store: Path | None) -> Config:
+    return cfg if store is None else replace(cfg, store=store)

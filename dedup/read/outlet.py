@@ -1,0 +1,32 @@
+"""Outlet names from URLs: the registered domain, from the public-suffix list
+bundled with tldextract (no network, ever).
+
+>>> outlet_from_url("https://www.korannews.com/2026/11/x.html")
+'korannews.com'
+>>> outlet_from_url("https://news.bbc.co.uk/a")
+'bbc.co.uk'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import tldextract
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # suffix_list_urls=() → only the snapshot shipped inside the package; cache_dir
+    # disabled so that nothing is written to the user's home directory.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=65536)
+def outlet_from_url(url: str) -> str:
+    """Registered domain of ``url``, lower-cased; '' when there is none."""
+    if not url:
+        return ""
+    parts = _extractor()(url.strip())
+    if parts.domain and parts.suffix:
+        return f"{parts.domain}.{parts.suffix}".lower()
+    return (parts.domain or parts.suffix or "").lower()

@@ -1,0 +1,51 @@
+"""One input record (a mapping) → Article, or Rejected with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ..config import ReadConfig
+from ..model import Article, Notice, Rejected, TimePrecision
+from .outlet import outlet_from_url
+from .timeparse import parse_time
+
+Item = Article | Rejected | Notice
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iterator[Item]:
+    """Validate one record; yields a Notice before the Article when a field was unusable."""
+    col = cfg.column
+    text = _text(row.get(col("text")))
+    if col("text") not in row:
+        yield Rejected(source, "missing field", f"no {col('text')!r} (fields: {', '.join(sorted(map(str, row))) or 'none'}); map another with --map text=FIELD")
+        return
+    if not text.strip():
+        yield Rejected(source, "empty text")
+        return
+    url = _text(row.get(col("url"))).strip()
+    ident = _text(row.get(col("id"))).strip() or url
+    if not ident:
+        yield Rejected(source, "missing id", f"neither {col('id')!r} nor {col('url')!r} is set")
+        return
+    outlet = _text(row.get(col("outlet"))).strip().lower() or outlet_from_url(url)
+    raw_time = row.get(col("published_at"))
+    published, precision = parse_time(raw_time, cfg.tz)
+    if precision is TimePrecision.UNKNOWN and raw_time not in (None, ""):
+        yield Notice(source, "unparseable time", f"{raw_time!r} stored as unknown")
+    yield Article(
+        id=ident,
+        url=url,
+        outlet=outlet or "unknown",
+        title=_text(row.get(col("title"))).strip(),
+        text=text,
+        published_at=published,
+        time_precision=precision,
+        published_raw=None if raw_time is None else str(raw_time),
+        source=source,
+    )

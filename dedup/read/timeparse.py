@@ -1,0 +1,52 @@
+"""Publication times: ISO 8601 with offset, naive times (zone from --tz), bare dates.
+
+A missing or unparseable time is UNKNOWN: never guessed.
+
+>>> parse_time("2026-11-24T09:15:00+07:00", "UTC")
+(datetime.datetime(2026, 11, 24, 2, 15, tzinfo=datetime.timezone.utc), <TimePrecision.EXACT: 'exact'>)
+>>> parse_time("2026-11-24 09:15", "Asia/Jakarta")[1]
+<TimePrecision.NAIVE: 'naive'>
+>>> parse_time("kemarin sore", "UTC")
+(None, <TimePrecision.UNKNOWN: 'unknown'>)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from ..model import TimePrecision
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def parse_time(value: object, tz: str) -> tuple[datetime | None, TimePrecision]:
+    """Parse a published time; returns (UTC datetime or None, precision)."""
+    if value is None:
+        return None, TimePrecision.UNKNOWN
+    if isinstance(value, datetime):
+        dt = value
+        text = ""
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day, tzinfo=_zone(tz))
+        return dt.astimezone(timezone.utc), TimePrecision.DATE
+    else:
+        text = str(value).strip()
+        if not text:
+            return None, TimePrecision.UNKNOWN
+        try:
+            dt = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
+        except ValueError:
+            return None, TimePrecision.UNKNOWN
+    if text and _DATE_ONLY.match(text):
+        return dt.replace(tzinfo=_zone(tz)).astimezone(timezone.utc), TimePrecision.DATE
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=_zone(tz)).astimezone(timezone.utc), TimePrecision.NAIVE
+    return dt.astimezone(timezone.utc), TimePrecision.EXACT

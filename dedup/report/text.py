@@ -1,0 +1,31 @@
+"""Small shared formatters for human-readable renderings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def time_text(t: datetime | None) -> str:
+    return "unknown" if t is None else t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def lag_text(seconds: float | None) -> str:
+    """'+2h 05m', '+3d 4h', '—' when unknown.
+
+    >>> lag_text(7500), lag_text(0), lag_text(None)
+    ('+2h 05m', '0', '—')
+    """
+    if seconds is None:
+        return "—"
+    if seconds == 0:
+        return "0"
+    sign = "+" if seconds > 0 else "-"
+    s = int(abs(seconds))
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m = s // 60
+    if d:
+        return f"{sign}{d}d {h}h"
+    if h:
+        return f"{sign}{h}h {m:02d}m"
+    return f"{sign}{m}m"

@@ -1,0 +1,15 @@
+"""Storage backends behind one protocol (:class:`Store`); SQLite is the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .interface import NewArticle, Store, StoredArticle
+from .sqlite import SQLiteStore
+
+__all__ = ["NewArticle", "Store", "StoredArticle", "SQLiteStore", "open_store"]
+
+
+def open_store(path: Path, *, create: bool = True) -> SQLiteStore:
+    """Open (or create) the store at ``path``."""
+    return SQLiteStore.open(path, create=create)

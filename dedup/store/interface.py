@@ -1,0 +1,107 @@
+"""The Store protocol: everything the pipeline needs from persistent storage.
+
+The embedded SQLite store (``sqlite.py``) is the default; a shared server store
+implements the same protocol. Every write method is atomic: after a crash the
+store holds either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """One article row as the store keeps it."""
+
+    doc: int  # internal number
+    id: str
+    url: str
+    outlet: str
+    title: str
+    text: str
+    published_at: str | None  # ISO 8601 UTC
+    time_precision: str
+    published_raw: str | None
+    record_hash: str
+    n_shingles: int
+    stripped: tuple[str, ...]
+    indexed_at: str
+    story_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """What the index stage hands the store for one article."""
+
+    id: str
+    url: str
+    outlet: str
+    title: str
+    text: str
+    published_at: str | None
+    time_precision: str
+    published_raw: str | None
+    record_hash: str
+    n_shingles: int
+    stripped: tuple[str, ...]
+    signature: np.ndarray  # uint32[num_perm]
+    band_keys: np.ndarray  # int64[bands]
+
+
+class Store(Protocol):
+    """Persistent articles, signatures, LSH buckets and stories."""
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def known(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """id → (doc, record_hash) for the ids already stored."""
+        ...
+
+    def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
+        """Insert new articles, replace the docs in ``replace`` (id → doc); returns the docs written."""
+        ...
+
+    def pending(self) -> list[int]:
+        """Docs not yet assigned to a story."""
+        ...
+
+    def candidates(self, docs: Sequence[int]) -> np.ndarray:
+        """(n, 2) int64 array of doc pairs sharing at least one LSH bucket, first column in ``docs``."""
+        ...
+
+    def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
+        """Docs sharing at least one bucket with a (not stored) signature's band keys."""
+        ...
+
+    def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(signatures uint32[n, num_perm], n_shingles int64[n]) in the order of ``docs``."""
+        ...
+
+    def stories_of(self, docs: Iterable[int]) -> dict[int, str | None]: ...
+
+    def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]: ...
+
+    def story_created(self, story_ids: Iterable[str]) -> dict[str, str]: ...
+
+    def assign(self, assignments: dict[int, str], created: dict[str, str], touched: Iterable[str], dropped: Iterable[str], now: str) -> None:
+        """Atomically set story ids of docs, create new stories, mark touched ones updated, drop merged-away ones."""
+        ...
+
+    def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]: ...
+
+    def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None: ...
+
+    def stories_changed_since(self, since: str | None) -> list[tuple[str, str, str]]:
+        """(story_id, created_at, updated_at) of stories with 2+ members updated after ``since``."""
+        ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,303 @@
+"""The embedded default store: one SQLite database in WAL mode.
+
+Crash safety comes from SQLite transactions: each batch of articles (rows,
+signatures and LSH buckets) and each story assignment is one transaction, so an
+interrupted run leaves whole batches only; the next run finds the articles it
+did not store and the docs it did not cluster (``story_id IS NULL``) and
+completes them.
+
+>>> import tempfile, pathlib
+>>> s = SQLiteStore.open(pathlib.Path(tempfile.mkdtemp()) / "store")
+>>> s.counts()["articles"]
+0
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import StoreError
+from .interface import NewArticle, StoredArticle
+
+SCHEMA_VERSION = "1"
+DB_NAME = "dedup.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    url TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    published_at TEXT,
+    time_precision TEXT NOT NULL,
+    published_raw TEXT,
+    record_hash TEXT NOT NULL,
+    n_shingles INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    stripped TEXT NOT NULL,
+    indexed_at TEXT NOT NULL,
+    story_id TEXT,
+    prev_story TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+CREATE TABLE IF NOT EXISTS bands (
+    band INTEGER NOT NULL, key INTEGER NOT NULL, doc INTEGER NOT NULL,
+    PRIMARY KEY (band, key, doc)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bands_doc ON bands(doc);
+CREATE TABLE IF NOT EXISTS stories (
+    story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+"""
+
+_ARTICLE_COLS = (
+    "doc, id, url, outlet, title, text, published_at, time_precision, published_raw, "
+    "record_hash, n_shingles, stripped, indexed_at, story_id"
+)
+# SQLite's default limit on host parameters is 32766; stay well below it.
+_CHUNK = 900
+
+
+def _chunks(seq: Sequence[int], n: int = _CHUNK) -> Iterator[Sequence[int]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _row_to_article(r: sqlite3.Row) -> StoredArticle:
+    return StoredArticle(
+        doc=r[0], id=r[1], url=r[2], outlet=r[3], title=r[4], text=r[5], published_at=r[6],
+        time_precision=r[7], published_raw=r[8], record_hash=r[9], n_shingles=r[10],
+        stripped=tuple(json.loads(r[11])), indexed_at=r[12], story_id=r[13],
+    )
+
+
+class SQLiteStore:
+    """SQLite in WAL mode at ``<path>/dedup.sqlite``."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> SQLiteStore:
+        db = path / DB_NAME
+        if not db.exists():
+            if not create:
+                raise StoreError(f"no store at {path}: run 'dedup index' first, or pass --store / set DEDUP_STORE")
+            if path.exists() and not path.is_dir():
+                raise StoreError(f"{path} is a file, not a store directory")
+            path.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(db, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{db}: not a usable dedup store ({exc})") from exc
+        store = cls(conn, path)
+        version = store.get_meta("schema_version")
+        if version is None:
+            store.set_meta("schema_version", SCHEMA_VERSION)
+        elif version != SCHEMA_VERSION:
+            raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
+        return store
+
+    # -- meta ---------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- articles -----------------------------------------------------------
+    def known(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        out: dict[str, tuple[int, str]] = {}
+        for chunk in _chunks(ids):  # type: ignore[arg-type]
+            q = f"SELECT id, doc, record_hash FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            for ident, doc, h in self._conn.execute(q, list(chunk)):
+                out[ident] = (doc, h)
+        return out
+
+    def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
+        conn = self._conn
+        docs: list[int] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for a in new:
+                values = (
+                    a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision,
+                    a.published_raw, a.record_hash, a.n_shingles, a.signature.astype("<u4").tobytes(),
+                    json.dumps(list(a.stripped), ensure_ascii=False), now,
+                )
+                old = replace.get(a.id)
+                if old is None:
+                    cur = conn.execute(
+                        "INSERT INTO articles(id, url, outlet, title, text, published_at, time_precision, "
+                        "published_raw, record_hash, n_shingles, signature, stripped, indexed_at) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        values,
+                    )
+                    doc = int(cur.lastrowid or 0)
+                else:
+                    doc = old
+                    conn.execute("DELETE FROM bands WHERE doc=?", (doc,))
+                    # The story it was in is re-clustered: its other members may no longer belong together.
+                    conn.execute(
+                        "UPDATE articles SET prev_story=story_id, story_id=NULL WHERE story_id=("
+                        "SELECT story_id FROM articles WHERE doc=?)",
+                        (doc,),
+                    )
+                    conn.execute(
+                        "UPDATE articles SET id=?, url=?, outlet=?, title=?, text=?, published_at=?, "
+                        "time_precision=?, published_raw=?, record_hash=?, n_shingles=?, signature=?, "
+                        "stripped=?, indexed_at=?, story_id=NULL WHERE doc=?",
+                        (*values, doc),
+                    )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO bands(band, key, doc) VALUES (?,?,?)",
+                    [(band, int(key), doc) for band, key in enumerate(a.band_keys.tolist())],
+                )
+                docs.append(doc)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return docs
+
+    def pending(self) -> list[int]:
+        return [r[0] for r in self._conn.execute("SELECT doc FROM articles WHERE story_id IS NULL ORDER BY doc")]
+
+    def candidates(self, docs: Sequence[int]) -> np.ndarray:
+        conn = self._conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS q(doc INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM q")
+        conn.executemany("INSERT OR IGNORE INTO q(doc) VALUES (?)", ((d,) for d in docs))
+        rows = conn.execute(
+            "SELECT DISTINCT p.doc, o.doc FROM q JOIN bands p ON p.doc = q.doc "
+            "JOIN bands o ON o.band = p.band AND o.key = p.key AND o.doc != p.doc"
+        ).fetchall()
+        conn.execute("DELETE FROM q")
+        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+    def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
+        keys = [(band, int(k)) for band, k in enumerate(band_keys.tolist())]
+        where = " OR ".join("(band=? AND key=?)" for _ in keys)
+        params = [v for pair in keys for v in pair]
+        return [r[0] for r in self._conn.execute(f"SELECT DISTINCT doc FROM bands WHERE {where}", params)]
+
+    def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        found: dict[int, tuple[bytes, int]] = {}
+        for chunk in _chunks(docs):
+            q = f"SELECT doc, signature, n_shingles FROM articles WHERE doc IN ({','.join('?' * len(chunk))})"
+            for doc, sig, n in self._conn.execute(q, list(chunk)):
+                found[doc] = (sig, n)
+        if not docs:
+            return np.empty((0, 0), dtype=np.uint32), np.empty(0, dtype=np.int64)
+        sigs = np.stack([np.frombuffer(found[d][0], dtype="<u4") for d in docs]).astype(np.uint32, copy=False)
+        sizes = np.array([found[d][1] for d in docs], dtype=np.int64)
+        return sigs, sizes
+
+    # -- stories ------------------------------------------------------------
+    def stories_of(self, docs: Iterable[int]) -> dict[int, str | None]:
+        docs = list(docs)
+        out: dict[int, str | None] = {}
+        for chunk in _chunks(docs):
+            q = f"SELECT doc, COALESCE(story_id, prev_story) FROM articles WHERE doc IN ({','.join('?' * len(chunk))})"
+            out.update(self._conn.execute(q, list(chunk)).fetchall())
+        return out
+
+    def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]:
+        ids = list(set(story_ids))
+        out: dict[str, list[int]] = {s: [] for s in ids}
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            q = f"SELECT story_id, doc FROM articles WHERE story_id IN ({','.join('?' * len(chunk))}) ORDER BY doc"
+            for sid, doc in self._conn.execute(q, chunk):
+                out[sid].append(doc)
+        return out
+
+    def story_created(self, story_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(set(story_ids))
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            q = f"SELECT story_id, created_at FROM stories WHERE story_id IN ({','.join('?' * len(chunk))})"
+            out.update(self._conn.execute(q, chunk).fetchall())
+        return out
+
+    def assign(self, assignments: dict[int, str], created: dict[str, str], touched: Iterable[str], dropped: Iterable[str], now: str) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT OR IGNORE INTO stories(story_id, created_at, updated_at) VALUES (?,?,?)", [(s, c, now) for s, c in created.items()])
+            conn.executemany("UPDATE stories SET updated_at=? WHERE story_id=?", [(now, s) for s in set(touched)])
+            conn.executemany("DELETE FROM stories WHERE story_id=?", [(s,) for s in set(dropped)])
+            conn.executemany("UPDATE articles SET story_id=?, prev_story=NULL WHERE doc=?", [(s, d) for d, s in assignments.items()])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # -- reading ------------------------------------------------------------
+    def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]:
+        if docs is None:
+            for r in self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY doc"):
+                yield _row_to_article(r)
+            return
+        docs = list(docs)
+        for chunk in _chunks(docs):
+            q = f"SELECT {_ARTICLE_COLS} FROM articles WHERE doc IN ({','.join('?' * len(chunk))}) ORDER BY doc"
+            for r in self._conn.execute(q, list(chunk)):
+                yield _row_to_article(r)
+
+    def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None:
+        if id is not None:
+            r = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id=?", (id,)).fetchone()
+        else:
+            r = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE url=? ORDER BY doc LIMIT 1", (url,)).fetchone()
+        return None if r is None else _row_to_article(r)
+
+    def signature_of(self, doc: int) -> np.ndarray:
+        return self.signatures([doc])[0][0]
+
+    def stories_changed_since(self, since: str | None) -> list[tuple[str, str, str]]:
+        q = (
+            "SELECT s.story_id, s.created_at, s.updated_at FROM stories s "
+            "WHERE (? IS NULL OR s.updated_at > ?) AND "
+            "(SELECT COUNT(*) FROM articles a WHERE a.story_id = s.story_id) > 1 ORDER BY s.created_at, s.story_id"
+        )
+        return [tuple(r) for r in self._conn.execute(q, (since, since))]  # type: ignore[misc]
+
+    def counts(self) -> dict[str, int]:
+        c = self._conn
+        return {
+            "articles": c.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+            "outlets": c.execute("SELECT COUNT(DISTINCT outlet) FROM articles").fetchone()[0],
+            "stories": c.execute("SELECT COUNT(*) FROM stories").fetchone()[0],
+            "stories_with_copies": c.execute(
+                "SELECT COUNT(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) > 1)"
+            ).fetchone()[0],
+            "pending": c.execute("SELECT COUNT(*) FROM articles WHERE story_id IS NULL").fetchone()[0],
+            "buckets": c.execute("SELECT COUNT(*) FROM bands").fetchone()[0],
+        }
+
+    def size_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.path.glob(DB_NAME + "*"))
+
+    def close(self) -> None:
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self._conn.close()
