@@ -22,6 +22,7 @@ import numpy as np
 import xxhash
 
 from .config import ClusterConfig
+from .index import LSHParams, candidate_pairs
 from .store import Store
 
 # Containment estimated from a low Jaccard is noisy for tiny texts: a short
@@ -82,12 +83,11 @@ def new_story_id(article_id: str) -> str:
     return "s" + xxhash.xxh3_64_hexdigest(article_id.encode("utf-8"))[:12]
 
 
-def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndarray:
+def verified_pairs(store: Store, docs: list[int], lsh: LSHParams, cfg: ClusterConfig) -> np.ndarray:
     """(n, 2) doc pairs among the candidates of ``docs`` that pass verification."""
-    pairs = store.candidates(docs)
+    pairs = candidate_pairs(store, docs, lsh)
     if pairs.size == 0:
         return pairs
-    pairs = np.unique(np.sort(pairs, axis=1), axis=0)
     involved = np.unique(pairs)
     sigs, sizes = store.signatures(involved.tolist())
     pos = np.searchsorted(involved, pairs)
@@ -100,13 +100,13 @@ def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndar
 
 
 def cluster_pending(
-    store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None
+    store: Store, cfg: ClusterConfig, lsh: LSHParams, now: str, progress: Callable[[int], None] | None = None
 ) -> ClusterResult:
     """Assign every pending article to a story (possibly its own)."""
     pending = store.pending()
     if not pending:
         return ClusterResult(0, 0, 0)
-    edges = verified_pairs(store, pending, cfg)
+    edges = verified_pairs(store, pending, lsh, cfg)
     pending_set = set(pending)
     others = {int(d) for d in np.unique(edges)} - pending_set if edges.size else set()
     # For pending docs this is their previous story (kept when a member was replaced).
@@ -129,7 +129,8 @@ def cluster_pending(
     existing_ids |= {s for s in (story_of.get(d) for d in pending) if s is not None}
     created_at = store.story_created(existing_ids)
     members = store.story_members(existing_ids)
-    article_ids = {a.doc: a.id for a in store.articles(pending)}
+    rows = {a.doc: a for a in store.articles(pending)}
+    article_ids = {d: a.id for d, a in rows.items()}
 
     assignments: dict[int, str] = {}
     created: dict[str, str] = {}
@@ -137,7 +138,13 @@ def cluster_pending(
     dropped: list[str] = []
     used: set[str] = set()
     stories_new = stories_grown = 0
-    for nodes in components.values():
+    def _claim_order(nodes: list[tuple[str, object]]) -> tuple[int, str, int]:
+        # A previous story id goes to the component holding most of its docs (then the
+        # one indexed earliest), not to a replaced member that left the story.
+        docs = [int(n[1]) for n in nodes if n[0] == "doc"]  # type: ignore[call-overload]
+        return (-len(docs), min(rows[d].indexed_at for d in docs), min(docs))
+
+    for nodes in sorted(components.values(), key=_claim_order):
         docs = sorted(int(n[1]) for n in nodes if n[0] == "doc")  # type: ignore[call-overload]
         linked = {str(n[1]) for n in nodes if n[0] == "story" and n[1] is not None}
         prev_ids = {s for s in (story_of.get(d) for d in docs) if s is not None}

@@ -28,11 +28,11 @@ from .cluster import cluster_pending, containment_both
 from .config import Config, ShingleConfig, SignConfig
 from .errors import ConfigError, QueryError
 from .index import band_keys, ensure_params, stored_params
-from .model import Article, IndexSummary, Match, Notice, OutletTotals, Rejected, Report, Story
+from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletTotals, Rejected, Report, Story
 from .provenance import build_story, parse_stored_time
 from .read import read_paths
 from .read.timeparse import parse_time
-from .shingle import shingle
+from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
 from .store import NewArticle, SQLiteStore, open_store
 
@@ -53,24 +53,14 @@ def record_hash(a: Article) -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    text: str
-    stripped: tuple[str, ...]
-    shingles: np.ndarray
+def _clean_one(args: tuple[str, str]) -> Cleaned:
+    return clean_text(args[0], title=args[1])
 
 
-def _prepare_one(args: tuple[str, str, ShingleConfig]) -> _Prepared:
-    text, title, shingle_cfg = args
-    cleaned = clean_text(text, title=title)
-    return _Prepared(cleaned.text, cleaned.stripped, shingle(cleaned.text, shingle_cfg))
+class _Cleaner:
+    """The clean stage over a batch, on a process pool when there is enough work."""
 
-
-class _Preparer:
-    """clean + shingle, on a process pool when there is enough work for it."""
-
-    def __init__(self, workers: int, shingle_cfg: ShingleConfig) -> None:
-        self.shingle_cfg = shingle_cfg
+    def __init__(self, workers: int) -> None:
         self.pool = None
         if workers > 1:
             import multiprocessing as mp
@@ -79,11 +69,11 @@ class _Preparer:
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
             self.pool = ctx.Pool(workers)
 
-    def __call__(self, articles: Sequence[Article]) -> list[_Prepared]:
-        jobs = [(a.text, a.title, self.shingle_cfg) for a in articles]
-        if self.pool is None or len(jobs) < 200:
-            return [_prepare_one(j) for j in jobs]
-        return self.pool.map(_prepare_one, jobs, chunksize=64)
+    def __call__(self, articles: Sequence[Article]) -> list[Cleaned]:
+        jobs = [(a.text, a.title) for a in articles]
+        if self.pool is None or len(jobs) < 1000:
+            return [_clean_one(j) for j in jobs]
+        return self.pool.map(_clean_one, jobs, chunksize=256)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -103,7 +93,10 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     lsh = ensure_params(store, cfg)
     workers = cfg.effective_workers()
     set_threads(min(workers, os.cpu_count() or 1))
-    prepare = _Preparer(workers, cfg.shingle)
+    clean = _Cleaner(workers)
+    bulk = store.counts()["articles"] == 0
+    if bulk:
+        store.begin_bulk()
     rejected: list[Rejected] = []
     notices: list[Notice] = []
     counts = {"read": 0, "added": 0, "replaced": 0, "unchanged": 0}
@@ -118,25 +111,28 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                 counts["unchanged"] += 1
             else:
                 todo.append((a, h))
-        prepared = prepare([a for a, _ in todo])
-        keep = [(a, h, p) for (a, h), p in zip(todo, prepared, strict=True) if p.shingles.size]
-        for (a, _), p in zip(todo, prepared, strict=True):
-            if not p.shingles.size:
-                rejected.append(Rejected(a.source, "no text after cleaning", f"id {a.id!r}: only junk lines ({len(p.stripped)} stripped)"))
+        cleaned = clean([a for a, _ in todo])
+        shingles = shingle_batch([c.text for c in cleaned], cfg.shingle)
+        keep = [i for i in range(len(todo)) if shingles.counts[i] > 0]
+        for i in range(len(todo)):
+            if shingles.counts[i] == 0:
+                a = todo[i][0]
+                rejected.append(Rejected(a.source, "no text after cleaning", f"id {a.id!r}: only junk lines ({len(cleaned[i].stripped)} stripped)"))
         if keep:
-            sigs = sign_batch([p.shingles for _, _, p in keep], cfg.sign)
+            sigs = sign_batch(shingles, cfg.sign)[keep]
             keys = band_keys(sigs, lsh)
             rows = [
                 NewArticle(
                     id=a.id, url=a.url, outlet=a.outlet, title=a.title, text=a.text,
                     published_at=a.published_at.isoformat() if a.published_at else None,
                     time_precision=str(a.time_precision), published_raw=a.published_raw,
-                    record_hash=h, n_shingles=int(p.shingles.size), stripped=p.stripped,
+                    record_hash=h, n_shingles=int(shingles.counts[j]), stripped=cleaned[j].stripped,
                     signature=sigs[i], band_keys=keys[i],
                 )
-                for i, (a, h, p) in enumerate(keep)
+                for i, j in enumerate(keep)
+                for a, h in (todo[j],)
             ]
-            replace_docs = {a.id: known[a.id][0] for a, _, _ in keep if a.id in known}
+            replace_docs = {todo[j][0].id: known[todo[j][0].id][0] for j in keep if todo[j][0].id in known}
             store.write_articles(rows, replace_docs, _now())
             counts["replaced"] += len(replace_docs)
             counts["added"] += len(rows) - len(replace_docs)
@@ -160,9 +156,11 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                     batch = []
         if batch:
             flush(batch)
-        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
+        if bulk:
+            store.end_bulk()
+        result = cluster_pending(store, cfg.cluster, lsh, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
     finally:
-        prepare.close()
+        clean.close()
         store.close()
     return IndexSummary(
         read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],

@@ -20,6 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from .config import SignConfig
+from .shingle import ShingleBatch
 
 EMPTY = np.uint32(0xFFFFFFFF)
 # Below this many shingles in a batch the compiled kernel's start-up (import,
@@ -59,56 +60,27 @@ def sign_one(shingles: np.ndarray, cfg: SignConfig) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=1)
-def _kernel():  # type: ignore[no-untyped-def]
-    import numba
-
-    @numba.njit(cache=True, parallel=True, nogil=True)
-    def sign_batch(values, offsets, a, b, out):  # type: ignore[no-untyped-def]
-        # numba widens uint32 arithmetic to 64 bits: the mod-2^32 wraparound of
-        # datasketch's scheme is made explicit with masks and uint32 casts, and
-        # min() (not a branch) lets LLVM vectorise the permutation loop.
-        mask = np.uint64(0xFFFFFFFF)
-        k = a.shape[0]
-        for i in numba.prange(offsets.shape[0] - 1):
-            sig = np.full(k, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-            for s in range(offsets[i], offsets[i + 1]):
-                h = np.uint64(values[s])
-                h ^= h >> np.uint64(16)
-                h = (h * np.uint64(0x85EBCA6B)) & mask
-                h ^= h >> np.uint64(13)
-                h = (h * np.uint64(0xC2B2AE35)) & mask
-                h ^= h >> np.uint64(16)
-                h32 = np.uint32(h)
-                for j in range(k):
-                    sig[j] = min(sig[j], np.uint32(a[j] * h32 + b[j]))
-            out[i, :] = sig
-
-    return sign_batch
-
-
 def set_threads(n: int) -> None:
-    """Use ``n`` threads for bulk signing (0: all cores)."""
+    """Use ``n`` threads for the compiled kernels (0: all cores)."""
     import numba
 
     numba.set_num_threads(n or numba.config.NUMBA_NUM_THREADS)
 
 
-def sign_batch(shingle_sets: Sequence[np.ndarray], cfg: SignConfig) -> np.ndarray:
+def sign_batch(shingles: ShingleBatch | Sequence[np.ndarray], cfg: SignConfig) -> np.ndarray:
     """Signatures of many shingle sets, as a (len(sets), num_perm) uint32 matrix."""
-    n = len(shingle_sets)
-    total = sum(s.size for s in shingle_sets)
-    if total < _COMPILED_MIN_SHINGLES:
-        out = np.empty((n, cfg.num_perm), dtype=np.uint32)
-        for i, s in enumerate(shingle_sets):
-            out[i] = sign_one(s, cfg)
+    if not isinstance(shingles, ShingleBatch):
+        shingles = ShingleBatch.of(shingles)
+    n = len(shingles)
+    out = np.empty((n, cfg.num_perm), dtype=np.uint32)
+    if int(shingles.counts.sum()) < _COMPILED_MIN_SHINGLES:
+        for i in range(n):
+            out[i] = sign_one(shingles.get(i), cfg)
         return out
     a, b = permutations(cfg.num_perm, cfg.seed)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum([s.size for s in shingle_sets], out=offsets[1:])
-    values = np.concatenate(shingle_sets).astype(np.uint32, copy=False) if n else np.empty(0, np.uint32)
-    out = np.empty((n, cfg.num_perm), dtype=np.uint32)
-    _kernel()(values, offsets, a, b, out)
+    from ._kernels import minhash
+
+    minhash(shingles.values, shingles.starts, shingles.counts, a, b, out)
     return out
 
 

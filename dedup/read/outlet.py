@@ -10,6 +10,7 @@ bundled with tldextract (no network, ever).
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import tldextract
 
@@ -21,12 +22,24 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-@lru_cache(maxsize=65536)
 def outlet_from_url(url: str) -> str:
     """Registered domain of ``url``, lower-cased; '' when there is none."""
+    url = url.strip()
     if not url:
         return ""
-    parts = _extractor()(url.strip())
+    if "//" not in url:
+        url = "//" + url  # "korannews.com/x" has no scheme but is still a host
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return _registered_domain(host)
+
+
+@lru_cache(maxsize=65536)
+def _registered_domain(host: str) -> str:
+    # Cached per host: a corpus has many URLs but few hosts.
+    parts = _extractor().extract_str(host)
     if parts.domain and parts.suffix:
         return f"{parts.domain}.{parts.suffix}".lower()
     return (parts.domain or parts.suffix or "").lower()

@@ -50,7 +50,7 @@ class NewArticle:
     n_shingles: int
     stripped: tuple[str, ...]
     signature: np.ndarray  # uint32[num_perm]
-    band_keys: np.ndarray  # int64[bands]
+    band_keys: np.ndarray  # int64[bands]; each key already encodes its band
 
 
 class Store(Protocol):
@@ -79,6 +79,16 @@ class Store(Protocol):
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
         """Docs sharing at least one bucket with a (not stored) signature's band keys."""
         ...
+
+    def all_signatures(self) -> tuple[np.ndarray, np.ndarray]:
+        """(docs int64[n], signatures uint32[n, num_perm]) of every stored article."""
+        ...
+
+    def begin_bulk(self) -> None:
+        """A large load starts: the store may defer index maintenance until end_bulk."""
+        ...
+
+    def end_bulk(self) -> None: ...
 
     def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """(signatures uint32[n, num_perm], n_shingles int64[n]) in the order of ``docs``."""

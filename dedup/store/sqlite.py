@@ -24,7 +24,14 @@ import numpy as np
 from ..errors import StoreError
 from .interface import NewArticle, StoredArticle
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Bucket indexes live apart from the schema: a bulk load drops them and builds
+# them once at the end (much faster than maintaining them row by row). Opening
+# a store always (re)creates them, so an interrupted bulk load heals itself.
+_BUCKET_INDEXES = """
+CREATE INDEX IF NOT EXISTS buckets_key ON buckets(key);
+CREATE INDEX IF NOT EXISTS buckets_doc ON buckets(doc);
+"""
 DB_NAME = "dedup.sqlite"
 
 _SCHEMA = """
@@ -49,11 +56,8 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-CREATE TABLE IF NOT EXISTS bands (
-    band INTEGER NOT NULL, key INTEGER NOT NULL, doc INTEGER NOT NULL,
-    PRIMARY KEY (band, key, doc)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS bands_doc ON bands(doc);
+CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, doc INTEGER NOT NULL);
+
 CREATE TABLE IF NOT EXISTS stories (
     story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
@@ -103,6 +107,7 @@ class SQLiteStore:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-65536")
             conn.executescript(_SCHEMA)
+            conn.executescript(_BUCKET_INDEXES)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{db}: not a usable dedup store ({exc})") from exc
         store = cls(conn, path)
@@ -132,9 +137,12 @@ class SQLiteStore:
 
     def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
         conn = self._conn
-        docs: list[int] = []
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")  # holds the write lock: doc numbers below are ours
         try:
+            next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]) + 1
+            docs: list[int] = []
+            inserts: list[tuple[object, ...]] = []
+            buckets: list[tuple[int, int]] = []
             for a in new:
                 values = (
                     a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision,
@@ -143,16 +151,12 @@ class SQLiteStore:
                 )
                 old = replace.get(a.id)
                 if old is None:
-                    cur = conn.execute(
-                        "INSERT INTO articles(id, url, outlet, title, text, published_at, time_precision, "
-                        "published_raw, record_hash, n_shingles, signature, stripped, indexed_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        values,
-                    )
-                    doc = int(cur.lastrowid or 0)
+                    doc = next_doc
+                    next_doc += 1
+                    inserts.append((doc, *values))
                 else:
                     doc = old
-                    conn.execute("DELETE FROM bands WHERE doc=?", (doc,))
+                    conn.execute("DELETE FROM buckets WHERE doc=?", (doc,))
                     # The story it was in is re-clustered: its other members may no longer belong together.
                     conn.execute(
                         "UPDATE articles SET prev_story=story_id, story_id=NULL WHERE story_id=("
@@ -165,16 +169,28 @@ class SQLiteStore:
                         "stripped=?, indexed_at=?, story_id=NULL WHERE doc=?",
                         (*values, doc),
                     )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO bands(band, key, doc) VALUES (?,?,?)",
-                    [(band, int(key), doc) for band, key in enumerate(a.band_keys.tolist())],
-                )
+                buckets.extend((key, doc) for key in a.band_keys.tolist())
                 docs.append(doc)
+            conn.executemany(
+                "INSERT INTO articles(doc, id, url, outlet, title, text, published_at, time_precision, "
+                "published_raw, record_hash, n_shingles, signature, stripped, indexed_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                inserts,
+            )
+            conn.executemany("INSERT INTO buckets(key, doc) VALUES (?,?)", buckets)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         return docs
+
+    def begin_bulk(self) -> None:
+        """Drop the bucket indexes while loading many articles (see _BUCKET_INDEXES)."""
+        self._conn.execute("DROP INDEX IF EXISTS buckets_key")
+        self._conn.execute("DROP INDEX IF EXISTS buckets_doc")
+
+    def end_bulk(self) -> None:
+        self._conn.executescript(_BUCKET_INDEXES)
 
     def pending(self) -> list[int]:
         return [r[0] for r in self._conn.execute("SELECT doc FROM articles WHERE story_id IS NULL ORDER BY doc")]
@@ -185,17 +201,28 @@ class SQLiteStore:
         conn.execute("DELETE FROM q")
         conn.executemany("INSERT OR IGNORE INTO q(doc) VALUES (?)", ((d,) for d in docs))
         rows = conn.execute(
-            "SELECT DISTINCT p.doc, o.doc FROM q JOIN bands p ON p.doc = q.doc "
-            "JOIN bands o ON o.band = p.band AND o.key = p.key AND o.doc != p.doc"
+            "SELECT DISTINCT p.doc, o.doc FROM q JOIN buckets p ON p.doc = q.doc "
+            "JOIN buckets o ON o.key = p.key AND o.doc != p.doc"
         ).fetchall()
         conn.execute("DELETE FROM q")
         return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
-        keys = [(band, int(k)) for band, k in enumerate(band_keys.tolist())]
-        where = " OR ".join("(band=? AND key=?)" for _ in keys)
-        params = [v for pair in keys for v in pair]
-        return [r[0] for r in self._conn.execute(f"SELECT DISTINCT doc FROM bands WHERE {where}", params)]
+        keys = [int(k) for k in band_keys.tolist()]
+        q = f"SELECT DISTINCT doc FROM buckets WHERE key IN ({','.join('?' * len(keys))})"
+        return [r[0] for r in self._conn.execute(q, keys)]
+
+    def all_signatures(self) -> tuple[np.ndarray, np.ndarray]:
+        """(docs int64[n], signatures uint32[n, num_perm]) of every stored article."""
+        docs: list[int] = []
+        blobs: list[bytes] = []
+        for doc, sig in self._conn.execute("SELECT doc, signature FROM articles ORDER BY doc"):
+            docs.append(doc)
+            blobs.append(sig)
+        if not docs:
+            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.uint32)
+        sigs = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(docs), -1).astype(np.uint32, copy=False)
+        return np.array(docs, dtype=np.int64), sigs
 
     def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         found: dict[int, tuple[bytes, int]] = {}
@@ -290,7 +317,7 @@ class SQLiteStore:
                 "SELECT COUNT(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) > 1)"
             ).fetchone()[0],
             "pending": c.execute("SELECT COUNT(*) FROM articles WHERE story_id IS NULL").fetchone()[0],
-            "buckets": c.execute("SELECT COUNT(*) FROM bands").fetchone()[0],
+            "buckets": c.execute("SELECT COUNT(*) FROM buckets").fetchone()[0],
         }
 
     def size_bytes(self) -> int:

@@ -1,0 +1,120 @@
+"""Compiled (numba) inner loops of the shingle and sign stages.
+
+Imported only for bulk work: loading them costs ~0.5 s, compiling them the
+first time ~10 s (then cached next to this file). Each kernel has a plain
+numpy twin in shingle.py / sign.py that the tests hold it equal to.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# Constants are module globals so that numba freezes them and can cache the kernels.
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX2 = np.uint64(0x94D049BB133111EB)
+ASTRAL_SALT = np.uint64(0x5851F42D4C957F2D)
+MASK32 = np.uint64(0xFFFFFFFF)
+
+
+@numba.njit(inline="always", cache=True)
+def _splitmix(x):  # type: ignore[no-untyped-def]
+    x ^= x >> np.uint64(30)
+    x *= MIX1
+    x ^= x >> np.uint64(27)
+    x *= MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(inline="always", cache=True)
+def _radix_sort(a, tmp):  # type: ignore[no-untyped-def]
+    # LSD radix sort, 4 passes of 8 bits: numba's own sort is ~4x slower here.
+    n = a.shape[0]
+    src, dst = a, tmp
+    for shift in range(0, 32, 8):
+        count = np.zeros(257, dtype=np.int64)
+        for q in range(n):
+            count[((src[q] >> np.uint32(shift)) & np.uint32(0xFF)) + 1] += 1
+        for b in range(256):
+            count[b + 1] += count[b]
+        for q in range(n):
+            d = (src[q] >> np.uint32(shift)) & np.uint32(0xFF)
+            dst[count[d]] = src[q]
+            count[d] += 1
+        src, dst = dst, src
+    return src  # after an even number of passes: ``a`` itself
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def char_shingles(cps, offsets, table, size, out, counts):  # type: ignore[no-untyped-def]
+    """Fused token_hashes + ngram_hashes + sorted unique, one article per iteration.
+
+    Text ``i`` is ``cps[offsets[i]:offsets[i+1]]`` (code points); its shingles go
+    to ``out[offsets[i] : offsets[i] + counts[i]]``.
+    """
+    space = table[32]
+    for i in numba.prange(offsets.shape[0] - 1):
+        start, end = offsets[i], offsets[i + 1]
+        buf = np.empty(end - start, dtype=np.uint64)
+        m = 0
+        prev_word = False
+        for p in range(start, end):
+            c = cps[p]
+            if c < 0x10000:
+                hv = table[c]
+            else:
+                hv = _splitmix(np.uint64(c) + ASTRAL_SALT)
+            if hv == space:
+                if prev_word:
+                    buf[m] = hv
+                    m += 1
+                prev_word = False
+            else:
+                buf[m] = hv
+                m += 1
+                prev_word = True
+        if m > 0 and buf[m - 1] == space:
+            m -= 1
+        if m == 0:
+            counts[i] = 0
+            continue
+        n = min(size, m)
+        g = m - n + 1
+        sh = np.empty(g, dtype=np.uint32)
+        for q in range(g):
+            acc = buf[q]
+            for j in range(1, n):
+                acc = acc * GOLDEN + buf[q + j]
+            sh[q] = np.uint32(_splitmix(acc) >> np.uint64(32))
+        sh = _radix_sort(sh, np.empty(g, dtype=np.uint32))
+        u = 0
+        for q in range(g):
+            if q == 0 or sh[q] != sh[q - 1]:
+                out[start + u] = sh[q]
+                u += 1
+        counts[i] = u
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def minhash(values, starts, counts, a, b, out):  # type: ignore[no-untyped-def]
+    """datasketch "affine32" MinHash of set ``i`` = ``values[starts[i]:starts[i]+counts[i]]``.
+
+    numba widens uint32 arithmetic to 64 bits: the mod-2^32 wraparound of the
+    scheme is made explicit with masks and uint32 casts, and min() (not a branch)
+    lets LLVM vectorise the permutation loop.
+    """
+    k = a.shape[0]
+    for i in numba.prange(starts.shape[0]):
+        sig = np.full(k, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+        for s in range(starts[i], starts[i] + counts[i]):
+            h = np.uint64(values[s])
+            h ^= h >> np.uint64(16)
+            h = (h * np.uint64(0x85EBCA6B)) & MASK32
+            h ^= h >> np.uint64(13)
+            h = (h * np.uint64(0xC2B2AE35)) & MASK32
+            h ^= h >> np.uint64(16)
+            h32 = np.uint32(h)
+            for j in range(k):
+                sig[j] = min(sig[j], np.uint32(a[j] * h32 + b[j]))
+        out[i, :] = sig
