@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	rm -rf $(DEMO_STORE)
-	$(BIN)/dedup index --store $(DEMO_STORE) examples/sample/night1.jsonl
-	$(BIN)/dedup index --store $(DEMO_STORE) examples/sample/night2.jsonl
+	$(BIN)/dedup index --store $(DEMO_STORE) --tz Asia/Jakarta examples/sample/night1.jsonl
+	$(BIN)/dedup index --store $(DEMO_STORE) --tz Asia/Jakarta examples/sample/night2.jsonl
 	$(BIN)/dedup report --store $(DEMO_STORE) --since all
 
 test: $(STAMP)

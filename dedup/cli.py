@@ -274,8 +274,9 @@ def stats(store: Path | None, as_json: bool) -> None:
     """What is in the store: articles, outlets, stories, settings, size.
 
     \b
-    Example:
-      dedup stats --json
+    Examples:
+      dedup stats
+      dedup stats --json --store nightly-store
     """
     from .pipeline import stats as run_stats
 

@@ -131,6 +131,8 @@ def cluster_pending(
     members = store.story_members(existing_ids)
     rows = {a.doc: a for a in store.articles(pending)}
     article_ids = {d: a.id for d, a in rows.items()}
+    # Ids a new story must not take: a story named after a doc that later left it lives on.
+    taken = set(store.story_created({new_story_id(i) for i in article_ids.values()}))
 
     assignments: dict[int, str] = {}
     created: dict[str, str] = {}
@@ -159,7 +161,13 @@ def cluster_pending(
             if any(story_of.get(d) != keep for d in docs) or len(linked) > 1:
                 stories_grown += 1
         else:
-            keep = new_story_id(article_ids[docs[0]])
+            base, n = article_ids[docs[0]], 0
+            keep = new_story_id(base)
+            while keep in used or keep in taken:
+                n += 1
+                keep = new_story_id(f"{base}#{n}")
+                if store.story_created([keep]):
+                    taken.add(keep)
             created[keep] = now
             if len(docs) > 1:
                 stories_new += 1

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import xxhash
@@ -61,18 +61,19 @@ class _Cleaner:
     """The clean stage over a batch, on a process pool when there is enough work."""
 
     def __init__(self, workers: int) -> None:
-        self.pool = None
-        if workers > 1:
+        self.workers = workers
+        self.pool: Any = None
+
+    def __call__(self, articles: Sequence[Article]) -> list[Cleaned]:
+        jobs = [(a.text, a.title) for a in articles]
+        if self.workers < 2 or len(jobs) < 1000:
+            return [_clean_one(j) for j in jobs]
+        if self.pool is None:
             import multiprocessing as mp
 
             # fork is cheap and the workers need nothing but pure functions.
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-            self.pool = ctx.Pool(workers)
-
-    def __call__(self, articles: Sequence[Article]) -> list[Cleaned]:
-        jobs = [(a.text, a.title) for a in articles]
-        if self.pool is None or len(jobs) < 1000:
-            return [_clean_one(j) for j in jobs]
+            self.pool = ctx.Pool(self.workers)
         return self.pool.map(_clean_one, jobs, chunksize=256)
 
     def close(self) -> None:
@@ -94,7 +95,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     workers = cfg.effective_workers()
     set_threads(min(workers, os.cpu_count() or 1))
     clean = _Cleaner(workers)
-    bulk = store.counts()["articles"] == 0
+    bulk = store.is_empty()
     if bulk:
         store.begin_bulk()
     rejected: list[Rejected] = []
@@ -192,12 +193,16 @@ def _settings_of(store: SQLiteStore) -> tuple[ShingleConfig, SignConfig, object]
     return ShingleConfig(**sh), SignConfig(**sg), lsh  # type: ignore[arg-type]
 
 
+def _epoch(published_at: str | None) -> float:
+    return float("inf") if published_at is None else datetime.fromisoformat(published_at).timestamp()
+
+
 def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, object], list[Match]]:
     """The ``k`` stored articles most similar to the target, best first.
 
-    Ranked by max(similarity, containment) then similarity, where containment is
-    the estimated share of the query found in the result (an abridged copy is
-    contained in its original).
+    Ranked by max(similarity, containment), where containment is the estimated
+    share of the query found in the result (an abridged copy is contained in its
+    original); near-ties are ordered by publication time, earliest first.
     """
     if k < 1:
         raise ConfigError(f"--top {k}: must be at least 1")
@@ -237,8 +242,12 @@ def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, obje
         sim = (sigs == sig).mean(axis=1)
         c_query, c_result = containment_both(sim, np.full(len(docs), float(size)), sizes.astype(np.float64))
         score = np.maximum(sim, c_query)
-        order = np.lexsort((-sim, -score))[:k]
-        rows = {a.doc: a for a in store.articles([docs[i] for i in order])}
+        rows = {a.doc: a for a in store.articles(docs)}
+        # Scores within one 0.05 step are ties as far as MinHash can tell: among
+        # them the earliest published comes first, so a copy's original leads
+        # the other copies of it.
+        times = np.array([_epoch(rows[d].published_at) for d in docs])
+        order = np.lexsort((-sim, times, -np.floor(score / 0.05 + 1e-9)))[:k]
         matches = []
         for i in order:
             a = rows[docs[i]]

@@ -15,7 +15,6 @@ from ..errors import InputError
 from ..model import Article, Rejected
 from .jsonl import read_jsonl
 from .records import Item
-from .tabular import read_table
 
 __all__ = ["read_paths", "detect_format", "Item"]
 
@@ -61,6 +60,8 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item]:
         with opener(path, "rb") as fh:  # type: ignore[operator]
             yield from read_jsonl(fh, str(path), cfg)
     else:
+        from .tabular import read_table  # polars: imported only when a table is read
+
         yield from read_table(path, kind, cfg)
 
 

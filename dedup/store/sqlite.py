@@ -184,6 +184,9 @@ class SQLiteStore:
             raise
         return docs
 
+    def is_empty(self) -> bool:
+        return self._conn.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
+
     def begin_bulk(self) -> None:
         """Drop the bucket indexes while loading many articles (see _BUCKET_INDEXES)."""
         self._conn.execute("DROP INDEX IF EXISTS buckets_key")

@@ -1,0 +1,75 @@
+"""Synthetic news-length articles (300–800 words), generated on the fly, never stored.
+
+Zipf-distributed vocabulary of made-up words, so that unrelated articles share
+common words like real news does, but no two articles share long passages unless
+planted. A fixed share are copies (verbatim with junk, or abridged) of an earlier
+article, so that clustering has real work to do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+# English letter frequencies (%), so that character n-grams are about as
+# diverse as in real text.
+_LETTERS = np.array(list("etaoinshrdlcumwfgypbvkjxqz"))
+_FREQ = np.array([12.7, 9.1, 8.2, 7.5, 7.0, 6.7, 6.3, 6.1, 6.0, 4.3, 4.0, 2.8, 2.8, 2.4, 2.4, 2.2, 2.0, 2.0,
+                  1.9, 1.5, 1.0, 0.8, 0.2, 0.2, 0.1, 0.1])
+
+
+def vocabulary(size: int, rng: np.random.Generator) -> list[str]:
+    words: set[str] = set()
+    freq = _FREQ / _FREQ.sum()
+    while len(words) < size:
+        n = int(rng.integers(2, 11))
+        words.add("".join(rng.choice(_LETTERS, n, p=freq)))
+    # Shortest first: the Zipf head (frequent words) is short, as in real language.
+    ordered = sorted(words)
+    rng.shuffle(ordered)
+    return sorted(ordered, key=len)
+
+
+def articles(n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0) -> Iterator[dict[str, object]]:
+    """``n`` article records in dedup's input format."""
+    rng = np.random.default_rng(seed)
+    vocab = np.array(vocabulary(30000, rng))
+    ranks = np.arange(1, len(vocab) + 1)
+    p = 1.0 / ranks**1.1
+    p /= p.sum()
+    base = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    recent: list[tuple[str, str]] = []
+    for i in range(n):
+        ident = f"syn-{start_id + i:07d}"
+        when = base + timedelta(seconds=int(rng.integers(0, 86400)))
+        if recent and rng.random() < copy_share:
+            title, text = recent[int(rng.integers(0, len(recent)))]
+            if rng.random() < 0.5:
+                text = f"{title}\n{title}\nerror: Content is protected !!\nsite{i % 50}.com – {text}\nBaca juga: {title}"
+            else:
+                text = "\n\n".join(text.split("\n\n")[:3])
+        else:
+            words = vocab[rng.choice(len(vocab), size=int(rng.integers(300, 801)), p=p)]
+            paras = np.array_split(words, max(1, len(words) // 60))
+            text = "\n\n".join(" ".join(par).capitalize() + "." for par in paras)
+            title = " ".join(words[:8]).capitalize()
+            recent.append((title, text))
+            if len(recent) > 500:
+                recent.pop(0)
+        yield {"id": ident, "url": f"https://www.outlet{i % 40}.com/{ident}", "published_at": when.isoformat(),
+               "title": title, "text": text}
+
+
+def write_jsonl(path: str, n: int, seed: int = 7, start_id: int = 0) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in articles(n, seed=seed, start_id=start_id):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    write_jsonl(sys.argv[1], int(sys.argv[2]))
