@@ -221,13 +221,19 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     from rich.table import Table
 
     table = Table(show_lines=False)
-    for col, kw in (("#", {"justify": "right"}), ("similarity", {"justify": "right"}), ("containment", {"justify": "right"}),
-                    ("outlet", {}), ("published", {}), ("id", {}), ("title", {"overflow": "fold"})):
-        table.add_column(col, **kw)  # type: ignore[arg-type]
+    table.add_column("#", justify="right")
+    table.add_column("similarity", justify="right")
+    table.add_column("containment", justify="right")
+    table.add_column("outlet", no_wrap=True)
+    table.add_column("published", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=60)
     for i, m in enumerate(matches, 1):
         table.add_row(str(i), f"{m.similarity:.2f}", f"{m.containment:.2f}", m.outlet,
-                      m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", m.id, m.title[:80])
-    Console(soft_wrap=False).print(table)
+                      m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", m.id, m.title)
+    # Piped output gets a fixed, generous width instead of rich's 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console.print(table)
 
 
 # -- report ------------------------------------------------------------------
