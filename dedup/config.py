@@ -51,7 +51,10 @@ class ReadConfig:
             raise ConfigError(f"--tz {self.tz!r}: not a known time zone (try UTC, Asia/Jakarta, +07:00 is not accepted)") from exc
 
     def column(self, name: str) -> str:
-        return dict(self.field_map).get(name, name)
+        for ours, theirs in self.field_map:
+            if ours == name:
+                return theirs
+        return name
 
 
 @dataclass(frozen=True, slots=True)

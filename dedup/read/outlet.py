@@ -9,10 +9,14 @@ bundled with tldextract (no network, ever).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import tldextract
+
+
+_HOST = re.compile(r"^https?://([A-Za-z0-9.-]+)(?:[:/?#]|$)")
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +31,9 @@ def outlet_from_url(url: str) -> str:
     url = url.strip()
     if not url:
         return ""
+    m = _HOST.match(url)
+    if m:  # the common case, ~10x cheaper than urlsplit
+        return _registered_domain(m.group(1).lower())
     if "//" not in url:
         url = "//" + url  # "korannews.com/x" has no scheme but is still a host
     try:

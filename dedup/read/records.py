@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 
 from ..config import ReadConfig
 from ..model import Article, Notice, Rejected, TimePrecision
@@ -18,9 +19,15 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+@lru_cache(maxsize=16)
+def _columns(cfg: ReadConfig) -> Callable[[str], str]:
+    mapping = {name: cfg.column(name) for name in ReadConfig.FIELDS}
+    return mapping.__getitem__
+
+
 def to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iterator[Item]:
     """Validate one record; yields a Notice before the Article when a field was unusable."""
-    col = cfg.column
+    col = _columns(cfg)
     text = _text(row.get(col("text")))
     if col("text") not in row:
         yield Rejected(source, "missing field", f"no {col('text')!r} (fields: {', '.join(sorted(map(str, row))) or 'none'}); map another with --map text=FIELD")
