@@ -36,11 +36,15 @@ _JUNK_LINE = re.compile(
       | (?:share|bagikan|sebarkan)                      # a share bar, not "Share prices fell..."
         (?:\s*[:|]|\s*$|\s+(?:this|artikel|berita|ini|on|via|to|facebook|twitter|whatsapp|telegram|email)\b)
       | (?:ikuti|follow)\s+(?:kami|us)\b
-      | (?:subscribe|langganan|berlangganan|sign\s+up|daftar)\b
+      | (?:subscribe|sign\s+up)\b
+      # Indonesian furniture words are also ordinary sentence starters ("Iklan rokok
+      # akan dilarang"): only their furniture forms count.
+      | (?:langganan|berlangganan|daftar)(?:\s*[:|]|\s*$|\s+(?:sekarang|newsletter|gratis|di\s+sini|disini|untuk\s+mendapatkan)\b)
       | (?:download|unduh)\s+(?:aplikasi|our\s+app|the\s+app)\b
       | (?:©|\(c\)|copyright\b|hak\s+cipta\b)
       | all\s+rights\s+reserved
-      | (?:advertisement|iklan|scroll\s+to\s+continue)\b
+      | (?:advertisement|scroll\s+to\s+continue)\b
+      | iklan(?:\s*[:|]|\s*$)
       | (?:editor|penulis|reporter|pewarta|editing\s+by|reporting\s+by|writing\s+by)\s*:
     )""",
     re.IGNORECASE | re.VERBOSE,

@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from dedup.config import ReadConfig
+from dedup.errors import InputError
+from dedup.model import Article, Notice, Rejected, TimePrecision
+from dedup.read import detect_format, read_paths
+from dedup.read.jsonl import read_jsonl
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "read" / "articles.jsonl"
+
+
+def _split(items):  # type: ignore[no-untyped-def]
+    arts = [i for i in items if isinstance(i, Article)]
+    rej = [i for i in items if isinstance(i, Rejected)]
+    notes = [i for i in items if isinstance(i, Notice)]
+    return arts, rej, notes
+
+
+def _line(obj: object) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_good_rows_from_fixture() -> None:
+    arts, rej, notes = _split(list(read_paths([str(FIXTURE)], ReadConfig())))
+    assert rej == [] and notes == []
+    assert [a.id for a in arts] == ["kompas-0001", "korannews-0007", "bbc-0003"]
+    a, b, c = arts
+    assert a.outlet == "kompas.com"
+    assert a.published_at == datetime(2026, 11, 24, 2, 15, tzinfo=timezone.utc)
+    assert a.time_precision is TimePrecision.EXACT
+    assert a.published_raw == "2026-11-24T09:15:00+07:00"
+    assert a.title == "Harga cabai rawit melonjak"
+    assert a.text.startswith("JAKARTA, KOMPAS.com - Harga cabai")
+    assert a.source == f"{FIXTURE}:1"
+    # outlet derived from the url when absent
+    assert b.outlet == "korannews.com"
+    assert c.outlet == "bbc.co.uk"
+    assert b.time_precision is TimePrecision.NAIVE
+    assert c.time_precision is TimePrecision.DATE
+    assert c.source == f"{FIXTURE}:3"
+
+
+def test_bad_lines_are_rejected_with_source_and_reason(tmp_path: Path) -> None:
+    good = {"id": "a1", "url": "https://www.korannews.com/a1", "title": "T", "text": "Warga mengungsi ke balai desa."}
+    lines = [
+        _line(good),                                                  # 1 ok
+        b'{"id": "a2", "text": "unterminated\n',                      # 2 malformed JSON
+        b'{"id": "a3", "text": "\xff\xfe rusak"}\n',                  # 3 undecodable bytes
+        _line({"id": "a4", "url": "https://x.com/a4", "body": "no text field"}),  # 4 missing field
+        _line({"id": "a5", "text": "   "}),                          # 5 empty text
+        _line(["not", "an", "object"]),                               # 6 non-object JSON
+        b"\n",                                                        # 7 blank: skipped silently
+        _line({"text": "no id and no url"}),                          # 8 missing id
+        _line({**good, "id": "a9"}),                                  # 9 ok
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"".join(lines))
+    arts, rej, notes = _split(list(read_paths([str(path)], ReadConfig())))
+    assert [a.id for a in arts] == ["a1", "a9"]
+    assert notes == []
+    got = [(r.source, r.reason) for r in rej]
+    assert got == [
+        (f"{path}:2", "malformed JSON"),
+        (f"{path}:3", "undecodable bytes"),
+        (f"{path}:4", "missing field"),
+        (f"{path}:5", "empty text"),
+        (f"{path}:6", "malformed JSON"),
+        (f"{path}:8", "missing id"),
+    ]
+    by_line = {r.source.rsplit(":", 1)[1]: r for r in rej}
+    assert "'text'" in by_line["4"].detail and "body" in by_line["4"].detail
+    assert "expected an object" in by_line["6"].detail
+    assert by_line["2"].message().startswith(f"{path}:2: malformed JSON: ")
+
+
+def test_duplicate_id_across_two_files(tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    two = tmp_path / "two.jsonl"
+    one.write_bytes(_line({"id": "x1", "text": "Satu."}) + _line({"id": "x2", "text": "Dua."}))
+    two.write_bytes(_line({"id": "x3", "text": "Tiga."}) + _line({"id": "x1", "text": "Satu lagi."}))
+    arts, rej, _ = _split(list(read_paths([str(one), str(two)], ReadConfig())))
+    assert [a.id for a in arts] == ["x1", "x2", "x3"]
+    assert len(rej) == 1
+    assert rej[0].source == f"{two}:2"
+    assert rej[0].reason == "duplicate id"
+    assert f"{one}:1" in rej[0].detail
+
+
+def test_unparseable_time_gives_notice_and_unknown_article(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_line({"id": "t1", "text": "Isi berita.", "published_at": "kemarin sore"}))
+    items = list(read_paths([str(path)], ReadConfig()))
+    assert len(items) == 2
+    notice, art = items
+    assert isinstance(notice, Notice)
+    assert notice.source == f"{path}:1"
+    assert notice.reason == "unparseable time"
+    assert "kemarin sore" in notice.detail
+    assert isinstance(art, Article)
+    assert art.published_at is None
+    assert art.time_precision is TimePrecision.UNKNOWN
+    assert art.published_raw == "kemarin sore"
+
+
+def test_missing_time_is_unknown_without_notice(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(_line({"id": "t1", "text": "Isi."}) + _line({"id": "t2", "text": "Isi.", "published_at": None}))
+    arts, rej, notes = _split(list(read_paths([str(path)], ReadConfig())))
+    assert notes == [] and rej == []
+    assert all(a.time_precision is TimePrecision.UNKNOWN and a.published_at is None for a in arts)
+
+
+def test_naive_time_uses_tz_and_bare_date_is_date(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(
+        _line({"id": "n1", "text": "Isi.", "published_at": "2026-11-24 09:15"})
+        + _line({"id": "d1", "text": "Isi.", "published_at": "2026-11-24"})
+    )
+    arts, _, _ = _split(list(read_paths([str(path)], ReadConfig(tz="Asia/Jakarta"))))
+    naive, day = arts
+    assert naive.time_precision is TimePrecision.NAIVE
+    assert naive.published_at == datetime(2026, 11, 24, 2, 15, tzinfo=timezone.utc)
+    assert day.time_precision is TimePrecision.DATE
+    assert day.published_at == datetime(2026, 11, 23, 17, 0, tzinfo=timezone.utc)
+
+
+def test_id_falls_back_to_url_and_field_map(tmp_path: Path) -> None:
+    path = tmp_path / "m.jsonl"
+    path.write_bytes(_line({"link": "https://www.tempo.co/read/1", "isi": "Isi berita.", "judul": "Judul"}))
+    cfg = ReadConfig(field_map=(("url", "link"), ("text", "isi"), ("title", "judul")))
+    (art,) = list(read_paths([str(path)], cfg))
+    assert isinstance(art, Article)
+    assert art.id == "https://www.tempo.co/read/1"
+    assert art.outlet == "tempo.co"
+    assert art.title == "Judul"
+    assert art.text == "Isi berita."
+
+
+def test_non_string_values_are_coerced(tmp_path: Path) -> None:
+    path = tmp_path / "n.jsonl"
+    path.write_bytes(_line({"id": 42, "text": "Isi.", "outlet": "Kompas.com"}))
+    (art,) = list(read_paths([str(path)], ReadConfig()))
+    assert isinstance(art, Article)
+    assert art.id == "42"
+    assert art.outlet == "kompas.com"
+    assert art.url == ""
+
+
+def test_gzipped_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "night.jsonl.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(_line({"id": "g1", "text": "Satu."}) + b"{broken\n" + _line({"id": "g2", "text": "Dua."}))
+    assert detect_format(path) == "jsonl"
+    arts, rej, _ = _split(list(read_paths([str(path)], ReadConfig())))
+    assert [a.id for a in arts] == ["g1", "g2"]
+    assert [(r.source, r.reason) for r in rej] == [(f"{path}:2", "malformed JSON")]
+
+
+def test_directory_walk_is_recursive_sorted_and_skips_other_files(tmp_path: Path) -> None:
+    root = tmp_path / "crawl"
+    (root / "b" / "deep").mkdir(parents=True)
+    (root / "a.jsonl").write_bytes(_line({"id": "a", "text": "A."}))
+    (root / "b" / "deep" / "c.ndjson").write_bytes(_line({"id": "c", "text": "C."}))
+    (root / "b" / "b.jsonl.gz").write_bytes(gzip.compress(_line({"id": "b", "text": "B."})))
+    (root / "README.txt").write_text("not an input")
+    (root / "notes.md").write_text("# ignore me")
+    arts, rej, _ = _split(list(read_paths([str(root)], ReadConfig())))
+    assert rej == []
+    assert [a.id for a in arts] == ["a", "b", "c"]
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        list(read_paths([str(tmp_path / "nope.jsonl")], ReadConfig()))
+
+
+def test_unknown_extension_is_rejected_unless_format_given(tmp_path: Path) -> None:
+    path = tmp_path / "dump.txt"
+    path.write_bytes(_line({"id": "u1", "text": "Isi."}))
+    (rej,) = list(read_paths([str(path)], ReadConfig()))
+    assert isinstance(rej, Rejected) and rej.reason == "unknown format" and rej.source == str(path)
+    (art,) = list(read_paths([str(path)], ReadConfig(fmt="jsonl")))
+    assert isinstance(art, Article) and art.id == "u1"
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = io.TextIOWrapper(io.BytesIO(_line({"id": "s1", "text": "Dari stdin."}) + b"oops\n"), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", fake)
+    arts, rej, _ = _split(list(read_paths(["-"], ReadConfig())))
+    assert [a.id for a in arts] == ["s1"]
+    assert [(r.source, r.reason) for r in rej] == [("<stdin>:2", "malformed JSON")]
+
+
+def test_read_jsonl_stream_line_numbers_count_blank_lines() -> None:
+    stream = io.BytesIO(b"\n\n" + _line({"id": "z", "text": "Isi."}))
+    (art,) = list(read_jsonl(stream, "mem", ReadConfig()))
+    assert isinstance(art, Article) and art.source == "mem:3"

@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup.config import Config, ShingleConfig, SignConfig
+from dedup.errors import StoreError
+from dedup.index import LSHParams, band_keys, ensure_params
+from dedup.pipeline import index_corpus
+from dedup.store import NewArticle, SQLiteStore, open_store
+from dedup.store.sqlite import DB_NAME, SCHEMA_VERSION
+
+LSH = LSHParams(bands=16, rows=8)
+NOW = "2026-11-25T00:00:00.000000+00:00"
+
+
+def _new(ident: str, seed: int, **kw: object) -> NewArticle:
+    sig = np.random.default_rng(seed).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+    base = dict(
+        id=ident, url=f"https://www.example.com/{ident}", outlet="example.com", title=f"Title {ident}",
+        text=f"Body of {ident}", published_at="2026-11-24T02:15:00+00:00", time_precision="exact",
+        published_raw="2026-11-24T09:15:00+07:00", record_hash=f"h-{ident}", n_shingles=300 + seed,
+        stripped=("Share this article",), signature=sig, band_keys=band_keys(sig[None, :], LSH)[0],
+    )
+    base.update(kw)
+    return NewArticle(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    s = open_store(tmp_path / "store")
+    yield s
+    s.close()
+
+
+def _count(store: SQLiteStore, what: str) -> int:
+    return store.counts()[what]
+
+
+def test_open_creates_directory_and_schema(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "store"
+    s = open_store(path)
+    try:
+        assert (path / DB_NAME).exists()
+        assert s.get_meta("schema_version") == SCHEMA_VERSION
+        assert s.counts() == {"articles": 0, "outlets": 0, "stories": 0, "stories_with_copies": 0, "pending": 0, "buckets": 0}
+    finally:
+        s.close()
+
+
+def test_open_missing_store_without_create(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store at"):
+        open_store(tmp_path / "nope", create=False)
+    assert not (tmp_path / "nope").exists()
+
+
+def test_store_path_that_is_a_file(tmp_path: Path) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(StoreError, match="is a file"):
+        open_store(f)
+
+
+def test_corrupt_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    path.mkdir()
+    (path / DB_NAME).write_bytes(b"this is not a database, just some text" * 100)
+    with pytest.raises(StoreError, match="not a usable dedup store"):
+        open_store(path)
+
+
+def test_schema_version_mismatch(tmp_path: Path) -> None:
+    s = open_store(tmp_path / "store")
+    s.set_meta("schema_version", "999")
+    s.close()
+    with pytest.raises(StoreError, match="schema 999"):
+        open_store(tmp_path / "store")
+
+
+def test_write_and_read_back(store: SQLiteStore) -> None:
+    a, b = _new("a1", 1), _new("b2", 2, published_at=None, time_precision="unknown", published_raw=None)
+    docs = store.write_articles([a, b], {}, NOW)
+    assert len(docs) == 2
+    assert store.known(["a1", "b2", "zz"]) == {"a1": (docs[0], "h-a1"), "b2": (docs[1], "h-b2")}
+    assert store.pending() == docs
+    sigs, sizes = store.signatures([docs[1], docs[0]])
+    assert np.array_equal(sigs[0], b.signature) and np.array_equal(sigs[1], a.signature)
+    assert sizes.tolist() == [b.n_shingles, a.n_shingles]
+    got = store.article_by(id="a1")
+    assert got is not None
+    assert (got.doc, got.url, got.title, got.text, got.published_at, got.time_precision, got.published_raw) == (
+        docs[0], a.url, a.title, a.text, a.published_at, "exact", a.published_raw
+    )
+    assert got.stripped == ("Share this article",)
+    assert got.indexed_at == NOW and got.story_id is None
+    assert store.article_by(url=b.url).id == "b2"  # type: ignore[union-attr]
+    assert store.article_by(id="nope") is None
+    c = store.counts()
+    assert c["articles"] == 2 and c["outlets"] == 1 and c["pending"] == 2 and c["buckets"] == 2 * LSH.bands
+
+
+def test_candidates_share_a_bucket(store: SQLiteStore) -> None:
+    a = _new("a", 1)
+    sig = a.signature.copy()
+    sig[:8] = a.signature[:8]  # first band identical
+    sig[8:] = np.random.default_rng(99).integers(0, 2**32, 120, dtype=np.uint64).astype(np.uint32)
+    b = _new("b", 2, signature=sig, band_keys=band_keys(sig[None, :], LSH)[0])
+    c = _new("c", 3)
+    da, db, dc = store.write_articles([a, b, c], {}, NOW)
+    pairs = store.candidates([da])
+    assert pairs.tolist() == [[da, db]]
+    assert store.candidates([dc]).shape == (0, 2)
+    assert sorted(store.candidates_for_keys(a.band_keys)) == [da, db]
+
+
+def test_assign_and_story_queries(store: SQLiteStore) -> None:
+    d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
+    store.assign({d1: "s1", d2: "s1", d3: "s3"}, {"s1": NOW, "s3": NOW}, [], [], NOW)
+    assert store.pending() == []
+    assert store.stories_of([d1, d3]) == {d1: "s1", d3: "s3"}
+    assert store.story_members(["s1", "s3"]) == {"s1": [d1, d2], "s3": [d3]}
+    assert store.story_created(["s1", "nope"]) == {"s1": NOW}
+    # only stories with 2+ members are reported
+    assert [s for s, _, _ in store.stories_changed_since(None)] == ["s1"]
+    assert store.stories_changed_since(NOW) == []
+    c = store.counts()
+    assert c["stories"] == 2 and c["stories_with_copies"] == 1
+
+
+def test_replace_reopens_the_story_of_the_replaced_doc(store: SQLiteStore) -> None:
+    d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
+    store.assign({d1: "s1", d2: "s1", d3: "s3"}, {"s1": NOW, "s3": NOW}, [], [], NOW)
+    newer = _new("b", 7, text="Corrected body", record_hash="h-b-2")
+    assert store.write_articles([newer], {"b": d2}, NOW) == [d2]
+    assert store.pending() == [d1, d2]  # the whole old story is re-clustered
+    assert store.stories_of([d1, d2, d3]) == {d1: "s1", d2: "s1", d3: "s3"}  # previous story remembered
+    got = store.article_by(id="b")
+    assert got is not None and got.text == "Corrected body" and got.story_id is None
+    assert _count(store, "articles") == 3
+    assert d2 in store.candidates_for_keys(newer.band_keys)  # new buckets in…
+    assert d2 not in store.candidates_for_keys(_new("b", 2).band_keys)  # …old ones out
+    assert store.counts()["buckets"] == 3 * LSH.bands
+
+
+class _FailingBandsConn:
+    """Delegates to a real connection; the n-th bulk insert into a table other
+    than ``articles`` (the LSH buckets) raises."""
+
+    def __init__(self, conn: sqlite3.Connection, fail_on: int) -> None:
+        self._conn = conn
+        self._fail_on = fail_on
+        self._seen = 0
+        self.rows_in_transaction = 0
+
+    def executemany(self, sql: str, params):  # type: ignore[no-untyped-def]
+        table = re.search(r"INTO\s+(\w+)", sql)
+        if table and table.group(1) != "articles":
+            self._seen += 1
+            if self._seen == self._fail_on:
+                # uncommitted article rows, visible to this connection only
+                self.rows_in_transaction = self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+                raise sqlite3.OperationalError("disk I/O error (simulated)")
+        return self._conn.executemany(sql, params)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._conn, name)
+
+
+def test_write_articles_is_atomic_when_band_insert_fails(store: SQLiteStore) -> None:
+    real = store._conn
+    failing = _FailingBandsConn(real, fail_on=1)
+    store._conn = failing  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError, match="simulated"):
+        store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3), _new("d", 4)], {}, NOW)
+    store._conn = real
+    assert failing.rows_in_transaction >= 1  # it failed mid-batch, after article rows were written
+    assert _count(store, "articles") == 0
+    assert _count(store, "buckets") == 0
+    assert store.pending() == []
+    # the store is still usable
+    assert len(store.write_articles([_new("a", 1)], {}, NOW)) == 1
+    assert store.counts()["articles"] == 1
+
+
+def test_write_articles_is_atomic_on_a_bad_row(store: SQLiteStore) -> None:
+    d1, = store.write_articles([_new("keep", 0)], {}, NOW)
+    store.assign({d1: "s-keep"}, {"s-keep": NOW}, [], [], NOW)
+    bad_keys = np.full(LSH.bands, np.iinfo(np.uint64).max, dtype=np.uint64)  # too large for SQLite INTEGER
+    with pytest.raises(OverflowError):
+        store.write_articles([_new("a", 1), _new("b", 2, band_keys=bad_keys)], {}, NOW)
+    assert store.known(["a", "b", "keep"]) == {"keep": (d1, "h-keep")}
+    assert _count(store, "buckets") == LSH.bands
+    # A failed replacement leaves the replaced article and its story as they were.
+    with pytest.raises(OverflowError):
+        store.write_articles([_new("keep", 5, record_hash="new", band_keys=bad_keys)], {"keep": d1}, NOW)
+    got = store.article_by(id="keep")
+    assert got is not None and got.record_hash == "h-keep" and got.story_id == "s-keep"
+    assert _count(store, "buckets") == LSH.bands
+
+
+def test_assign_is_atomic(store: SQLiteStore) -> None:
+    d1, d2 = store.write_articles([_new("a", 1), _new("b", 2)], {}, NOW)
+
+    class Boom:
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield "s1"
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        store.assign({d1: "s1", d2: "s1"}, {"s1": NOW}, Boom(), [], NOW)  # type: ignore[arg-type]
+    assert store.pending() == [d1, d2]
+    assert store.counts()["stories"] == 0
+
+
+def test_meta_roundtrip_and_persistence(tmp_path: Path) -> None:
+    s = open_store(tmp_path / "store")
+    s.set_meta("last_report_at", "2026-11-24T00:00:00+00:00")
+    s.set_meta("last_report_at", "2026-11-25T00:00:00+00:00")
+    s.write_articles([_new("a", 1)], {}, NOW)
+    s.close()
+    s = open_store(tmp_path / "store", create=False)
+    try:
+        assert s.get_meta("last_report_at") == "2026-11-25T00:00:00+00:00"
+        assert s.get_meta("nope") is None
+        assert s.counts()["articles"] == 1
+        assert s.size_bytes() > 0
+    finally:
+        s.close()
+
+
+# -- signature parameters, through the pipeline ------------------------------------
+
+
+def test_params_recorded(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    path = jsonl("a.jsonl", [row("a1", "Harga beras medium di Cipinang naik Rp 600 per kilogram dalam sepekan.")])
+    index_corpus([str(path)], cfg)
+    s = open_store(cfg.store, create=False)
+    try:
+        params = json.loads(s.get_meta("params") or "")
+    finally:
+        s.close()
+    assert params["shingle"] == {"kind": "char", "size": 5}
+    assert params["sign"] == {"num_perm": 128, "seed": 1, "scheme": "affine32"}
+    assert params["threshold"] == 0.3
+    assert params["bands"] * params["rows"] <= 128
+    assert params["bands"] >= 1 and params["rows"] >= 1
+
+
+def test_incompatible_settings_are_refused_naming_both(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    path = jsonl("a.jsonl", [row("a1", "Harga beras medium di Cipinang naik Rp 600 per kilogram dalam sepekan.")])
+    index_corpus([str(path)], cfg)
+    other = replace(cfg, shingle=ShingleConfig(kind="char", size=4))
+    with pytest.raises(StoreError) as err:
+        index_corpus([str(path)], other)
+    msg = str(err.value)
+    assert "char 5-grams" in msg and "char 4-grams" in msg
+    assert "--store" in msg
+    with pytest.raises(StoreError, match="num_perm=128.*num_perm=64"):
+        index_corpus([str(path)], replace(cfg, sign=SignConfig(num_perm=64)))
+    # nothing was written by the refused runs
+    s = open_store(cfg.store, create=False)
+    try:
+        assert s.counts()["articles"] == 1
+        assert ensure_params(s, cfg).bands >= 1  # the original settings are still accepted
+    finally:
+        s.close()

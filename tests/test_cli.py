@@ -1,0 +1,344 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import dedup.pipeline as pipeline
+from dedup.cli import cli
+
+COMMANDS = ["index", "query", "report", "stats", "export"]
+QUERY_RESULT_KEYS = {"id", "outlet", "url", "published_at", "title", "similarity", "containment", "story_id"}
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=True)
+
+
+def _no_traceback(r: Result) -> None:
+    assert "Traceback" not in r.output and "Traceback" not in r.stderr
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def night(articles, jsonl) -> Path:  # type: ignore[no-untyped-def]
+    return jsonl("night.jsonl", [r for k, r in articles.items() if k not in ("tram-abr",)])
+
+
+def _index(store: Path, *paths: Path | str, extra: tuple[str, ...] = ()) -> Result:
+    r = run("index", "--store", str(store), "--quiet", "--workers", "1", *extra, *map(str, paths))
+    _no_traceback(r)
+    return r
+
+
+# -- help ----------------------------------------------------------------------------
+
+
+def test_group_help_and_version() -> None:
+    r = run("--help")
+    assert r.exit_code == 0
+    assert "Examples:" in r.output
+    for name in COMMANDS:
+        assert name in r.output
+    assert run("-h").exit_code == 0
+    v = run("--version")
+    assert v.exit_code == 0 and "0.1.0" in v.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_has_examples(command: str) -> None:
+    r = run(command, "--help")
+    assert r.exit_code == 0, r.output
+    assert "Examples:" in r.output
+    assert f"dedup {command}" in r.output  # the examples are runnable command lines
+    assert "--store" in r.output
+
+
+# -- index ---------------------------------------------------------------------------
+
+
+def test_index_summary(store: Path, night: Path) -> None:
+    r = _index(store, night)
+    assert r.exit_code == 0, r.stderr
+    assert "read 11 articles: 11 added, 0 replaced, 0 unchanged; 0 rejected, 0 warnings" in r.stdout
+    assert "stories: 3 new, 0 grew" in r.stdout
+    again = _index(store, night)
+    assert "read 11 articles: 0 added, 0 replaced, 11 unchanged" in again.stdout
+
+
+def test_index_strict(store: Path, articles, jsonl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = jsonl("good.jsonl", [articles["rates"], articles["krl"]])
+    ok = _index(store, good, extra=("--strict",))
+    assert ok.exit_code == 0, ok.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(articles["football"]) + "\n{oops\n", encoding="utf-8")
+    strict = run("index", "--store", str(store), "--workers", "1", "--strict", str(bad))
+    _no_traceback(strict)
+    assert strict.exit_code != 0
+    assert f"rejected {bad}:2: malformed JSON" in strict.stderr
+    assert "--strict: 1 rejected, 0 warnings" in strict.stderr
+    assert "rejected: 1 × malformed JSON" in strict.stdout
+    # the good record was still indexed
+    assert "1 added" in strict.stdout
+    lenient = run("index", "--store", str(store), "--workers", "1", str(bad))
+    assert lenient.exit_code == 0
+    assert "rejected: 1 × malformed JSON" in lenient.stdout
+
+
+def test_index_strict_fails_on_warnings_too(store: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    path = jsonl("w.jsonl", [{**articles["rates"], "published_at": "kemarin sore"}])
+    r = _index(store, path, extra=("--strict",))
+    assert r.exit_code == 1
+    assert "warning:  1 × unparseable time" in r.stdout
+
+
+def test_index_quiet_hides_per_record_messages(store: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    r = _index(store, bad)
+    assert r.exit_code == 0
+    assert "rejected" not in r.stderr
+    assert "rejected: 1 × malformed JSON" in r.stdout
+
+
+def test_index_with_map_from_csv(store: Path, tmp_path: Path, news) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    path = tmp_path / "crawl.csv"
+    pl.DataFrame({"id": ["c1", "c2"], "link": ["https://www.kompas.com/c1", "https://www.detik.com/c2"],
+                  "body": [news["beras"].body, news["krl"].body]}).write_csv(path)
+    r = _index(store, path, extra=("--map", "text=body", "--map", "url=link", "--tz", "Asia/Jakarta"))
+    assert r.exit_code == 0, r.stderr
+    assert "2 added" in r.stdout
+    wrong = _index(tmp_path / "s2", path)
+    assert "rejected: 1 × missing field" in wrong.stdout
+
+
+@pytest.mark.parametrize("value", ["textbody", "text=", "=body"])
+def test_bad_map_value(store: Path, night: Path, value: str) -> None:
+    r = _index(store, night, extra=("--map", value))
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: --map")
+    assert "FIELD=COLUMN" in r.stderr
+    assert not store.exists()
+
+
+def test_map_to_an_unknown_field(store: Path, night: Path) -> None:
+    r = _index(store, night, extra=("--map", "body=text"))
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: --map body=...: unknown field 'body'")
+
+
+def test_bad_options_are_friendly(store: Path, night: Path) -> None:
+    for extra, needle in [
+        (("--tz", "Mars/Olympus"), "not a known time zone"),
+        (("--shingle-size", "0"), "shingle size 0"),
+        (("--threshold", "1.5"), "threshold 1.5"),
+        (("--num-perm", "8"), "num_perm 8"),
+    ]:
+        r = _index(store, night, extra=extra)
+        assert r.exit_code == 2, extra
+        assert r.stderr.startswith("error: ") and needle in r.stderr
+
+
+def test_missing_input_path(store: Path, tmp_path: Path) -> None:
+    r = _index(store, tmp_path / "nope.jsonl")
+    assert r.exit_code == 3
+    assert r.stderr.startswith("error: ") and "no such file" in r.stderr
+
+
+def test_incompatible_store_settings(store: Path, night: Path) -> None:
+    assert _index(store, night).exit_code == 0
+    r = _index(store, night, extra=("--shingle-size", "4"))
+    assert r.exit_code == 4
+    assert r.stderr.startswith("error: the store was built with char 5-grams")
+    assert "char 4-grams" in r.stderr
+
+
+def test_index_from_stdin(store: Path, articles) -> None:  # type: ignore[no-untyped-def]
+    data = "".join(json.dumps(articles[k]) + "\n" for k in ("beras-orig", "beras-copy"))
+    r = CliRunner().invoke(cli, ["index", "--store", str(store), "--quiet", "--workers", "1", "-"], input=data)
+    assert r.exit_code == 0, r.stderr
+    assert "2 added" in r.stdout and "stories: 1 new" in r.stdout
+
+
+def test_interrupt_is_friendly(store: Path, night: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "index_corpus", interrupted)
+    r = _index(store, night)
+    assert r.exit_code == 130
+    assert r.stderr.startswith("interrupted:")
+
+
+# -- query ---------------------------------------------------------------------------
+
+
+def test_query_json(store: Path, night: Path, tmp_path: Path, news, wrap_junk) -> None:  # type: ignore[no-untyped-def]
+    _index(store, night)
+    f = tmp_path / "copy.txt"
+    f.write_text(wrap_junk(news["tram"].title, news["tram"].body, "beritaku.id"), encoding="utf-8")
+    r = run("query", "--store", str(store), "--file", str(f), "--json", "--top", "3")
+    _no_traceback(r)
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert set(data) == {"query", "results"}
+    assert data["query"] == {"file": str(f)}
+    assert 1 <= len(data["results"]) <= 3
+    for res in data["results"]:
+        assert QUERY_RESULT_KEYS <= set(res)
+    top = data["results"][:2]
+    assert {t["id"] for t in top} == {"tram-orig", "tram-junk"}  # both verbatim
+    assert all(t["similarity"] >= 0.9 for t in top)
+    orig = next(t for t in top if t["id"] == "tram-orig")
+    assert orig["outlet"] == "riverpost.com"
+    assert orig["published_at"] == "2026-11-24T08:00:00+00:00"
+    assert orig["story_id"].startswith("s")
+
+
+def test_query_by_id_json(store: Path, night: Path) -> None:
+    _index(store, night)
+    r = run("query", "--store", str(store), "--id", "beras-orig", "--json")
+    data = json.loads(r.stdout)
+    assert data["query"]["id"] == "beras-orig"
+    assert data["query"]["outlet"] == "kompas.com"
+    ids = [x["id"] for x in data["results"]]
+    assert ids[0] == "beras-copy" and "beras-orig" not in ids
+
+
+def test_query_table(store: Path, night: Path, news) -> None:  # type: ignore[no-untyped-def]
+    _index(store, night)
+    # wide enough that rich does not fold the id and outlet columns
+    r = CliRunner().invoke(cli, ["query", "--store", str(store), "--text", news["gempa"].body], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    assert "gempa-orig" in r.stdout and "antaranews.com" in r.stdout
+    nothing = run("query", "--store", str(store), "--text", "Lorem ipsum dolor sit amet, consectetur adipiscing elit.")
+    assert nothing.exit_code == 0 and "no similar articles" in nothing.stdout
+
+
+def test_query_missing_store_is_friendly() -> None:
+    r = run("query", "--store", "/nonexistent", "--text", "x")
+    _no_traceback(r)
+    assert r.exit_code != 0
+    assert r.stderr.startswith("error:")
+    assert "/nonexistent" in r.stderr
+
+
+def test_query_missing_store_as_a_real_process(tmp_path: Path) -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "dedup", "query", "--store", str(tmp_path / "nonexistent"), "--text", "x"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert p.returncode == 4
+    assert p.stderr.startswith("error:")
+    assert "Traceback" not in p.stderr
+    assert p.stdout == ""
+
+
+def test_query_errors(store: Path, night: Path) -> None:
+    _index(store, night)
+    unknown = run("query", "--store", str(store), "--id", "nope")
+    assert unknown.exit_code == 5 and unknown.stderr.startswith("error: no article with id 'nope'")
+    none = run("query", "--store", str(store))
+    assert none.exit_code == 2 and "exactly one of --text, --file, --id or --url" in none.stderr
+    two = run("query", "--store", str(store), "--text", "x", "--id", "y")
+    assert two.exit_code == 2 and "got text, id" in two.stderr
+    top = run("query", "--store", str(store), "--id", "rates", "--top", "0")
+    assert top.exit_code == 2 and "--top 0" in top.stderr
+
+
+# -- report, stats, export ----------------------------------------------------------------
+
+
+def test_report_json_and_since_last(store: Path, night: Path, articles, jsonl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _index(store, night)
+    out = tmp_path / "r1.json"
+    r = run("report", "--store", str(store), "--format", "json", "--out", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert f"wrote {out} (3 stories)" in r.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert {"generated_at", "stories", "outlets"} <= set(data)
+    assert len(data["stories"]) == 3
+    for s in data["stories"]:
+        assert {"story_id", "first", "members"} <= set(s)
+        assert set(s["first"]) >= {"id", "outlet", "url", "published_at"}
+        assert s["members"][0]["id"] == s["first"]["id"]
+        for m in s["members"]:
+            assert {"id", "outlet", "url", "published_at", "lag_seconds", "similarity", "relation"} <= set(m)
+    for o in data["outlets"]:
+        assert set(o) == {"outlet", "articles", "original", "copies"}
+    # A second night: the abridged tram copy arrives, plus one new story.
+    n2 = jsonl("n2.jsonl", [articles["tram-abr"], {**articles["rates"], "id": "rates-copy", "outlet": "bizdaily.com",
+                                                   "published_at": "2026-11-25T15:00:00+00:00"}])
+    _index(store, n2)
+    r2 = run("report", "--store", str(store), "--format", "json")
+    data2 = json.loads(r2.stdout)
+    firsts = {s["first"]["id"]: s["is_new"] for s in data2["stories"]}
+    assert firsts == {"tram-orig": False, "rates": False}  # both stories existed (rates alone); both grew
+    tram = next(s for s in data2["stories"] if s["first"]["id"] == "tram-orig")
+    assert [m["id"] for m in tram["members"]] == ["tram-orig", "tram-junk", "tram-abr"]
+    # and nothing since
+    r3 = run("report", "--store", str(store), "--format", "json")
+    assert json.loads(r3.stdout)["stories"] == []
+
+
+def test_report_markdown_and_html(store: Path, night: Path, tmp_path: Path) -> None:
+    _index(store, night)
+    md = run("report", "--store", str(store), "--since", "all", "--no-mark")
+    assert md.exit_code == 0
+    assert md.stdout.startswith("# dedup report")
+    assert "riverpost.com" in md.stdout
+    out = tmp_path / "r.html"
+    html = run("report", "--store", str(store), "--since", "all", "--format", "html", "--out", str(out))
+    assert html.exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    bad = run("report", "--store", str(store), "--since", "yesterday")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --since")
+
+
+def test_report_missing_store(tmp_path: Path) -> None:
+    r = run("report", "--store", str(tmp_path / "none"))
+    _no_traceback(r)
+    assert r.exit_code == 4 and r.stderr.startswith("error: no store at")
+
+
+def test_stats(store: Path, night: Path) -> None:
+    _index(store, night)
+    r = run("stats", "--store", str(store), "--json")
+    assert r.exit_code == 0
+    info = json.loads(r.stdout)
+    assert info["articles"] == 11 and info["stories_with_copies"] == 3 and info["pending"] == 0
+    assert info["params"]["shingle"] == {"kind": "char", "size": 5}
+    text = run("stats", "--store", str(store))
+    assert "articles: 11" in text.stdout
+    assert "settings: char 5-grams, num_perm 128, seed 1, affine32, threshold 0.3" in text.stdout
+
+
+def test_default_store_from_environment(night: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DEDUP_STORE", str(tmp_path / "env-store"))
+    r = run("index", "--quiet", str(night))
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "env-store").is_dir()
+    assert json.loads(run("stats", "--json").stdout)["store"] == str(tmp_path / "env-store")
+
+
+def test_export(store: Path, night: Path, tmp_path: Path) -> None:
+    _index(store, night)
+    out = tmp_path / "stories.jsonl"
+    r = run("export", "--store", str(store), "--what", "stories", "--out", str(out))
+    assert r.exit_code == 0
+    assert f"wrote 6 rows to {out}" in r.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {r["relation"] for r in rows} == {"original", "copy"}
+    missing_out = run("export", "--store", str(store))
+    assert missing_out.exit_code == 2 and "--out" in missing_out.stderr

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup.config import ClusterConfig, Config
+from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT, _UnionFind, containment_both, new_story_id, verify
+from dedup.pipeline import index_corpus
+from dedup.store import open_store
+
+
+def _stories(cfg: Config) -> dict[str, str | None]:
+    store = open_store(cfg.store, create=False)
+    try:
+        return {a.id: a.story_id for a in store.articles()}
+    finally:
+        store.close()
+
+
+def _counts(cfg: Config) -> dict[str, int]:
+    store = open_store(cfg.store, create=False)
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+# -- verification arithmetic -------------------------------------------------------
+
+
+def test_containment_both_for_a_subset() -> None:
+    # A (100) ⊂ B (300): Jaccard 1/3.
+    c_ab, c_ba = containment_both(np.array([1 / 3]), np.array([100.0]), np.array([300.0]))
+    assert c_ab[0] == pytest.approx(1.0)
+    assert c_ba[0] == pytest.approx(1 / 3)
+    c_ab, c_ba = containment_both(np.array([0.5]), np.array([0.0]), np.array([10.0]))
+    assert c_ab[0] == 0.0
+
+
+def test_verify_by_similarity_and_by_containment() -> None:
+    cfg = ClusterConfig(min_similarity=0.5, min_containment=0.7)
+    base = np.arange(128, dtype=np.uint32)
+    half = base.copy()
+    half[64:] += 1000  # similarity 0.5
+    third = base.copy()
+    third[43:] += 1000  # similarity 43/128 ~ 0.34
+    a = np.stack([base, base, base, base])
+    b = np.stack([half, third, third, third])
+    size_a = np.array([500, 100, 100, 10])
+    size_b = np.array([500, 300, 100, 30])
+    sim, c_ab, c_ba, keep = verify(a, b, size_a, size_b, cfg)
+    assert sim[0] == 0.5 and keep[0]  # similar enough
+    assert c_ab[1] > 0.95 and keep[1]  # small one contained in the big one
+    assert not keep[2]  # same size, low similarity: not reuse
+    assert c_ab[3] > 0.95 and not keep[3]  # contained, but too short to trust containment
+    assert MIN_SHINGLES_FOR_CONTAINMENT > 10
+
+
+def test_union_find() -> None:
+    uf = _UnionFind()
+    uf.union("a", "b")
+    uf.union("c", "d")
+    uf.union("b", "d")
+    uf.find("e")
+    assert uf.find("a") == uf.find("c") == uf.find("d")
+    assert uf.find("e") != uf.find("a")
+
+
+def test_new_story_id_is_stable() -> None:
+    assert new_story_id("tram-orig") == new_story_id("tram-orig")
+    assert new_story_id("tram-orig") != new_story_id("tram-junk")
+    assert new_story_id("x").startswith("s") and len(new_story_id("x")) == 13
+
+
+# -- clustering through the pipeline ---------------------------------------------------
+
+
+def test_verbatim_and_abridged_copies_join_the_original(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    summary = index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    assert summary.added == len(articles) and summary.rejected == ()
+    story = _stories(cfg)
+    assert story["tram-junk"] == story["tram-orig"]
+    assert story["tram-abr"] == story["tram-orig"]
+    assert story["beras-copy"] == story["beras-orig"]
+    assert story["gempa-copy"] == story["gempa-orig"]
+    assert len({story["tram-orig"], story["beras-orig"], story["gempa-orig"]}) == 3
+    # everyone else is alone
+    for ident in ("flood-a", "flood-b", "rates", "football", "krl"):
+        assert list(story.values()).count(story[ident]) == 1, ident
+    assert summary.stories_new == 3
+    c = _counts(cfg)
+    assert c["pending"] == 0 and c["stories_with_copies"] == 3
+
+
+def test_independent_reports_of_one_event_do_not_merge(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    rows = [articles["flood-a"], articles["flood-b"]]
+    summary = index_corpus([str(jsonl("floods.jsonl", rows))], cfg)
+    story = _stories(cfg)
+    assert story["flood-a"] != story["flood-b"]
+    assert summary.stories_new == 0
+    assert _counts(cfg)["stories_with_copies"] == 0
+
+
+def test_unrelated_articles_stay_apart_even_with_a_loose_similarity(tmp_path: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    loose = Config(store=tmp_path / "loose", progress=False, workers=1, cluster=ClusterConfig(min_similarity=0.3, min_containment=0.5))
+    rows = [articles[k] for k in ("flood-a", "flood-b", "rates", "football", "beras-orig", "gempa-orig", "krl")]
+    index_corpus([str(jsonl("mix.jsonl", rows))], loose)
+    assert len(set(_stories(loose).values())) == len(rows)
+
+
+def test_a_bridging_article_merges_two_stories_keeping_the_older_id(cfg: Config, articles, jsonl, row, news) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles["beras-orig"], articles["beras-copy"]]))], cfg)
+    older = _stories(cfg)["beras-orig"]
+    index_corpus([str(jsonl("n2.jsonl", [articles["gempa-orig"], articles["gempa-copy"], articles["rates"]]))], cfg)
+    newer = _stories(cfg)["gempa-orig"]
+    assert older != newer
+    # A round-up page that carries both stories in full.
+    bridge = row("roundup", news["beras"].body + "\n\n" + news["gempa"].body, title="Berita pilihan hari ini",
+                 outlet="rangkuman.id", published_at="2026-11-25T12:00:00+07:00")
+    summary = index_corpus([str(jsonl("n3.jsonl", [bridge]))], cfg)
+    story = _stories(cfg)
+    members = {i for i, s in story.items() if s == older}
+    assert members == {"beras-orig", "beras-copy", "gempa-orig", "gempa-copy", "roundup"}
+    assert story["rates"] not in (older, newer)
+    assert newer not in story.values()
+    assert summary.stories_grown == 1 and summary.stories_new == 0
+    store = open_store(cfg.store, create=False)
+    try:
+        assert store.story_created([newer]) == {}  # the merged-away story is gone
+        assert older in store.story_created([older])
+        assert store.counts()["stories_with_copies"] == 1
+    finally:
+        store.close()
+
+
+def test_copies_arriving_first_still_cluster_with_the_original_later(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("copies.jsonl", [articles["tram-junk"], articles["tram-abr"]]))], cfg)
+    first = _stories(cfg)
+    assert first["tram-junk"] == first["tram-abr"]
+    index_corpus([str(jsonl("orig.jsonl", [articles["tram-orig"]]))], cfg)
+    story = _stories(cfg)
+    assert story["tram-orig"] == story["tram-junk"] == story["tram-abr"] == first["tram-junk"]

@@ -1,0 +1,411 @@
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import dedup.pipeline as pipeline
+from dedup.config import Config
+from dedup.errors import ConfigError, QueryError, StoreError
+from dedup.pipeline import QueryTarget, build_report, export, index_corpus, parse_since, query, record_hash, stats
+from dedup.store import SQLiteStore, open_store
+
+
+def _stories(cfg: Config) -> dict[str, str | None]:
+    store = open_store(cfg.store, create=False)
+    try:
+        return {a.id: a.story_id for a in store.articles()}
+    finally:
+        store.close()
+
+
+def _counts(cfg: Config) -> dict[str, int]:
+    store = open_store(cfg.store, create=False)
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def _groups(cfg: Config) -> set[frozenset[str]]:
+    """The stories with copies, as sets of article ids."""
+    by_story: dict[str | None, set[str]] = {}
+    for ident, sid in _stories(cfg).items():
+        by_story.setdefault(sid, set()).add(ident)
+    return {frozenset(m) for m in by_story.values() if len(m) > 1}
+
+
+TRAM = frozenset({"tram-orig", "tram-junk", "tram-abr"})
+BERAS = frozenset({"beras-orig", "beras-copy"})
+GEMPA = frozenset({"gempa-orig", "gempa-copy"})
+
+
+# -- incremental indexing -------------------------------------------------------------
+
+
+def test_index_a_then_b_adds_and_reindex_is_a_no_op(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    a = jsonl("a.jsonl", [articles[k] for k in ("tram-orig", "tram-junk", "beras-orig", "rates")])
+    b = jsonl("b.jsonl", [articles[k] for k in ("tram-abr", "beras-copy", "football")])
+    s1 = index_corpus([str(a)], cfg)
+    assert (s1.read, s1.added, s1.replaced, s1.unchanged) == (4, 4, 0, 0)
+    assert s1.stories_new == 1
+    s2 = index_corpus([str(b)], cfg)
+    assert (s2.read, s2.added, s2.replaced, s2.unchanged) == (3, 3, 0, 0)
+    # tram gained a copy; beras-orig's one-article story gained its first copy:
+    # both existed before this run, so both count as grown.
+    assert (s2.stories_new, s2.stories_grown) == (0, 2)
+    assert _counts(cfg)["articles"] == 7
+    before = _stories(cfg)
+    s3 = index_corpus([str(a)], cfg)
+    assert (s3.read, s3.added, s3.replaced, s3.unchanged) == (4, 0, 0, 4)
+    assert (s3.stories_new, s3.stories_grown) == (0, 0)
+    assert _stories(cfg) == before
+    assert _groups(cfg) == {TRAM, BERAS}
+    assert _counts(cfg)["pending"] == 0
+
+
+def test_same_id_with_new_text_replaces_and_reclusters(cfg: Config, articles, jsonl, news) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles[k] for k in ("tram-orig", "tram-junk", "tram-abr", "rates")]))], cfg)
+    old = _stories(cfg)
+    assert _groups(cfg) == {TRAM}
+    # The junk copy's page now carries a different story (the site reused the id).
+    changed = {**articles["tram-junk"], "text": news["football"].body, "title": news["football"].title}
+    summary = index_corpus([str(jsonl("n2.jsonl", [changed]))], cfg)
+    assert (summary.read, summary.added, summary.replaced, summary.unchanged) == (1, 0, 1, 0)
+    new = _stories(cfg)
+    assert _groups(cfg) == {frozenset({"tram-orig", "tram-abr"})}
+    assert new["tram-orig"] == new["tram-abr"] == old["tram-orig"]  # the story keeps its id
+    assert new["tram-junk"] != old["tram-orig"]
+    assert new["rates"] == old["rates"]
+    assert _counts(cfg)["articles"] == 4 and _counts(cfg)["pending"] == 0
+    store = open_store(cfg.store, create=False)
+    try:
+        art = store.article_by(id="tram-junk")
+        assert art is not None and art.title == news["football"].title
+    finally:
+        store.close()
+
+
+def test_replaced_member_that_leaves_does_not_take_the_story_id(cfg: Config, articles, jsonl, news) -> None:  # type: ignore[no-untyped-def]
+    # The copy was indexed first (lowest doc number); when it turns into another
+    # story, the two articles that still belong together keep the story's id.
+    index_corpus([str(jsonl("n1.jsonl", [articles[k] for k in ("tram-junk", "tram-orig", "tram-abr")]))], cfg)
+    sid = _stories(cfg)["tram-orig"]
+    changed = {**articles["tram-junk"], "text": news["krl"].body, "title": news["krl"].title}
+    index_corpus([str(jsonl("n2.jsonl", [changed]))], cfg)
+    new = _stories(cfg)
+    assert new["tram-orig"] == new["tram-abr"] == sid
+    assert new["tram-junk"] != sid
+
+
+def test_corrected_text_stays_in_its_story(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles[k] for k in ("beras-orig", "beras-copy")]))], cfg)
+    sid = _stories(cfg)["beras-orig"]
+    fixed = {**articles["beras-orig"], "text": str(articles["beras-orig"]["text"]).replace("Rp 13.800", "Rp 13.900")}
+    summary = index_corpus([str(jsonl("n2.jsonl", [fixed]))], cfg)
+    assert summary.replaced == 1
+    assert _stories(cfg) == {"beras-orig": sid, "beras-copy": sid}
+    assert summary.stories_new == 0
+
+
+def test_story_id_is_stable_when_a_story_gains_a_copy(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles["tram-orig"], articles["tram-junk"], articles["krl"]]))], cfg)
+    sid = _stories(cfg)["tram-orig"]
+    assert _stories(cfg)["tram-junk"] == sid
+    summary = index_corpus([str(jsonl("n2.jsonl", [articles["tram-abr"]]))], cfg)
+    assert (summary.stories_new, summary.stories_grown) == (0, 1)
+    story = _stories(cfg)
+    assert story["tram-orig"] == story["tram-junk"] == story["tram-abr"] == sid
+
+
+def test_metadata_only_change_is_a_replacement(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles["rates"]]))], cfg)
+    moved = {**articles["rates"], "published_at": "2026-11-25T15:00:00+00:00"}
+    assert index_corpus([str(jsonl("n2.jsonl", [moved]))], cfg).replaced == 1
+    assert index_corpus([str(jsonl("n2.jsonl", [moved]))], cfg).unchanged == 1
+
+
+def test_record_hash_covers_stored_fields(articles) -> None:  # type: ignore[no-untyped-def]
+    from dedup.config import ReadConfig
+    from dedup.read.records import to_article
+
+    (a,) = list(to_article(articles["rates"], "x:1", ReadConfig()))
+    assert record_hash(a) == record_hash(replace(a, source="elsewhere:9"))
+    for change in ({"title": "Other"}, {"text": a.text + " More."}, {"url": "https://x.com/1"}, {"outlet": "x.com"}, {"published_raw": "2026-11-26"}):
+        assert record_hash(replace(a, **change)) != record_hash(a), change
+
+
+def test_rejected_and_notices_are_counted(cfg: Config, articles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "mixed.jsonl"
+    rates = {**articles["rates"], "published_at": "sometime yesterday"}
+    lines = [json.dumps(rates), "{not json", json.dumps({"id": "junk-only", "text": "Share this article\n© 2026 Koran News"})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = index_corpus([str(path)], cfg)
+    assert summary.read == 2 and summary.added == 1
+    assert summary.rejected_by_reason() == {"malformed JSON": 1, "no text after cleaning": 1}
+    assert summary.warnings_by_reason() == {"unparseable time": 1}
+    no_text = [r for r in summary.rejected if r.reason == "no text after cleaning"][0]
+    assert no_text.source == f"{path}:3" and "junk-only" in no_text.detail
+
+
+# -- interrupted runs ----------------------------------------------------------------------
+
+
+def test_interrupted_before_clustering_is_completed_by_the_next_run(cfg: Config, articles, jsonl, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = jsonl("night.jsonl", articles.values())
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "cluster_pending", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        index_corpus([str(path)], cfg)
+    c = _counts(cfg)
+    assert c["articles"] == len(articles)  # the articles were committed…
+    assert c["pending"] == len(articles)  # …but not clustered
+    assert c["stories"] == 0
+    monkeypatch.undo()
+    summary = index_corpus([str(path)], cfg)
+    assert (summary.added, summary.unchanged) == (0, len(articles))
+    assert summary.stories_new == 3
+    c = _counts(cfg)
+    assert c["pending"] == 0 and c["articles"] == len(articles)
+    assert _groups(cfg) == {TRAM, BERAS, GEMPA}
+
+
+def test_interrupted_between_batches_keeps_whole_batches_only(tmp_path: Path, articles, jsonl, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1, batch_size=2)
+    order = ["tram-orig", "beras-orig", "tram-junk", "beras-copy", "gempa-orig", "gempa-copy", "tram-abr"]
+    path = jsonl("night.jsonl", [articles[k] for k in order])
+    real_write = SQLiteStore.write_articles
+    calls = []
+
+    def write_then_crash(self, new, replace_docs, now):  # type: ignore[no-untyped-def]
+        calls.append(len(new))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(self, new, replace_docs, now)
+
+    monkeypatch.setattr(SQLiteStore, "write_articles", write_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        index_corpus([str(path)], cfg)
+    assert calls == [2, 2]
+    assert set(_stories(cfg)) == {"tram-orig", "beras-orig"}  # the first batch only
+    assert _counts(cfg)["pending"] == 2
+    monkeypatch.undo()
+    summary = index_corpus([str(path)], cfg)
+    assert (summary.read, summary.added, summary.unchanged) == (7, 5, 2)
+    assert _counts(cfg)["pending"] == 0
+    assert _groups(cfg) == {TRAM, BERAS, GEMPA}
+
+
+def test_interrupted_replacement_run(cfg: Config, articles, jsonl, news, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles[k] for k in ("tram-orig", "tram-junk", "tram-abr")]))], cfg)
+    sid = _stories(cfg)["tram-orig"]
+    changed = {**articles["tram-junk"], "text": news["rates"].body}
+    n2 = jsonl("n2.jsonl", [changed])
+    monkeypatch.setattr(pipeline, "cluster_pending", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        index_corpus([str(n2)], cfg)
+    assert _counts(cfg)["pending"] == 3  # the whole old story waits for re-clustering
+    monkeypatch.undo()
+    summary = index_corpus([str(n2)], cfg)
+    assert summary.unchanged == 1
+    story = _stories(cfg)
+    assert story["tram-orig"] == story["tram-abr"] == sid and story["tram-junk"] != sid
+    assert _counts(cfg)["pending"] == 0
+
+
+# -- query ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def originals_store(cfg: Config, articles, jsonl) -> Config:  # type: ignore[no-untyped-def]
+    keys = ("tram-orig", "beras-orig", "gempa-orig", "flood-a", "flood-b", "rates", "football", "krl")
+    index_corpus([str(jsonl("originals.jsonl", [articles[k] for k in keys]))], cfg)
+    return cfg
+
+
+def test_query_file_with_junk_wrapped_copy(originals_store: Config, news, wrap_junk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "copy.txt"
+    f.write_text(wrap_junk(news["tram"].title, news["tram"].body, "beritasatu.id"), encoding="utf-8")
+    info, matches = query(originals_store, QueryTarget(file=f))
+    assert info == {"file": str(f)}
+    assert matches[0].id == "tram-orig"
+    assert matches[0].similarity >= 0.9
+    assert matches[0].outlet == "riverpost.com"
+    assert matches[0].published_at == datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
+    assert matches[0].story_id is not None
+    assert all(m.similarity < 0.3 for m in matches[1:])
+
+
+def test_query_abridged_copy_finds_the_original_by_containment(originals_store: Config, news, abridged) -> None:  # type: ignore[no-untyped-def]
+    info, matches = query(originals_store, QueryTarget(text=abridged(news["tram"].body)))
+    assert str(info["text"]).startswith(news["tram"].paragraphs[0][:50])
+    first = matches[0]
+    assert first.id == "tram-orig"
+    assert first.containment >= 0.9
+    assert first.similarity < 0.5  # found by containment, not by similarity
+    assert first.containment_reverse < 0.5
+
+
+def test_query_unrelated_text_finds_nothing_similar(originals_store: Config) -> None:
+    text = (
+        "The national museum will reopen its east wing in January after a two-year restoration that "
+        "uncovered painted ceilings hidden beneath layers of plaster since the nineteenth century. "
+        "Curators said the rooms would host a rotating exhibition of textiles from private collections."
+    )
+    _, matches = query(originals_store, QueryTarget(text=text))
+    assert all(m.similarity < 0.3 and m.containment < 0.5 for m in matches)
+
+
+def test_query_by_id_excludes_itself(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    info, matches = query(cfg, QueryTarget(id="tram-orig"), k=5)
+    assert info["id"] == "tram-orig" and info["outlet"] == "riverpost.com"
+    ids = [m.id for m in matches]
+    assert "tram-orig" not in ids
+    assert ids[0] == "tram-junk" and matches[0].similarity == 1.0
+    assert "tram-abr" in ids[:2]
+    assert len(matches) <= 5
+    _, by_url = query(cfg, QueryTarget(url=str(articles["beras-orig"]["url"])))
+    assert by_url[0].id == "beras-copy"
+
+
+def test_query_top_k(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    _, matches = query(cfg, QueryTarget(id="tram-orig"), k=1)
+    assert [m.id for m in matches] == ["tram-junk"]
+    with pytest.raises(ConfigError, match="--top"):
+        query(cfg, QueryTarget(id="tram-orig"), k=0)
+
+
+def test_query_errors(originals_store: Config, tmp_path: Path) -> None:
+    with pytest.raises(QueryError, match="no article with id 'nope'"):
+        query(originals_store, QueryTarget(id="nope"))
+    with pytest.raises(QueryError, match="url"):
+        query(originals_store, QueryTarget(url="https://nowhere.example/x"))
+    with pytest.raises(QueryError, match="no text left"):
+        query(originals_store, QueryTarget(text="Share this article\n© 2026 Koran News"))
+    with pytest.raises(QueryError, match="cannot read"):
+        query(originals_store, QueryTarget(file=tmp_path / "missing.txt"))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\x00broken")
+    with pytest.raises(QueryError, match="cannot read"):
+        query(originals_store, QueryTarget(file=bad))
+    with pytest.raises(StoreError, match="no store"):
+        query(replace(originals_store, store=tmp_path / "nope"), QueryTarget(text="x"))
+
+
+def test_query_target_needs_exactly_one() -> None:
+    with pytest.raises(ConfigError, match="exactly one"):
+        QueryTarget()
+    with pytest.raises(ConfigError, match="got text, id"):
+        QueryTarget(text="x", id="y")
+
+
+def test_query_uses_the_store_settings_not_the_defaults(tmp_path: Path, articles, jsonl, news) -> None:  # type: ignore[no-untyped-def]
+    from dedup.config import ShingleConfig
+
+    wcfg = Config(store=tmp_path / "w", progress=False, workers=1, shingle=ShingleConfig(kind="word", size=3))
+    index_corpus([str(jsonl("o.jsonl", [articles["tram-orig"], articles["rates"]]))], wcfg)
+    _, matches = query(Config(store=wcfg.store), QueryTarget(text=news["tram"].body))
+    assert matches[0].id == "tram-orig" and matches[0].similarity == 1.0
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def test_report_since_last_shows_only_new_and_grown_stories(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    n1 = [articles[k] for k in ("tram-orig", "tram-junk", "beras-orig", "beras-copy", "rates")]
+    index_corpus([str(jsonl("n1.jsonl", n1))], cfg)
+    first = build_report(cfg, since="last")
+    assert first.since is None
+    assert {frozenset(m.id for m in s.members) for s in first.stories} == {
+        frozenset({"tram-orig", "tram-junk"}), BERAS
+    }
+    assert all(s.is_new for s in first.stories)
+    # Nothing happened since: an empty report.
+    again = build_report(cfg, since="last")
+    assert again.stories == () and again.since == first.generated_at
+    n2 = [articles[k] for k in ("tram-abr", "gempa-orig", "gempa-copy", "krl")]
+    index_corpus([str(jsonl("n2.jsonl", n2))], cfg)
+    second = build_report(cfg, since="last")
+    got = {frozenset(m.id for m in s.members): s.is_new for s in second.stories}
+    assert got == {TRAM: False, GEMPA: True}  # tram grew, gempa is new, beras untouched
+    assert second.totals == {"stories": 2, "new_stories": 1, "copies": 3, "articles_in_store": 9}
+    # --since all shows everything; no-mark leaves the cut-off alone.
+    everything = build_report(cfg, since="all", mark=False)
+    assert len(everything.stories) == 3
+    assert build_report(cfg, since="last", mark=False).stories == ()
+
+
+def test_report_since_a_date(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles["beras-orig"], articles["beras-copy"]]))], cfg)
+    assert len(build_report(cfg, since=parse_since("2000-01-01"), mark=False).stories) == 1
+    assert build_report(cfg, since=parse_since("2999-01-01T00:00+07:00"), mark=False).stories == ()
+
+
+def test_report_story_contents(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    rep = build_report(cfg, since="all")
+    tram = next(s for s in rep.stories if s.first.id == "tram-orig")
+    assert rep.stories[0] is tram  # the biggest story first
+    assert [m.id for m in tram.members] == ["tram-orig", "tram-junk", "tram-abr"]
+    assert [m.relation for m in tram.members] == ["original", "copy", "partial_copy"]
+    assert [m.lag_seconds for m in tram.members] == [0.0, 5400.0, 14400.0]
+    assert tram.members[1].similarity == 1.0
+    assert tram.members[2].containment >= 0.9
+    assert tram.first.first_line.startswith("The Riverside city council approved")
+    outlets = {o.outlet: (o.articles, o.original, o.copies) for o in rep.outlets}
+    assert outlets["riverpost.com"] == (1, 1, 0)
+    assert outlets["korannews.com"] == (1, 0, 1)
+    assert "football" not in {m.id for s in rep.stories for m in s.members}
+
+
+def test_parse_since() -> None:
+    assert parse_since("last") == "last"
+    assert parse_since("all") == "all"
+    assert parse_since("2026-11-24T18:00+07:00") == datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc)
+    with pytest.raises(ConfigError, match="--since"):
+        parse_since("yesterday")
+
+
+def test_report_on_a_missing_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        build_report(Config(store=tmp_path / "none"))
+
+
+# -- stats and export --------------------------------------------------------------------
+
+
+def test_stats(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    info = stats(cfg)
+    assert info["articles"] == len(articles)
+    assert info["stories_with_copies"] == 3
+    assert info["pending"] == 0
+    assert info["outlets"] == len({r["outlet"] for r in articles.values()})
+    assert info["params"]["shingle"] == {"kind": "char", "size": 5}  # type: ignore[index]
+    assert info["last_report_at"] is None
+    assert int(info["size_bytes"]) > 0  # type: ignore[call-overload]
+
+
+def test_export_articles_and_stories(cfg: Config, articles, jsonl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    n = export(cfg, "articles", "jsonl", tmp_path / "a.jsonl")
+    assert n == len(articles)
+    rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert {r["id"] for r in rows} == set(articles)
+    junk = next(r for r in rows if r["id"] == "tram-junk")
+    assert "error: Content is protected !!" in junk["stripped"]
+    n = export(cfg, "stories", "parquet", tmp_path / "s.parquet")
+    frame = pl.read_parquet(tmp_path / "s.parquet")
+    assert n == frame.height == 7  # 3 + 2 + 2 members
+    tram = frame.filter(pl.col("first_id") == "tram-orig").sort("lag_seconds")
+    assert tram["id"].to_list() == ["tram-orig", "tram-junk", "tram-abr"]
+    assert tram["relation"].to_list() == ["original", "copy", "partial_copy"]
