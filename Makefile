@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 DEMO_STORE := demo-store
 
-.PHONY: demo test setup bench-quality bench-speed bench-quick clean
+.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick clean
 
 setup: $(STAMP)
 
@@ -21,14 +22,49 @@ demo: $(STAMP)
 	$(BIN)/dedup index --store $(DEMO_STORE) --tz Asia/Jakarta examples/sample/night2.jsonl
 	$(BIN)/dedup report --store $(DEMO_STORE) --since all
 
-test: $(STAMP)
+test: $(STAMP) setup-chromium
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium (Debian's package) for tests/report/test_html_browser.py, installed only
+# when missing. If it cannot be installed the browser test is skipped with the reason.
+.PHONY: setup-chromium
+setup-chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the HTML report test"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
+	  || echo "WARNING: could not install chromium; tests/report/test_html_browser.py will be skipped"; }
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/speed.py --quick
+
+# Optional extras for the peers benchmark and the plots: rensa, gaoya, matplotlib.
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]' || \
+	  echo "note: some bench extras did not install; peers.py skips a missing peer, with a note"
+	touch $(BENCH_STAMP)
+
+# Detection quality on COUNTER and the syndication stress corpus (needs ../shared/data).
+bench-quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py --sweep
+
+bench-quality-quick: $(STAMP)
+	$(BIN)/python benchmarks/quality.py --quick
+
+# dedup against datasketch, rensa and gaoya, same articles and shingles; then the plots.
+bench-peers: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/peers.py
+	$(BIN)/python benchmarks/plots.py
+
+bench-peers-quick: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/peers.py --quick
+	$(BIN)/python benchmarks/plots.py
+
+bench-plots: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/plots.py
 
 clean:
 	rm -rf $(DEMO_STORE) .pytest_cache build *.egg-info

@@ -84,7 +84,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
         console=console, transient=False,
     ) as bar:
         tasks: dict[str, Any] = {}
-        labels = {"index": "articles", "reject": "rejected", "cluster": "clustered"}
+        labels = {"pages": "pages extracted", "index": "articles", "reject": "rejected", "cluster": "clustered"}
 
         def update(phase: str, n: int) -> None:
             if phase not in tasks:
@@ -112,13 +112,13 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @store_option
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from another column, e.g. --map text=body (repeatable).")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of naive timestamps, e.g. Asia/Jakarta.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet"]), default="auto", show_default=True, help="Input format (auto: by file extension).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet", "html", "warc"]), default="auto", show_default=True, help="Input format (auto: by file extension, else by content for HTML and WARC).")
 @click.option("--shingle", "shingle_kind", type=click.Choice(["char", "word"]), default="char", show_default=True, help="Shingle kind (fixed when the store is created).")
-@click.option("--shingle-size", type=int, default=5, show_default=True, help="Shingle size in characters or words.")
-@click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
-@click.option("--threshold", type=float, default=0.3, show_default=True, help="LSH Jaccard threshold for candidates.")
-@click.option("--min-similarity", type=float, default=0.5, show_default=True, help="Estimated Jaccard at which two articles are copies.")
-@click.option("--min-containment", type=float, default=0.7, show_default=True, help="Share of the shorter article found in the longer at which it is a (partial) copy.")
+@click.option("--shingle-size", type=int, default=ShingleConfig().size, show_default=True, help="Shingle size in characters or words.")
+@click.option("--num-perm", type=int, default=SignConfig().num_perm, show_default=True, help="MinHash permutations.")
+@click.option("--threshold", type=float, default=IndexConfig().threshold, show_default=True, help="LSH Jaccard threshold for candidates.")
+@click.option("--min-similarity", type=float, default=ClusterConfig().min_similarity, show_default=True, help="Estimated Jaccard at which two articles are copies.")
+@click.option("--min-containment", type=float, default=ClusterConfig().min_containment, show_default=True, help="Share of the shorter article found in the longer at which it is a (partial) copy.")
 @click.option("--workers", type=int, default=0, show_default=True, help="Processes/threads to use (0: all cores).")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any record is rejected or warned about.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-record messages.")
@@ -126,7 +126,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str,
           shingle_size: int, num_perm: int, threshold: float, min_similarity: float, min_containment: float,
           workers: int, strict: bool, quiet: bool) -> None:
-    """Index PATHS (JSONL, CSV, Parquet files, directories, or - for JSONL on stdin).
+    """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for JSONL on stdin).
 
     Incremental: articles already stored with the same id and content are skipped,
     the same id with new content replaces the old. Safe to interrupt: the next run
@@ -137,6 +137,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
       dedup index examples/sample/night1.jsonl
       dedup index --map text=body --tz Asia/Jakarta crawl.csv
       cat today.jsonl | dedup index -
+      dedup index crawl/pages/ crawl-2026-11-24.warc.gz   # raw pages: text, title, date extracted
     """
     from .pipeline import index_corpus
 
@@ -248,8 +249,9 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
 def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool) -> None:
     """The nightly dedup report: stories new or grown since the last report.
 
-    For each story: the first publisher, every copy with outlet, url, time, lag
-    and similarity; then totals per outlet.
+    For each story: the origin with its evidence and confidence, every copy with
+    outlet, url, time, lag, similarity, credits and relation (credited, uncredited
+    or partial copy); then the outlet table and charts.
 
     \b
     Examples:
@@ -297,6 +299,43 @@ def stats(store: Path | None, as_json: bool) -> None:
         sh, sg = params["shingle"], params["sign"]
         click.echo(f"{'settings':>20}: {sh['kind']} {sh['size']}-grams, num_perm {sg['num_perm']}, seed {sg['seed']}, "
                    f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows)")
+
+
+@cli.command()
+@store_option
+@click.option("--outlet", "only", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--all", "show_all", is_flag=True, help="Also list outlets with nothing learned.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: bool) -> None:
+    """Boilerplate learned per outlet: lines stripped before shingling.
+
+    A line that recurs in at least 4 articles and 20% of an outlet's articles
+    (footers, anti-copy notices, newsletter pitches) is stripped from that
+    outlet's articles indexed from then on; stored articles keep their signatures.
+
+    \b
+    Examples:
+      dedup outlets
+      dedup outlets --outlet korannews.com --json
+    """
+    from .pipeline import outlets as run_outlets
+
+    infos = run_outlets(_base_config(store), only)
+    if as_json:
+        click.echo(json.dumps([
+            {"outlet": i.outlet, "articles": i.articles,
+             "boilerplate": [{"line": b.line, "articles": b.articles, "share": b.share, "first_seen": b.first_seen}
+                             for b in i.boilerplate]}
+            for i in infos
+        ], ensure_ascii=False, indent=2))
+        return
+    learned = [i for i in infos if i.boilerplate]
+    for i in infos if show_all else learned:
+        click.echo(f"{i.outlet} ({i.articles:,} articles counted)")
+        for b in i.boilerplate:
+            click.echo(f"  {b.articles:>6,} {b.share:>5.0%}  {b.line}")
+    click.echo(f"{len(infos):,} outlets counted, {len(learned):,} with boilerplate")
 
 
 @cli.command()

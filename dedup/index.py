@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -65,14 +66,15 @@ def signature_params(cfg: Config) -> dict[str, object]:
     return {**cfg.signature_params(), "bands": lsh.bands, "rows": lsh.rows}
 
 
-def _describe(p: dict[str, object]) -> str:
-    sh = p["shingle"]
-    sg = p["sign"]
-    assert isinstance(sh, dict) and isinstance(sg, dict)
-    return (
+def _describe(p: dict[str, Any]) -> str:
+    sh, sg, cl = p["shingle"], p["sign"], p.get("cluster") or {}
+    text = (
         f"{sh['kind']} {sh['size']}-grams, num_perm={sg['num_perm']}, seed={sg['seed']}, "
-        f"scheme={sg['scheme']}, threshold={p['threshold']} ({p['bands']} bands x {p['rows']} rows)"
+        f"scheme={sg['scheme']}, threshold={p['threshold']}"
     )
+    if cl:
+        text += f", min_similarity={cl['min_similarity']}, min_containment={cl['min_containment']}"
+    return text
 
 
 def ensure_params(store: Store, cfg: Config) -> LSHParams:
@@ -84,11 +86,10 @@ def ensure_params(store: Store, cfg: Config) -> LSHParams:
         return LSHParams(int(wanted["bands"]), int(wanted["rows"]))  # type: ignore[call-overload]
     have = json.loads(stored)
     mine = cfg.signature_params()
-    if {k: have[k] for k in mine} != json.loads(json.dumps(mine)):
-        wanted = {**mine, "bands": "?", "rows": "?"}
+    if {k: have.get(k) for k in mine} != json.loads(json.dumps(mine)):
         raise StoreError(
             f"the store was built with {_describe(have)}, but this run asks for "
-            f"{_describe(wanted).split(' (')[0]}; use the store's settings or index into a new --store"
+            f"{_describe(mine)}; use the store's settings or index into a new --store"
         )
     return LSHParams(int(have["bands"]), int(have["rows"]))
 

@@ -37,6 +37,8 @@ class Article:
     time_precision: TimePrecision = TimePrecision.UNKNOWN
     published_raw: str | None = None
     source: str = ""  # "file:line" the record came from, for messages
+    language: str = ""  # ISO 639-1 code when known (pages: identified from the text); drives shingling
+    digest: str = ""  # xxh3-128 of the raw page for articles extracted from HTML; "" otherwise
 
     def __repr__(self) -> str:  # keep doctest output and logs short
         return f"Article(id={self.id!r}, ...)"
@@ -102,8 +104,18 @@ class Member:
     lag_seconds: float | None  # from the first publisher; None when either time is unknown
     similarity: float  # estimated Jaccard with the first publisher
     containment: float  # estimated share of this member contained in the first publisher
-    relation: str  # "original" | "copy" | "partial_copy"
+    relation: str  # "original" | "credited_copy" | "uncredited_copy" | "partial_copy"
     first_line: str = ""
+    credits: tuple[str, ...] = ()  # names this article credits ("Reuters", "kompas.com")
+    credited: bool = False  # a copy that names the origin's outlet (or the member it copied)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRef:
+    """A source the origin credits, and whether that source's own version is in the story."""
+
+    name: str
+    in_corpus: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +127,10 @@ class Story:
     members: tuple[Member, ...]  # in time order, first included; unknown times last
     flags: tuple[str, ...] = ()  # e.g. "unknown time: kompas-0003"
     is_new: bool = False  # created since the report's cut-off (else: grew)
+    credits: tuple[CreditRef, ...] = ()  # what the origin credits
+    confidence: str = ""  # "high" | "medium" | "low" that the origin is right
+    conflicts: tuple[str, ...] = ()  # evidence that disagrees or is missing (also in flags)
+    evidence: tuple[str, ...] = ()  # why the origin was chosen
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +139,25 @@ class OutletTotals:
     articles: int
     original: int  # first publisher of a story, or not copied from anyone
     copies: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateLine:
+    """A line learned as one outlet's furniture (stripped before shingling)."""
+
+    line: str  # as first seen
+    articles: int  # of the outlet's articles that contain it
+    share: float  # articles / the outlet's articles
+    first_seen: str  # when it was first counted (ISO 8601)
+
+
+@dataclass(frozen=True, slots=True)
+class OutletInfo:
+    """What the store knows about one outlet (``dedup outlets``)."""
+
+    outlet: str
+    articles: int  # articles whose lines were counted
+    boilerplate: tuple[BoilerplateLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,14 @@ from typing import Any, Literal
 import numpy as np
 import xxhash
 
+from .boilerplate import learn as learn_boilerplate
+from .boilerplate import outlets as outlet_boilerplate
 from .clean import clean_text
-from .cluster import cluster_pending, containment_both
-from .config import Config, ShingleConfig, SignConfig
+from .cluster import cluster_pending, containment_both, containment_reliable
+from .config import ClusterConfig, Config, ShingleConfig, SignConfig
 from .errors import ConfigError, QueryError
 from .index import band_keys, ensure_params, stored_params
-from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletTotals, Rejected, Report, Story
+from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
 from .provenance import build_story, parse_stored_time
 from .read import read_paths
 from .read.timeparse import parse_time
@@ -47,14 +49,18 @@ def _now() -> str:
 def record_hash(a: Article) -> str:
     """What makes a re-read record "the same": every stored field."""
     h = xxhash.xxh3_128()
-    for part in (a.url, a.outlet, a.title, a.text, a.published_raw or ""):
+    # language is appended only when known, so that records read before it
+    # existed keep their hash. The raw-page digest is left out on purpose: a
+    # re-crawled page whose HTML changed (ads, widgets) but whose article did
+    # not is unchanged, not a replacement.
+    for part in (a.url, a.outlet, a.title, a.text, a.published_raw or "", *((a.language,) if a.language else ())):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
 
 
-def _clean_one(args: tuple[str, str]) -> Cleaned:
-    return clean_text(args[0], title=args[1])
+def _clean_one(args: tuple[str, str, frozenset[str]]) -> Cleaned:
+    return clean_text(args[0], title=args[1], boilerplate=args[2])
 
 
 class _Cleaner:
@@ -64,8 +70,9 @@ class _Cleaner:
         self.workers = workers
         self.pool: Any = None
 
-    def __call__(self, articles: Sequence[Article]) -> list[Cleaned]:
-        jobs = [(a.text, a.title) for a in articles]
+    def __call__(self, articles: Sequence[Article], boilerplate: dict[str, frozenset[str]] | None = None) -> list[Cleaned]:
+        learned = boilerplate or {}
+        jobs = [(a.text, a.title, learned.get(a.outlet, frozenset())) for a in articles]
         if self.workers < 2 or len(jobs) < 1000:
             return [_clean_one(j) for j in jobs]
         if self.pool is None:
@@ -112,8 +119,10 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                 counts["unchanged"] += 1
             else:
                 todo.append((a, h))
-        cleaned = clean([a for a, _ in todo])
-        shingles = shingle_batch([c.text for c in cleaned], cfg.shingle)
+        # Outlet boilerplate: count the new articles' lines, strip what recurs (dedup/boilerplate.py).
+        learned = learn_boilerplate(store, [a for a, _ in todo if a.id not in known], {a.outlet for a, _ in todo}, cfg.boilerplate, _now())
+        cleaned = clean([a for a, _ in todo], learned)
+        shingles = shingle_batch([c.text for c in cleaned], cfg.shingle, [a.language for a, _ in todo])
         keep = [i for i in range(len(todo)) if shingles.counts[i] > 0]
         for i in range(len(todo)):
             if shingles.counts[i] == 0:
@@ -142,7 +151,8 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
 
     try:
         batch: list[Article] = []
-        for item in read_paths(paths, cfg.read):
+        pages = (lambda n: progress("pages", n)) if progress else None
+        for item in read_paths(paths, cfg.read, workers=workers, progress=pages):
             if isinstance(item, Rejected):
                 rejected.append(item)
                 if progress:
@@ -185,6 +195,13 @@ class QueryTarget:
         given = [n for n in ("text", "file", "id", "url") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ConfigError("give exactly one of --text, --file, --id or --url" + (f" (got {', '.join(given)})" if given else ""))
+
+
+def _cluster_of(store: SQLiteStore, cfg: Config) -> ClusterConfig:
+    """The cluster settings the store was built with (they decide relations too)."""
+    params, _ = stored_params(store)
+    stored = params.get("cluster")
+    return ClusterConfig(**stored) if isinstance(stored, dict) else cfg.cluster
 
 
 def _settings_of(store: SQLiteStore) -> tuple[ShingleConfig, SignConfig, object]:
@@ -241,7 +258,10 @@ def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, obje
         sigs, sizes = store.signatures(docs)
         sim = (sigs == sig).mean(axis=1)
         c_query, c_result = containment_both(sim, np.full(len(docs), float(size)), sizes.astype(np.float64))
-        score = np.maximum(sim, c_query)
+        # Containment only counts where its estimate is reliable (cluster.py):
+        # otherwise long articles would outrank the true source of a short query.
+        reliable = containment_reliable(np.full(len(docs), size), sizes)
+        score = np.where(reliable, np.maximum(sim, c_query), sim)
         rows = {a.doc: a for a in store.articles(docs)}
         # Scores within one 0.05 step are ties as far as MinHash can tell: among
         # them the earliest published comes first, so a copy's original leads
@@ -292,6 +312,7 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True) -> Repor
             cutoff = since  # type: ignore[assignment]
         cut_iso = cutoff.isoformat(timespec="microseconds") if cutoff else None
         stories: list[Story] = []
+        cluster_cfg = _cluster_of(store, cfg)
         changed = store.stories_changed_since(cut_iso)
         members = store.story_members([s for s, _, _ in changed])
         for story_id, created_at, _ in changed:
@@ -299,7 +320,7 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True) -> Repor
             arts = list(store.articles(docs))
             sigs, sizes = store.signatures([a.doc for a in arts])
             is_new = cut_iso is None or created_at > cut_iso
-            stories.append(build_story(story_id, arts, sigs, sizes, cfg.cluster, is_new=is_new))
+            stories.append(build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new))
         stories.sort(key=lambda s: (-len(s.members), s.story_id))
         totals: dict[str, list[int]] = {}
         for s in stories:
@@ -345,6 +366,15 @@ def stats(cfg: Config) -> dict[str, object]:
         store.close()
 
 
+def outlets(cfg: Config, only: Sequence[str] = ()) -> list[OutletInfo]:
+    """The boilerplate learned per outlet (``dedup outlets``), most articles first."""
+    store = open_store(cfg.store, create=False)
+    try:
+        return outlet_boilerplate(store, cfg.boilerplate, [o.strip().lower() for o in only] or None)
+    finally:
+        store.close()
+
+
 def export(cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path) -> int:
     """Write articles (one row each, with story_id) or stories (one row per member) for analysis."""
     import polars as pl
@@ -363,18 +393,19 @@ def export(cfg: Config, what: Literal["articles", "stories"], fmt: Literal["json
             ]
         else:
             rows = []
+            cluster_cfg = _cluster_of(store, cfg)
             changed = store.stories_changed_since(None)
             members = store.story_members([s for s, _, _ in changed])
             for story_id, _, _ in changed:
                 arts = list(store.articles(members[story_id]))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                st = build_story(story_id, arts, sigs, sizes, cfg.cluster)
+                st = build_story(story_id, arts, sigs, sizes, cluster_cfg)
                 for m in st.members:
                     rows.append({
                         "story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet,
                         "url": m.url, "published_at": m.published_at.isoformat() if m.published_at else None,
                         "lag_seconds": m.lag_seconds, "similarity": m.similarity,
-                        "containment": m.containment, "relation": m.relation,
+                        "containment": m.containment, "relation": m.relation, "credits": list(m.credits),
                     })
     finally:
         store.close()

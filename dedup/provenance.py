@@ -1,8 +1,27 @@
-"""Who published first, who copied, how fast (first cut: time-based).
+"""Who published first, who copied, how fast, and who credited whom.
 
-The member with the earliest known ``published_at`` is first. Unknown times
-never win over known ones and are flagged; so are bare dates and naive times,
-which make "first" less certain.
+The origin of a story is chosen from three kinds of evidence, in this order:
+
+1. **Credits between members.** If B credits A (names A's outlet), A precedes
+   B whatever their timestamps say, so B cannot be the origin.
+2. **Earliest known time.** Unknown times never win over known ones; a bare
+   date counts as the end of its day. A naive time (zone assumed) or a bare
+   date is uncertain by up to a day, so members whose times could overlap the
+   earliest one's are "too close to call".
+3. **Wire-agency status.** Among members too close to call, an agency (or a
+   member credited by others) is preferred: its copy is made to be republished.
+
+Conflicts are flagged, never hidden: a copy timestamped before the outlet it
+credits, equal times, an origin whose time has no zone, all times unknown, and
+members that are no copy of the origin (they joined through another member).
+
+Each copy's relation: ``partial_copy`` (an abridged copy, reproducing less
+than ``ClusterConfig.min_coverage`` of the origin, or one whose similarity is
+below ``min_similarity`` because the origin is a small part of it), else ``credited_copy`` when it names the origin's
+outlet (a wire's name when the origin is the wire; or an earlier member it is a
+copy of), else ``uncredited_copy``. An aggregator that repeats the origin's own
+wire credit ("Seperti dilansir Reuters") but never names the outlet whose text
+it took is an uncredited copy of that outlet.
 
 >>> from datetime import datetime, timezone
 >>> order_key("exact", datetime(2026, 11, 24, tzinfo=timezone.utc)) < order_key("unknown", None)
@@ -18,10 +37,14 @@ import numpy as np
 
 from .cluster import containment_both
 from .config import ClusterConfig
-from .model import Member, Story, TimePrecision
+from .credits import CreditRules, load_rules
+from .model import CreditRef, Member, Story, TimePrecision
 from .store import StoredArticle
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=None)
+# How far a naive time or a bare date may be from the truth: the assumed zone
+# can be wrong by up to UTC-12..UTC+14, and a date says nothing of the hour.
+_NAIVE_SLACK = timedelta(hours=14)
 
 
 def parse_stored_time(value: str | None) -> datetime | None:
@@ -39,6 +62,24 @@ def order_key(precision: str, published: datetime | None) -> tuple[int, datetime
     return (0, naive_utc)
 
 
+def time_bounds(precision: str, published: datetime | None) -> tuple[datetime, datetime] | None:
+    """Earliest and latest (naive UTC) instant a stored time can mean; None when unknown.
+
+    >>> from datetime import datetime, timezone
+    >>> lo, hi = time_bounds("naive", datetime(2026, 11, 24, 12, tzinfo=timezone.utc))
+    >>> (hi - lo).total_seconds() / 3600
+    28.0
+    """
+    if published is None or precision == TimePrecision.UNKNOWN:
+        return None
+    t = published.replace(tzinfo=None)
+    if precision == TimePrecision.EXACT:
+        return t, t
+    if precision == TimePrecision.DATE:
+        return t - _NAIVE_SLACK, t + timedelta(days=1) + _NAIVE_SLACK
+    return t - _NAIVE_SLACK, t + _NAIVE_SLACK
+
+
 def first_line(article: StoredArticle, limit: int = 200) -> str:
     stripped = set(article.stripped)
     for line in article.text.splitlines():
@@ -48,6 +89,13 @@ def first_line(article: StoredArticle, limit: int = 200) -> str:
     return ""
 
 
+def _when(a: StoredArticle, t: datetime | None) -> str:
+    if t is None:
+        return "unknown time"
+    text = t.strftime("%Y-%m-%d") if a.time_precision == TimePrecision.DATE else t.strftime("%Y-%m-%d %H:%M UTC")
+    return text if a.time_precision == TimePrecision.EXACT else f"{text}, {a.time_precision}"
+
+
 def build_story(
     story_id: str,
     articles: Sequence[StoredArticle],
@@ -55,39 +103,126 @@ def build_story(
     sizes: np.ndarray,
     cfg: ClusterConfig,
     is_new: bool = False,
+    rules: CreditRules | None = None,
 ) -> Story:
     """A Story from its members' rows and signatures (aligned with ``articles``)."""
+    rules = rules or load_rules()
+    n = len(articles)
     times = [parse_stored_time(a.published_at) for a in articles]
-    order = sorted(range(len(articles)), key=lambda i: (order_key(articles[i].time_precision, times[i]), articles[i].doc))
-    f = order[0]
-    sim = (sigs == sigs[f]).mean(axis=1)
-    c_in_first, _ = containment_both(sim, sizes.astype(np.float64), np.full(len(sizes), float(sizes[f])))
+    keys = [order_key(a.time_precision, times[i]) for i, a in enumerate(articles)]
+    names = [rules.canonical(a.outlet) for a in articles]
+    credits = [tuple(c.name for c in rules.find(a.text, a.outlet)) for a in articles]
+    # i credits j: i names j's outlet (and they are different outlets).
+    by_name: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        by_name.setdefault(name, []).append(j)
+    credits_member = [{j for c in credits[i] if c != names[i] for j in by_name.get(c, ())} for i in range(n)]
+    credited_by: list[set[int]] = [set() for _ in range(n)]
+    for i in range(n):
+        for j in credits_member[i]:
+            credited_by[j].add(i)
+    agency = [rules.is_agency(a.outlet) for a in articles]
+
+    by_time = sorted(range(n), key=lambda i: (keys[i], articles[i].doc))
+    # A member that credits another member copied it: it cannot be the origin.
+    candidates = [i for i in by_time if not credits_member[i]] or by_time
+    c0 = candidates[0]
+    bounds = [time_bounds(a.time_precision, times[i]) for i, a in enumerate(articles)]
+    if bounds[c0] is None:  # every candidate's time is unknown
+        window = candidates
+    else:
+        latest = bounds[c0][1]  # type: ignore[index]
+        window = [i for i in candidates if bounds[i] is not None and bounds[i][0] <= latest]  # type: ignore[index]
+    f = min(window, key=lambda i: (not agency[i], -len(credited_by[i]), keys[i], articles[i].doc))
+
+    evidence: list[str] = []
+    conflicts: list[str] = []
     flags: list[str] = []
-    if times[f] is None:
-        flags.append("all times unknown: first is the first indexed")
-    elif articles[f].time_precision in (TimePrecision.DATE, TimePrecision.NAIVE):
-        flags.append(f"first publisher's time is {articles[f].time_precision} ({articles[f].published_raw})")
+    all_unknown = times[f] is None
+    if all_unknown:
+        how = ("wire-agency status" if agency[f] else "credits" if credited_by[f] else None)
+        conflicts.append(f"all times unknown: first chosen by {how}" if how else "all times unknown: first is the first indexed")
+    else:
+        earliest = f == by_time[0]
+        evidence.append(f"{'earliest known time' if earliest else 'time'}: {_when(articles[f], times[f])}")
+        if articles[f].time_precision in (TimePrecision.DATE, TimePrecision.NAIVE):
+            conflicts.append(f"first publisher's time is {articles[f].time_precision} ({articles[f].published_raw})")
+    if credited_by[f]:
+        evidence.append("credited by " + ", ".join(sorted({articles[i].outlet for i in credited_by[f]})))
+    if agency[f]:
+        evidence.append("wire agency")
+    if f != c0 and bounds[c0] is not None:
+        conflicts.append(
+            f"times too close to call: {articles[c0].id} ({articles[c0].outlet}, {_when(articles[c0], times[c0])}) "
+            f"is timestamped before {articles[f].outlet}"
+        )
+    for i in range(n):
+        for j in sorted(credits_member[i]):
+            if keys[i][0] == 0 and keys[j][0] == 0 and keys[i] < keys[j]:
+                conflicts.append(
+                    f"copy timestamped before the outlet it credits: {articles[i].id} ({articles[i].outlet}, "
+                    f"{_when(articles[i], times[i])}) credits {articles[j].outlet} ({_when(articles[j], times[j])})"
+                )
+
+    sim = (sigs == sigs[f]).mean(axis=1)
+    c_in_first, coverage = containment_both(sim, sizes.astype(np.float64), np.full(len(sizes), float(sizes[f])))
+    order = [f] + sorted((i for i in range(n) if i != f), key=lambda i: (keys[i], articles[i].doc))
     members: list[Member] = []
     for i in order:
         a = articles[i]
         if times[i] is None and i != f:
             flags.append(f"unknown time: {a.id}")
         lag = (times[i] - times[f]).total_seconds() if times[i] is not None and times[f] is not None else None
+        credited = i != f and (
+            names[f] in credits[i]
+            or any((sigs[i] == sigs[j]).mean() >= cfg.min_similarity and keys[j] <= keys[i] for j in credits_member[i])
+        )
         if i == f:
             relation = "original"
-        elif sim[i] >= cfg.min_similarity:
-            relation = "copy"
+        elif sim[i] < cfg.min_similarity or coverage[i] < cfg.min_coverage:
+            relation = "partial_copy"  # abridged, or the origin is a small part of it
         else:
-            relation = "partial_copy"
+            relation = "credited_copy" if credited else "uncredited_copy"
         members.append(
             Member(
                 id=a.id, outlet=a.outlet, url=a.url, title=a.title, published_at=times[i],
                 time_precision=TimePrecision(a.time_precision), lag_seconds=lag,
                 similarity=round(float(sim[i]), 4), containment=round(float(c_in_first[i]), 4),
-                relation=relation, first_line=first_line(a),
+                relation=relation, first_line=first_line(a), credits=credits[i], credited=credited,
             )
         )
+    # A member that is neither similar to the origin nor contained in it joined the story
+    # through another member (a chain, e.g. one paper's recurring template weeks apart):
+    # the origin is first in the story, but not the source of that member.
+    chained = [
+        articles[i].id for i in order[1:]
+        if sim[i] < cfg.min_similarity and c_in_first[i] < cfg.min_containment and coverage[i] < cfg.min_containment
+    ]
+    if chained:
+        conflicts.append(f"not a copy of the origin, linked through another member: {', '.join(chained)}")
     same_time = [m.id for m in members[1:] if m.lag_seconds == 0]
     if same_time:
-        flags.append(f"same time as first: {', '.join(same_time)}")
-    return Story(story_id=story_id, first=members[0], members=tuple(members), flags=tuple(flags), is_new=is_new)
+        conflicts.append(f"same time as first: {', '.join(same_time)}")
+
+    in_story = set(names)
+    story_credits: dict[str, CreditRef] = {}
+    for i in order:
+        for c in credits[i]:
+            story_credits.setdefault(c, CreditRef(name=c, in_corpus=c in in_story))
+
+    support = bool(credited_by[f]) or agency[f]
+    tie = bool(same_time) or (f != c0 and bounds[c0] is not None)
+    credit_conflict = any(c.startswith("copy timestamped before") for c in conflicts)
+    if all_unknown or tie:
+        confidence = "medium" if support else "low"
+    elif credit_conflict:
+        confidence = "medium"
+    elif conflicts or any(t is None for t in times):
+        confidence = "high" if support else "medium"
+    else:
+        confidence = "high"
+    return Story(
+        story_id=story_id, first=members[0], members=tuple(members), flags=tuple(conflicts + flags), is_new=is_new,
+        credits=tuple(story_credits.values()), confidence=confidence, conflicts=tuple(conflicts),
+        evidence=tuple(evidence),
+    )

@@ -130,13 +130,30 @@ def ngram_hashes(tokens: np.ndarray, size: int) -> np.ndarray:
     return (acc >> np.uint64(32)).astype(np.uint32)
 
 
-def is_no_space_script(text: str) -> bool:
+# Languages written without spaces between words (ISO 639-1): they always get
+# character shingles, whatever the text's share of spaces (a Chinese article
+# quoting English names can have many).
+NO_SPACE_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+
+
+def is_no_space_script(text: str, language: str = "") -> bool:
+    """A no-space language (when known), or a text with few spaces.
+
+    >>> is_no_space_script("ข่าว ล่าสุด วันนี้ " * 3, "th"), is_no_space_script("harga beras naik " * 3)
+    (True, False)
+    """
+    if language in NO_SPACE_LANGUAGES:
+        return True
     return len(text) > 20 and text.count(" ") < _NO_SPACE_RATIO * len(text)
 
 
-def shingle(text: str, cfg: ShingleConfig) -> np.ndarray:
-    """The set of shingle hashes of a normalised text, as sorted unique uint32."""
-    if cfg.kind == "word" and is_no_space_script(text):
+def shingle(text: str, cfg: ShingleConfig, language: str = "") -> np.ndarray:
+    """The set of shingle hashes of a normalised text, as sorted unique uint32.
+
+    ``language`` (ISO 639-1, "" when unknown) decides whether a word-shingle
+    config falls back to characters (see :data:`NO_SPACE_LANGUAGES`).
+    """
+    if cfg.kind == "word" and is_no_space_script(text, language):
         hashes = ngram_hashes(token_hashes(text, "char"), _CJK_CHAR_SIZE)
     else:
         hashes = ngram_hashes(token_hashes(text, cfg.kind), cfg.size)
@@ -181,10 +198,11 @@ class ShingleBatch:
         return cls(values, starts, counts)
 
 
-def shingle_batch(texts: Sequence[str], cfg: ShingleConfig) -> ShingleBatch:
-    """Shingle many normalised texts at once; equal to ``[shingle(t, cfg) for t in texts]``."""
+def shingle_batch(texts: Sequence[str], cfg: ShingleConfig, languages: Sequence[str] | None = None) -> ShingleBatch:
+    """Shingle many normalised texts at once; equal to ``[shingle(t, cfg, lang) for t, lang in …]``."""
     if cfg.kind != "char" or len(texts) < _COMPILED_MIN_TEXTS:
-        return ShingleBatch.of([shingle(t, cfg) for t in texts])
+        langs = languages if languages is not None else [""] * len(texts)
+        return ShingleBatch.of([shingle(t, cfg, lang) for t, lang in zip(texts, langs, strict=True)])
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])

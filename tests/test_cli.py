@@ -160,7 +160,7 @@ def test_incompatible_store_settings(store: Path, night: Path) -> None:
     assert _index(store, night).exit_code == 0
     r = _index(store, night, extra=("--shingle-size", "4"))
     assert r.exit_code == 4
-    assert r.stderr.startswith("error: the store was built with char 5-grams")
+    assert r.stderr.startswith("error: the store was built with char 7-grams")
     assert "char 4-grams" in r.stderr
 
 
@@ -318,10 +318,10 @@ def test_stats(store: Path, night: Path) -> None:
     assert r.exit_code == 0
     info = json.loads(r.stdout)
     assert info["articles"] == 11 and info["stories_with_copies"] == 3 and info["pending"] == 0
-    assert info["params"]["shingle"] == {"kind": "char", "size": 5}
+    assert info["params"]["shingle"] == {"kind": "char", "size": 7}
     text = run("stats", "--store", str(store))
     assert "articles: 11" in text.stdout
-    assert "settings: char 5-grams, num_perm 128, seed 1, affine32, threshold 0.3" in text.stdout
+    assert "settings: char 7-grams, num_perm 128, seed 1, affine32, threshold 0.3" in text.stdout
 
 
 def test_default_store_from_environment(night: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -339,6 +339,6 @@ def test_export(store: Path, night: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0
     assert f"wrote 6 rows to {out}" in r.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert {r["relation"] for r in rows} == {"original", "copy"}
+    assert {r["relation"] for r in rows} == {"original", "uncredited_copy"}
     missing_out = run("export", "--store", str(store))
     assert missing_out.exit_code == 2 and "--out" in missing_out.stderr

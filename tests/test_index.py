@@ -64,7 +64,7 @@ def test_ensure_params_records_then_accepts_then_refuses(tmp_path: Path) -> None
         assert ensure_params(store, replace(cfg, progress=True)) == p
         with pytest.raises(StoreError, match=r"threshold=0\.3.*threshold=0\.5"):
             ensure_params(store, replace(cfg, index=IndexConfig(threshold=0.5)))
-        with pytest.raises(StoreError, match="char 5-grams.*word 3-grams"):
+        with pytest.raises(StoreError, match="char 7-grams.*word 3-grams"):
             ensure_params(store, replace(cfg, shingle=ShingleConfig(kind="word", size=3)))
     finally:
         store.close()

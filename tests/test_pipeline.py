@@ -356,7 +356,7 @@ def test_report_story_contents(cfg: Config, articles, jsonl) -> None:  # type: i
     tram = next(s for s in rep.stories if s.first.id == "tram-orig")
     assert rep.stories[0] is tram  # the biggest story first
     assert [m.id for m in tram.members] == ["tram-orig", "tram-junk", "tram-abr"]
-    assert [m.relation for m in tram.members] == ["original", "copy", "partial_copy"]
+    assert [m.relation for m in tram.members] == ["original", "uncredited_copy", "partial_copy"]
     assert [m.lag_seconds for m in tram.members] == [0.0, 5400.0, 14400.0]
     assert tram.members[1].similarity == 1.0
     assert tram.members[2].containment >= 0.9
@@ -390,7 +390,7 @@ def test_stats(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped
     assert info["stories_with_copies"] == 3
     assert info["pending"] == 0
     assert info["outlets"] == len({r["outlet"] for r in articles.values()})
-    assert info["params"]["shingle"] == {"kind": "char", "size": 5}  # type: ignore[index]
+    assert info["params"]["shingle"] == {"kind": "char", "size": 7}  # type: ignore[index]
     assert info["last_report_at"] is None
     assert int(info["size_bytes"]) > 0  # type: ignore[call-overload]
 
@@ -408,4 +408,4 @@ def test_export_articles_and_stories(cfg: Config, articles, jsonl, tmp_path: Pat
     assert n == frame.height == 7  # 3 + 2 + 2 members
     tram = frame.filter(pl.col("first_id") == "tram-orig").sort("lag_seconds")
     assert tram["id"].to_list() == ["tram-orig", "tram-junk", "tram-abr"]
-    assert tram["relation"].to_list() == ["original", "copy", "partial_copy"]
+    assert tram["relation"].to_list() == ["original", "uncredited_copy", "partial_copy"]

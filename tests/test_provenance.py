@@ -134,7 +134,7 @@ def test_relations_and_similarity_to_first() -> None:
     ]
     s = _build(arts, np.stack([base, copy, part]), sizes=[1500, 1500, 600])
     orig, cp, pt = s.members
-    assert (orig.relation, cp.relation, pt.relation) == ("original", "copy", "partial_copy")
+    assert (orig.relation, cp.relation, pt.relation) == ("original", "uncredited_copy", "partial_copy")
     assert orig.similarity == 1.0 and orig.containment == 1.0
     assert cp.similarity == round(100 / 128, 4)
     assert pt.similarity == round(40 / 128, 4)
@@ -157,3 +157,177 @@ def test_order_key() -> None:
     assert order_key("exact", t) < order_key("date", datetime(2026, 11, 24, tzinfo=UTC))
     assert order_key("date", datetime(2026, 11, 24, tzinfo=UTC)) < order_key("exact", datetime(2026, 11, 25, tzinfo=UTC))
     assert order_key("unknown", None) > order_key("exact", datetime(9000, 1, 1, tzinfo=UTC))
+
+
+# -- origin with evidence, credits and relations (issue 4) ---------------------------
+
+def _sig(share_of_base: int) -> np.ndarray:
+    """A signature agreeing with the base signature on the first ``share_of_base`` of 128 slots."""
+    s = np.arange(128, dtype=np.uint32)
+    s[share_of_base:] += 1000
+    return s
+
+
+def test_credit_beats_an_earlier_timestamp_and_is_flagged() -> None:
+    # The copy claims an earlier time, but it credits kompas.com: kompas.com came first.
+    arts = [
+        _art(1, "copy", "2026-11-24T07:00:00+00:00", outlet="korannews.com", text="Seperti dilansir Kompas.com, harga naik."),
+        _art(2, "orig", "2026-11-24T08:00:00+00:00", outlet="kompas.com", text="JAKARTA, KOMPAS.com - Harga naik."),
+    ]
+    s = _build(arts)
+    assert s.first.id == "orig"
+    assert s.members[1].relation == "credited_copy" and s.members[1].credited
+    assert s.members[1].lag_seconds == -3600.0
+    assert any(c.startswith("copy timestamped before the outlet it credits: copy") for c in s.conflicts)
+    assert s.confidence == "medium"
+    assert "credited by korannews.com" in s.evidence
+
+
+def test_wire_agency_wins_when_times_are_too_close_to_call() -> None:
+    # Same bare date for the agency and the newspaper (as in COUNTER): the agency is the origin.
+    day = "2014-12-01T00:00:00+00:00"
+    arts = [
+        _art(1, "paper", day, "date", raw="2014-12-01", outlet="nawa-e-waqt", text="لاہور (سپورٹس ڈیسک) پاکستان جیت گیا"),
+        _art(2, "wire", day, "date", raw="2014-12-01", outlet="app", text="لاہور ۔ یکم دسمبر (اے پی پی) پاکستان جیت گیا"),
+    ]
+    s = _build(arts)
+    assert s.first.id == "wire"
+    assert "wire agency" in s.evidence
+    assert "same time as first: paper" in s.conflicts
+    assert s.confidence == "medium"
+
+
+def test_exact_earlier_time_beats_wire_status() -> None:
+    arts = [
+        _art(1, "paper", "2026-11-24T08:00:00+00:00", outlet="kompas.com"),
+        _art(2, "wire", "2026-11-24T09:00:00+00:00", outlet="reuters.com"),
+    ]
+    s = _build(arts)
+    assert s.first.id == "paper"
+    assert s.confidence == "high" and s.conflicts == ()
+
+
+def test_relations_credited_uncredited_partial() -> None:
+    orig = _art(1, "orig", "2026-11-24T08:00:00+00:00", outlet="kompas.com",
+                text="JAKARTA, KOMPAS.com - Harga beras naik. Hal itu dikutip dari Reuters.")
+    credited = _art(2, "cred", "2026-11-24T09:00:00+00:00", outlet="tribunnews.com",
+                    text="Harga beras naik.\nArtikel ini telah tayang di Kompas.com.")
+    wire_only = _art(3, "wire-only", "2026-11-24T10:00:00+00:00", outlet="korannews.com",
+                     text="Harga beras naik. Hal itu dikutip dari Reuters.")
+    abridged = _art(4, "abr", "2026-11-24T11:00:00+00:00", outlet="infoviral.co", text="Sumber: Kompas.com")
+    sigs = np.stack([_sig(128), _sig(120), _sig(128), _sig(64)])
+    s = _build([orig, credited, wire_only, abridged], sigs, sizes=[1500, 1500, 1500, 700])
+    rel = {m.id: m.relation for m in s.members}
+    # The aggregator repeats the origin's wire credit but never names kompas.com: uncredited.
+    assert rel == {"orig": "original", "cred": "credited_copy", "wire-only": "uncredited_copy", "abr": "partial_copy"}
+    by_id = {m.id: m for m in s.members}
+    assert by_id["abr"].credited and by_id["abr"].credits == ("kompas.com",)
+    assert by_id["wire-only"].credits == ("Reuters",) and not by_id["wire-only"].credited
+    assert [(c.name, c.in_corpus) for c in s.credits] == [("Reuters", False), ("kompas.com", True)]
+
+
+def test_abridged_copy_with_high_similarity_is_still_partial() -> None:
+    # Half the origin: similarity can exceed min_similarity while coverage of the origin stays low.
+    arts = [_art(1, "orig", "2026-11-24T08:00:00+00:00"), _art(2, "half", "2026-11-24T09:00:00+00:00")]
+    s = _build(arts, np.stack([_sig(128), _sig(70)]), sizes=[1500, 800])
+    assert s.members[1].similarity > 0.5
+    assert s.members[1].relation == "partial_copy"
+
+
+def test_crediting_the_member_it_copied_counts() -> None:
+    # A copy of a copy that names the copy it took the text from is credited.
+    arts = [
+        _art(1, "orig", "2026-11-24T08:00:00+00:00", outlet="detik.com"),
+        _art(2, "mid", "2026-11-24T09:00:00+00:00", outlet="korannews.com"),
+        _art(3, "late", "2026-11-24T10:00:00+00:00", outlet="warta24.net", text="Sumber: korannews.com"),
+    ]
+    s = _build(arts)
+    assert [m.relation for m in s.members] == ["original", "uncredited_copy", "credited_copy"]
+
+
+def test_wire_origin_credited_by_copies() -> None:
+    arts = [
+        _art(1, "wire", "2026-11-24T01:00:00+00:00", outlet="reuters.com", text="JAKARTA, Nov 24 (Reuters) - Nickel."),
+        _art(2, "copy", "2026-11-24T02:00:00+00:00", outlet="newshub24.net", text="JAKARTA, Nov 24 (Reuters) - Nickel."),
+    ]
+    s = _build(arts)
+    assert s.first.credits == ()  # a wire's own dateline is not a credit
+    assert s.members[1].relation == "credited_copy"
+    assert [(c.name, c.in_corpus) for c in s.credits] == [("Reuters", True)]
+    assert s.confidence == "high" and "wire agency" in s.evidence
+
+
+def test_all_unknown_times_decided_by_credits() -> None:
+    arts = [
+        _art(1, "copy", None, "unknown", outlet="korannews.com", text="Dikutip dari detik.com, Selasa."),
+        _art(2, "orig", None, "unknown", outlet="detik.com"),
+    ]
+    s = _build(arts)
+    assert s.first.id == "orig"
+    assert "all times unknown: first chosen by credits" in s.conflicts
+    assert s.confidence == "medium"
+
+
+def test_origin_note() -> None:
+    from dedup.report.stats import origin_note
+
+    arts = [
+        _art(1, "orig", "2026-11-24T05:00:00+00:00", outlet="detik.com", text="Seperti dilansir Reuters dan AFP, banjir."),
+        _art(2, "copy", "2026-11-24T06:00:00+00:00", outlet="korannews.com", text="Seperti dilansir Reuters dan AFP, banjir."),
+    ]
+    s = _build(arts)
+    assert origin_note(s) == "first in corpus: detik.com; credits Reuters, AFP — not in corpus"
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from dedup.config import Config, ReadConfig
+    from dedup.pipeline import build_report, index_corpus
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = Config(store=tmp_path_factory.mktemp("sample-prov") / "store", read=ReadConfig(tz="Asia/Jakarta"),
+                 progress=False, workers=1)
+    for night in ("night1.jsonl", "night2.jsonl"):
+        index_corpus([str(root / "examples" / "sample" / night)], cfg)
+    truth = __import__("json").loads((root / "examples" / "truth.json").read_text(encoding="utf-8"))
+    return build_report(cfg, since="all", mark=False), truth
+
+
+def test_sample_relations_and_credits_match_truth(sample_report) -> None:  # type: ignore[no-untyped-def]
+    rep, truth = sample_report
+    relations = {i: r for s in truth["stories"] for i, r in s["relations"].items()}
+    got = {m.id: m.relation for s in rep.stories for m in s.members}
+    assert got == relations
+    credits = {m.id: sorted(m.credits) for s in rep.stories for m in s.members if m.credits}
+    assert credits == {i: sorted(c) for i, c in truth["credits"].items()}
+
+
+def test_sample_national_outlet_first_with_wire_credits_not_in_corpus(sample_report) -> None:  # type: ignore[no-untyped-def]
+    from dedup.report.stats import origin_note
+
+    rep, truth = sample_report
+    by_first = {s.first.id: s for s in rep.stories}
+    for story in truth["stories"]:
+        if story["kind"] != "wire_rewrite":
+            continue
+        s = by_first[story["first"]]
+        wires = sorted(truth["credits"][story["first"]])
+        assert sorted(c.name for c in s.credits if not c.in_corpus) == wires
+        assert origin_note(s).startswith(f"first in corpus: {s.first.outlet}; credits ")
+        assert origin_note(s).endswith("— not in corpus")
+        assert s.confidence in ("high", "medium")
+
+
+def test_member_linked_only_through_another_is_flagged() -> None:
+    # One paper's recurring template weeks apart can chain two stories: say so.
+    arts = [
+        _art(1, "old-template", "2014-10-11T00:00:00+00:00", "date", raw="2014-10-11"),
+        _art(2, "wire", "2014-11-28T00:00:00+00:00", "date", raw="2014-11-28"),
+        _art(3, "paper", "2014-11-29T00:00:00+00:00", "date", raw="2014-11-29"),
+    ]
+    s = _build(arts, np.stack([_sig(128), _sig(20), _sig(70)]), sizes=[900, 900, 900])
+    assert s.first.id == "old-template"
+    assert "not a copy of the origin, linked through another member: wire" in s.conflicts
+    assert s.confidence == "medium"

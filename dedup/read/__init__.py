@@ -1,79 +1,169 @@
 """Read stage: paths → Articles (and Rejected / Notice records, never silently dropped).
 
+Inputs: JSON Lines, CSV and Parquet rows (of text, or of raw ``html``), raw
+HTML files (``.html``, ``.htm``, optionally gzipped) and WARC/ARC archives
+(``.warc``, ``.arc``, plain or gzipped). The kind comes from the file name,
+else from the first bytes (HTML, WARC), or is forced with ``ReadConfig.fmt``.
+Pages are extracted on a process pool (see :mod:`dedup.read.html`).
+
 >>> from dedup.config import ReadConfig
 >>> items = list(read_paths(["examples/sample/night1.jsonl"], ReadConfig()))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import gzip
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..config import ReadConfig
 from ..errors import InputError
 from ..model import Article, Rejected
+from .html import MAX_PAGE_BYTES, Page, extract_in_order
 from .jsonl import read_jsonl
 from .records import Item
 
 __all__ = ["read_paths", "detect_format", "Item"]
 
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_SUFFIXES = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".warc": "warc", ".arc": "warc",
+}
 
 
 def detect_format(path: Path, forced: str = "auto") -> str | None:
+    """The kind of input ``path`` holds: by name, else by its first bytes (HTML, WARC).
+
+    >>> detect_format(Path("crawl-0001.warc.gz")), detect_format(Path("page.htm")), detect_format(Path("a.csv"))
+    ('warc', 'html', 'csv')
+    """
     if forced != "auto":
         return forced
     name = path.name.lower()
     for suffix in (".gz",):
         name = name.removesuffix(suffix)
-    return _SUFFIXES.get(Path(name).suffix)
+    kind = _SUFFIXES.get(Path(name).suffix)
+    if kind is None and path.is_file():
+        kind = _sniff(path)
+    return kind
 
 
-def _expand(paths: Iterable[str]) -> Iterator[str | Path]:
+def _sniff(path: Path) -> str | None:
+    """HTML or WARC by content, for crawler output saved without a telling name."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(2048)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    if head.startswith((b"WARC/", b"filedesc://")):
+        return "warc"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return None
+
+
+def _expand(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
     for p in paths:
         if p == "-":
             yield p
             continue
         path = Path(p)
         if path.is_dir():
-            yield from sorted(f for f in path.rglob("*") if f.is_file() and detect_format(f) is not None)
+            files = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith("."))
+            # A forced page kind takes every file (crawlers name pages as they like);
+            # otherwise only files whose kind is known or recognisable.
+            take_all = forced in ("html", "warc")
+            yield from (f for f in files if take_all or detect_format(f) is not None)
         elif path.exists():
             yield path
         else:
             raise InputError(f"{p}: no such file or directory")
 
 
-def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item]:
+def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
+    try:
+        if path.stat().st_size > MAX_PAGE_BYTES and not path.name.endswith(".gz"):
+            yield Rejected(str(path), "page too large", f"{path.stat().st_size:,} bytes (limit {MAX_PAGE_BYTES:,})")
+            return
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(MAX_PAGE_BYTES + 1)
+        else:
+            raw = path.read_bytes()
+    except (OSError, EOFError) as exc:
+        yield Rejected(str(path), "unreadable file", str(exc))
+        return
+    yield Page(source=str(path), html=raw, tz=cfg.tz)
+
+
+def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
     if path == "-":
-        yield from read_jsonl(sys.stdin.buffer, "<stdin>", cfg)
+        if cfg.fmt == "warc":
+            from .warc import read_warc
+
+            yield from read_warc(sys.stdin.buffer, "<stdin>", cfg.tz)
+        else:
+            yield from read_jsonl(sys.stdin.buffer, "<stdin>", cfg)
         return
     assert isinstance(path, Path)
     kind = detect_format(path, cfg.fmt)
     if kind is None:
-        yield Rejected(str(path), "unknown format", "expected .jsonl, .csv or .parquet (or --format)")
+        yield Rejected(str(path), "unknown format", "expected .jsonl, .csv, .parquet, .html, .warc or .arc (or --format)")
         return
     if kind == "jsonl":
-        import gzip
-
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rb") as fh:  # type: ignore[operator]
             yield from read_jsonl(fh, str(path), cfg)
+    elif kind == "html":
+        yield from _html_file(path, cfg)
+    elif kind == "warc":
+        from .warc import read_warc
+
+        # warcio detects gzip members itself and reads the file as a stream.
+        with path.open("rb") as fh:
+            yield from read_warc(fh, str(path), cfg.tz)
     else:
         from .tabular import read_table  # polars: imported only when a table is read
 
         yield from read_table(path, kind, cfg)
 
 
-def read_paths(paths: Iterable[str], cfg: ReadConfig) -> Iterator[Item]:
-    """Every record of every path; a repeated id within one run is rejected."""
-    seen: dict[str, str] = {}
-    for path in _expand(paths):
-        for item in _read_one(path, cfg):
-            if isinstance(item, Article):
-                first = seen.get(item.id)
-                if first is not None:
-                    yield Rejected(item.source, "duplicate id", f"{item.id!r} already read at {first}")
+def read_paths(
+    paths: Iterable[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None
+) -> Iterator[Item]:
+    """Every record of every path, in input order; a repeated id within one run is rejected.
+
+    Pages (HTML files, WARC records, rows with ``html``) are extracted on
+    ``workers`` processes; ``progress(n)`` is called as pages are done. A page
+    is identified by its URL, so a re-crawl replaces (or, unchanged, skips) it;
+    a second, different capture of a URL read in the same run is kept as
+    ``<url>#<digest>`` (two captures are a near-duplicate pair in their own
+    right), and a byte-identical one is rejected as a duplicate page.
+    """
+    seen: dict[str, tuple[str, str]] = {}
+    raw = (item for path in _expand(paths, cfg.fmt) for item in _read_one(path, cfg))
+    for item in extract_in_order(raw, workers=workers, progress=progress):
+        if isinstance(item, Article):
+            first = seen.get(item.id)
+            if first is not None and item.digest and item.id == item.url:
+                if first[1] == item.digest:
+                    yield Rejected(item.source, "duplicate page", f"{item.url!r}: same bytes as at {first[0]}")
                     continue
-                seen[item.id] = item.source
-            yield item
+                item = _as_capture(item)
+                first = seen.get(item.id)
+            if first is not None:
+                yield Rejected(item.source, "duplicate id", f"{item.id!r} already read at {first[0]}")
+                continue
+            seen[item.id] = (item.source, item.digest)
+        yield item
+
+
+def _as_capture(a: Article) -> Article:
+    from dataclasses import replace
+
+    return replace(a, id=f"{a.url}#{a.digest[:12]}")

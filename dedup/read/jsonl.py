@@ -8,10 +8,11 @@ from typing import BinaryIO
 
 from ..config import ReadConfig
 from ..model import Rejected
+from .html import Page
 from .records import Item, to_article
 
 
-def read_jsonl(stream: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item]:
+def read_jsonl(stream: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     for lineno, raw in enumerate(stream, start=1):
         source = f"{name}:{lineno}"
         if not raw.strip():

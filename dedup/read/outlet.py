@@ -5,6 +5,8 @@ bundled with tldextract (no network, ever).
 'korannews.com'
 >>> outlet_from_url("https://news.bbc.co.uk/a")
 'bbc.co.uk'
+>>> outlet_from_url("https://web.archive.org/web/20120611024252/http://www.he.xinhuanet.com/news/x.htm")
+'xinhuanet.com'
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import tldextract
 
 
 _HOST = re.compile(r"^https?://([A-Za-z0-9.-]+)(?:[:/?#]|$)")
+# A capture in a web archive belongs to the archived page's outlet.
+_ARCHIVED = re.compile(r"^(?:https?:)?//(?:web\.)?archive\.org/web/[0-9a-z_*]+/(.+)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -31,6 +35,10 @@ def outlet_from_url(url: str) -> str:
     url = url.strip()
     if not url:
         return ""
+    if "archive.org/web/" in url:
+        archived = _ARCHIVED.match(url)
+        if archived:
+            return outlet_from_url(archived.group(1))
     m = _HOST.match(url)
     if m:  # the common case, ~10x cheaper than urlsplit
         return _registered_domain(m.group(1).lower())

@@ -1,4 +1,10 @@
-"""One input record (a mapping) → Article, or Rejected with the reason."""
+"""One input record (a mapping) → Article, or Rejected with the reason.
+
+A record without text but with an ``html`` field (a crawler's raw page)
+becomes a :class:`~dedup.read.html.Page`, extracted later on the page pool;
+its other fields (``id``, ``url``, ``title``, ``published_at``, ``outlet``)
+win over what extraction finds.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from functools import lru_cache
 
 from ..config import ReadConfig
 from ..model import Article, Notice, Rejected, TimePrecision
+from .html import Page
 from .outlet import outlet_from_url
 from .timeparse import parse_time
 
@@ -25,10 +32,25 @@ def _columns(cfg: ReadConfig) -> Callable[[str], str]:
     return mapping.__getitem__
 
 
-def to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iterator[Item]:
-    """Validate one record; yields a Notice before the Article when a field was unusable."""
+def _page(row: Mapping[str, object], source: str, cfg: ReadConfig, col: Callable[[str], str]) -> Page:
+    html = row[col("html")]
+    raw = html if isinstance(html, bytes) else _text(html).encode("utf-8", "surrogatepass")
+    given = tuple(
+        (name, value)
+        for name in ("id", "title", "published_at", "outlet")
+        if (value := _text(row.get(col(name))).strip())
+    )
+    return Page(source=source, html=raw, url=_text(row.get(col("url"))).strip(), given=given, tz=cfg.tz)
+
+
+def to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iterator[Item | Page]:
+    """Validate one record; yields a Notice before the Article when a field was unusable,
+    or a Page when the record carries raw HTML and no text."""
     col = _columns(cfg)
     text = _text(row.get(col("text")))
+    if not text.strip() and row.get(col("html")):
+        yield _page(row, source, cfg, col)
+        return
     if col("text") not in row:
         yield Rejected(source, "missing field", f"no {col('text')!r} (fields: {', '.join(sorted(map(str, row))) or 'none'}); map another with --map text=FIELD")
         return

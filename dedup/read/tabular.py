@@ -10,6 +10,7 @@ import polars as pl
 from ..config import ReadConfig
 from ..errors import InputError
 from ..model import Rejected
+from .html import Page
 from .records import Item, to_article
 
 _SLICE = 5000
@@ -28,12 +29,12 @@ def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
     yield from lf.collect().iter_slices(_SLICE) if schema else iter(())
 
 
-def read_table(path: Path, kind: str, cfg: ReadConfig) -> Iterator[Item]:
+def read_table(path: Path, kind: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     """Rows of a CSV or Parquet file; the row number in messages counts the header as line 1 for CSV."""
     first_line = 2 if kind == "csv" else 1
     offset = 0
     for frame in _frames(path, kind):
-        if offset == 0 and cfg.column("text") not in frame.columns:
+        if offset == 0 and cfg.column("text") not in frame.columns and cfg.column("html") not in frame.columns:
             yield Rejected(
                 str(path),
                 "missing field",

@@ -1,21 +1,46 @@
-"""The report as one self-contained HTML file (no network needed to view it).
+"""The nightly report as one self-contained HTML file.
 
-Every value that comes from an article is escaped.
+No scripts, no fonts, no images to fetch: the charts are inline SVG drawn
+here, and a Content-Security-Policy forbids the page from loading anything.
+Every value that comes from an article (titles, outlets, URLs, first lines,
+credits) is escaped; a URL is only made a link when it is http(s).
+
+Sections: the night's summary, charts (copies per outlet, lag distribution,
+originality by outlet), each story as a timeline and a table, the outlet table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
-from ..model import Report
+from ..model import Member, Report, Story
+from .stats import OutletRow, lag_distribution, origin_note, outlet_rows, summary
 from .text import lag_text, time_text
 
+_COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700"}
+_LABELS = {"original": "original", "credited_copy": "credited copy", "uncredited_copy": "uncredited copy",
+           "partial_copy": "partial copy"}
+
+# Bucket labels short enough for the chart's x axis (the tooltip has the long one).
+_SHORT_LAG = {"before origin": "before", "< 15 min": "<15m", "15–60 min": "15–60m", "1–3 h": "1–3h", "3–6 h": "3–6h",
+              "6–24 h": "6–24h", "1–3 days": "1–3d", "> 3 days": ">3d", "unknown": "unknown"}
+
 _CSS = """
-body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{margin-bottom:.2em} h2{margin-top:2em;font-size:1.15em}
-table{border-collapse:collapse;width:100%;margin:.5em 0} td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
-th{background:#f4f4f4} .original{font-weight:600} .flag{color:#a15c00} .muted{color:#666;font-size:.9em}
-.story{border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:1em 0}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1120px;margin:2em auto;padding:0 1em;color:#1f2328;background:#fff}
+h1{margin-bottom:.2em} h2{margin-top:1.6em;font-size:1.2em} h3{font-size:1em;margin:.2em 0 .4em}
+table{border-collapse:collapse;width:100%;margin:.5em 0} td,th{border-bottom:1px solid #d8dee4;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f6f8fa;font-weight:600} td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.original{font-weight:600} .flag{color:#9a6700;margin:.2em 0} .muted{color:#59636e;font-size:.9em}
+.story{border:1px solid #d8dee4;border-radius:8px;padding:.4em 1.1em .8em;margin:1.2em 0}
+.story h2{margin-top:.5em} .origin{font-weight:600;margin:.3em 0}
+.cards{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0} .card{border:1px solid #d8dee4;border-radius:8px;padding:.5em .9em;min-width:8.5em}
+.card b{display:block;font-size:1.5em} .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(500px,1fr));gap:1em}
+.chart{border:1px solid #d8dee4;border-radius:8px;padding:.6em} svg{max-width:100%;height:auto;font:12px system-ui,sans-serif}
+.rel{display:inline-block;border-radius:1em;padding:0 .55em;color:#fff;font-size:.85em;white-space:nowrap}
+.conf-high{color:#1a7f37} .conf-medium{color:#9a6700} .conf-low{color:#cf222e}
+.legend span{display:inline-block;margin-right:1em} .legend i{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em}
+td.first{color:#59636e;font-size:.9em;max-width:28em} a{color:#0969da}
 """
 
 
@@ -23,11 +48,202 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def _link(url: str, text: str) -> str:
+    # Only http(s) becomes a link: "javascript:" survives escaping, so it must never be an href.
+    if url.strip().lower().startswith(("http://", "https://")):
+        return f"<a href='{_e(url.strip())}' rel='noreferrer noopener'>{_e(text)}</a>"
+    return _e(text)
+
+
+def _relation(m: Member) -> str:
+    label = _LABELS.get(m.relation, m.relation)
+    extra = " (credits source)" if m.relation == "partial_copy" and m.credited else ""
+    return f"<span class='rel' style='background:{_COLORS.get(m.relation, '#59636e')}'>{_e(label)}</span>{_e(extra)}"
+
+
+def _legend() -> str:
+    items = "".join(f"<span><i style='background:{c}'></i>{_e(_LABELS[k])}</span>" for k, c in _COLORS.items())
+    return f"<p class='legend muted'>{items}</p>"
+
+
+# -- charts (inline SVG) ---------------------------------------------------------
+
+def _hbars(rows: Sequence[tuple[str, Sequence[tuple[float, str, str]], str]], scale: float, label_w: int = 150) -> str:
+    """Horizontal stacked bars: (label, [(value, colour, tooltip)], text at the end)."""
+    width, row_h = 540, 22
+    bar_w = width - label_w - 120
+    height = row_h * len(rows) + 6
+    parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>"]
+    for n, (label, segments, end) in enumerate(rows):
+        y = 3 + n * row_h
+        short = label if len(label) <= 22 else label[:21] + "…"
+        parts.append(f"<text x='{label_w - 6}' y='{y + 15}' text-anchor='end'><title>{_e(label)}</title>{_e(short)}</text>")
+        x = float(label_w)
+        for value, colour, tip in segments:
+            w = bar_w * value / scale if scale else 0.0
+            if w > 0:
+                parts.append(f"<rect x='{x:.1f}' y='{y + 3}' width='{w:.1f}' height='{row_h - 6}' fill='{colour}'>"
+                             f"<title>{_e(tip)}</title></rect>")
+            x += w
+        parts.append(f"<text x='{x + 5:.1f}' y='{y + 15}'>{_e(end)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _copies_chart(rows: list[OutletRow]) -> str:
+    copiers = sorted((o for o in rows if o.copies), key=lambda o: (-o.copies, o.outlet))[:20]
+    if not copiers:
+        return "<p class='muted'>No copies.</p>"
+    top = max(o.copies for o in copiers)
+    data = []
+    for o in copiers:
+        # A partial copy is drawn as partial whether or not it credits.
+        segments = [
+            (float(o.whole_credited), _COLORS["credited_copy"], f"{o.outlet}: {o.whole_credited} credited"),
+            (float(o.whole_uncredited), _COLORS["uncredited_copy"], f"{o.outlet}: {o.whole_uncredited} uncredited"),
+            (float(o.partial), _COLORS["partial_copy"], f"{o.outlet}: {o.partial} partial"),
+        ]
+        data.append((o.outlet, segments, f"{o.copies} ({_pct(o.share_credited)} credited)"))
+    return _hbars(data, float(top))
+
+
+def _lag_chart(dist: list[tuple[str, int]]) -> str:
+    top = max((n for _, n in dist), default=0)
+    if not top:
+        return "<p class='muted'>No copies with a known time.</p>"
+    width, height, base, left = 540, 230, 190, 6
+    slot = (width - 2 * left) / len(dist)
+    parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>",
+             f"<line x1='{left}' y1='{base}' x2='{width - left}' y2='{base}' stroke='#8c959f'/>"]
+    for i, (label, n) in enumerate(dist):
+        h = 160 * n / top
+        x = left + i * slot + 6
+        colour = "#8c959f" if label in ("unknown", "before origin") else "#1f6feb"
+        parts.append(f"<rect x='{x:.1f}' y='{base - h:.1f}' width='{slot - 12:.1f}' height='{h:.1f}' fill='{colour}'>"
+                     f"<title>{_e(label)}: {n} copies</title></rect>")
+        parts.append(f"<text x='{x + (slot - 12) / 2:.1f}' y='{base - h - 4:.1f}' text-anchor='middle'>{n}</text>")
+        parts.append(f"<text x='{x + (slot - 12) / 2:.1f}' y='{base + 16}' text-anchor='middle'>{_e(_SHORT_LAG.get(label, label))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _originality_chart(rows: list[OutletRow]) -> str:
+    ranked = sorted((o for o in rows if o.articles), key=lambda o: (-o.share_original, -o.articles, o.outlet))[:25]
+    if not ranked:
+        return "<p class='muted'>No outlets.</p>"
+    data = []
+    for o in ranked:
+        a = float(o.articles)
+        data.append((o.outlet, [
+            (o.original / a, _COLORS["original"], f"{o.outlet}: {o.original} of {o.articles} first"),
+            (o.whole_credited / a, _COLORS["credited_copy"], f"{o.outlet}: {o.whole_credited} credited copies"),
+            (o.whole_uncredited / a, _COLORS["uncredited_copy"], f"{o.outlet}: {o.whole_uncredited} uncredited copies"),
+            (o.partial / a, _COLORS["partial_copy"], f"{o.outlet}: {o.partial} partial copies"),
+        ], _pct(o.share_original)))
+    return _hbars(data, 1.0)
+
+
+def _timeline(s: Story) -> str:
+    """One row per member: its outlet, then a dot at its lag from the origin."""
+    known = [m.lag_seconds for m in s.members if m.lag_seconds is not None]
+    lo, hi = min(known + [0.0]), max(known + [0.0])
+    span = (hi - lo) or 1.0
+    width, row_h, label_w, right = 640, 20, 170, 90
+    plot_w = width - label_w - right
+    height = row_h * len(s.members) + 24
+    parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>",
+             f"<line x1='{label_w}' y1='{height - 18}' x2='{label_w + plot_w}' y2='{height - 18}' stroke='#8c959f'/>",
+             f"<text x='{label_w}' y='{height - 4}'>{_e(lag_text(lo) if lo < 0 else '0')}</text>",
+             f"<text x='{label_w + plot_w}' y='{height - 4}' text-anchor='end'>{_e(lag_text(hi))}</text>"]
+    for n, m in enumerate(s.members):
+        y = 4 + n * row_h
+        short = m.outlet if len(m.outlet) <= 24 else m.outlet[:23] + "…"
+        parts.append(f"<text x='{label_w - 6}' y='{y + 13}' text-anchor='end'>{_e(short)}</text>")
+        parts.append(f"<line x1='{label_w}' y1='{y + 9}' x2='{label_w + plot_w}' y2='{y + 9}' stroke='#eaeef2'/>")
+        colour = _COLORS.get(m.relation, "#59636e")
+        tip = f"{m.outlet}: {_LABELS.get(m.relation, m.relation)}, {time_text(m.published_at)}"
+        if m.lag_seconds is None:
+            parts.append(f"<text x='{label_w + plot_w + 6}' y='{y + 13}' fill='{colour}'><title>{_e(tip)}</title>"
+                         f"time unknown</text>")
+            continue
+        x = label_w + plot_w * (m.lag_seconds - lo) / span
+        parts.append(f"<circle cx='{x:.1f}' cy='{y + 9}' r='6' fill='{colour}'><title>{_e(tip)}</title></circle>")
+        parts.append(f"<text x='{label_w + plot_w + 6}' y='{y + 13}'>{_e(lag_text(m.lag_seconds))}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# -- page ------------------------------------------------------------------------
+
+def _summary_cards(r: Report) -> str:
+    sm = summary(r)
+    cards = [
+        (sm["stories"], f"stories ({sm['new_stories']} new)"),
+        (sm["copies"], "copies"),
+        (_pct(sm["share_credited"]), "of copies name their source"),  # type: ignore[arg-type]
+        (sm["uncredited_copies"], "uncredited copies"),
+        (sm["partial_copies"], "partial copies"),
+        (lag_text(sm["median_lag_seconds"]), "median lag"),  # type: ignore[arg-type]
+        (sm["outlets"], "outlets"),
+        (sm["low_confidence_stories"], "low-confidence origins"),
+    ]
+    return "<div class='cards'>" + "".join(f"<div class='card'><b>{_e(v)}</b>{_e(k)}</div>" for v, k in cards) + "</div>"
+
+
+def _story(s: Story) -> list[str]:
+    f = s.first
+    parts = [
+        f"<div class='story' id='{_e(s.story_id)}'><h2>{_e(f.title or f.id)}</h2>",
+        f"<p class='muted'>Story {_e(s.story_id)} ({'new' if s.is_new else 'grew'}) · first: <b>{_e(f.outlet)}</b> "
+        f"at {_e(time_text(f.published_at))}</p>",
+        f"<p class='origin'>{_e(origin_note(s))}</p>",
+    ]
+    if s.confidence:
+        why = "; ".join(s.evidence)
+        parts.append(f"<p>Confidence: <b class='conf-{_e(s.confidence)}'>{_e(s.confidence)}</b>"
+                     + (f" <span class='muted'>({_e(why)})</span>" if why else "") + "</p>")
+    parts.append(_timeline(s))
+    parts.append("<table><tr><th>outlet</th><th>published</th><th class='num'>lag</th><th class='num'>similarity</th>"
+                 "<th>relation</th><th>credits</th><th>title and first line</th></tr>")
+    for m in s.members:
+        cls = " class='original'" if m.relation == "original" else ""
+        parts.append(
+            f"<tr{cls}><td>{_link(m.url, m.outlet)}</td><td>{_e(time_text(m.published_at))}</td>"
+            f"<td class='num'>{_e(lag_text(m.lag_seconds))}</td><td class='num'>{m.similarity:.2f}</td>"
+            f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
+            f"<td class='first'><b>{_e(m.title)}</b><br>{_e(m.first_line)}</td></tr>"
+        )
+    parts.append("</table>")
+    parts += [f"<p class='flag'>⚠ {_e(flag)}</p>" for flag in s.flags]
+    parts.append("</div>")
+    return parts
+
+
+def _outlet_table(rows: list[OutletRow]) -> list[str]:
+    head = ("<table><tr><th>outlet</th><th class='num'>articles</th><th class='num'>original</th>"
+            "<th class='num'>copies</th><th class='num'>share original</th><th class='num'>copied by others</th>"
+            "<th class='num'>copies credited</th><th class='num'>median lag</th></tr>")
+    body = [
+        f"<tr><td>{_e(o.outlet)}</td><td class='num'>{o.articles}</td><td class='num'>{o.original}</td>"
+        f"<td class='num'>{o.copies}</td><td class='num'>{_pct(o.share_original)}</td>"
+        f"<td class='num'>{o.copied_by_others}</td><td class='num'>{_pct(o.share_credited)}</td>"
+        f"<td class='num'>{_e(lag_text(o.median_lag_seconds))}</td></tr>"
+        for o in rows
+    ]
+    return [head, *body, "</table>"]
+
+
 def render(r: Report) -> str:
     t = r.totals
     since = time_text(r.since) if r.since else "the beginning"
+    rows = outlet_rows(r)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>dedup report {_e(time_text(r.generated_at))}</title><style>{_CSS}</style></head><body>",
         "<h1>dedup report</h1>",
@@ -35,24 +251,19 @@ def render(r: Report) -> str:
         f"<p><b>{t.get('stories', 0)}</b> stories with copies ({t.get('new_stories', 0)} new), "
         f"<b>{t.get('copies', 0)}</b> copies; {t.get('articles_in_store', 0)} articles in the store.</p>",
     ]
-    for s in r.stories:
-        f = s.first
-        parts.append(f"<div class='story' id='{_e(s.story_id)}'><h2>{_e(f.title or f.id)}</h2>")
-        parts.append(f"<p class='muted'>Story {_e(s.story_id)} ({'new' if s.is_new else 'grew'}) · first: <b>{_e(f.outlet)}</b> at {_e(time_text(f.published_at))}</p>")
-        parts.append("<table><tr><th>outlet</th><th>published</th><th>lag</th><th>similarity</th><th>relation</th><th>first line</th></tr>")
-        for m in s.members:
-            cls = " class='original'" if m.relation == "original" else ""
-            parts.append(
-                f"<tr{cls}><td><a href='{_e(m.url)}'>{_e(m.outlet)}</a></td><td>{_e(time_text(m.published_at))}</td>"
-                f"<td>{_e(lag_text(m.lag_seconds))}</td><td>{m.similarity:.2f}</td><td>{_e(m.relation)}</td>"
-                f"<td class='muted'>{_e(m.first_line)}</td></tr>"
-            )
-        parts.append("</table>")
-        parts += [f"<p class='flag'>⚠ {_e(flag)}</p>" for flag in s.flags]
+    if r.stories:
+        parts.append(_summary_cards(r))
+        parts.append(_legend())
+        parts.append("<div class='charts'>")
+        parts.append(f"<div class='chart'><h3>Copies per outlet</h3>{_copies_chart(rows)}</div>")
+        parts.append(f"<div class='chart'><h3>Lag distribution (copies by time from the origin)</h3>{_lag_chart(lag_distribution(r))}</div>")
+        parts.append(f"<div class='chart'><h3>Originality by outlet</h3>{_originality_chart(rows)}</div>")
         parts.append("</div>")
-    if r.outlets:
-        parts.append("<h2>Outlets</h2><table><tr><th>outlet</th><th>articles</th><th>original</th><th>copies</th></tr>")
-        parts += [f"<tr><td>{_e(o.outlet)}</td><td>{o.articles}</td><td>{o.original}</td><td>{o.copies}</td></tr>" for o in r.outlets]
-        parts.append("</table>")
+    for s in r.stories:
+        parts += _story(s)
+    if rows:
+        parts.append("<h2>Outlets</h2>")
+        parts += _outlet_table(rows)
     parts.append("</body></html>\n")
     return "\n".join(parts)
+

@@ -1,4 +1,11 @@
-"""The report as JSON (the machine-readable contract)."""
+"""The report as JSON (the machine-readable contract).
+
+Keys are only ever added. Story: ``credits`` [{"name", "in_corpus"}],
+``confidence``, ``conflicts``, ``evidence``, ``origin_note``; member:
+``credits``, ``credited``, ``first_line``. Top level: ``summary``,
+``outlet_stats`` (the full outlet table; ``outlets`` keeps its four keys) and
+``lag_distribution``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Member, Report, Story
+from .stats import lag_distribution, origin_note, outlet_rows, summary
 
 
 def _time(t: datetime | None) -> str | None:
@@ -18,7 +26,7 @@ def member_dict(m: Member) -> dict[str, Any]:
         "id": m.id, "outlet": m.outlet, "url": m.url, "title": m.title,
         "published_at": _time(m.published_at), "time_precision": str(m.time_precision),
         "lag_seconds": m.lag_seconds, "similarity": m.similarity, "containment": m.containment,
-        "relation": m.relation,
+        "relation": m.relation, "credits": list(m.credits), "credited": m.credited, "first_line": m.first_line,
     }
 
 
@@ -30,6 +38,11 @@ def story_dict(s: Story) -> dict[str, Any]:
         "first": {"id": f.id, "outlet": f.outlet, "url": f.url, "published_at": _time(f.published_at)},
         "members": [member_dict(m) for m in s.members],
         "flags": list(s.flags),
+        "credits": [{"name": c.name, "in_corpus": c.in_corpus} for c in s.credits],
+        "confidence": s.confidence,
+        "conflicts": list(s.conflicts),
+        "evidence": list(s.evidence),
+        "origin_note": origin_note(s),
     }
 
 
@@ -40,6 +53,18 @@ def report_dict(r: Report) -> dict[str, Any]:
         "totals": r.totals,
         "stories": [story_dict(s) for s in r.stories],
         "outlets": [{"outlet": o.outlet, "articles": o.articles, "original": o.original, "copies": o.copies} for o in r.outlets],
+        "summary": summary(r),
+        "outlet_stats": [
+            {
+                "outlet": o.outlet, "articles": o.articles, "original": o.original,
+                "share_original": round(o.share_original, 4), "copies": o.copies, "credited_copies": o.credited,
+                "share_credited": None if o.share_credited is None else round(o.share_credited, 4),
+                "partial_copies": o.partial, "copied_by_others": o.copied_by_others,
+                "median_lag_seconds": o.median_lag_seconds,
+            }
+            for o in outlet_rows(r)
+        ],
+        "lag_distribution": [{"bucket": label, "copies": n} for label, n in lag_distribution(r)],
     }
 
 

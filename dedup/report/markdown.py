@@ -1,18 +1,39 @@
-"""The report as Markdown (reads well in a terminal, a mail or a wiki)."""
+"""The report as Markdown (reads well in a terminal, a mail or a wiki).
+
+Same content as the HTML report: the night's summary, each story's timeline
+with credits, the outlet table, and the charts drawn as text bars.
+"""
 
 from __future__ import annotations
 
 from ..model import Report
+from .stats import lag_distribution, origin_note, outlet_rows, summary
 from .text import lag_text, time_text
+
+_BAR = 30  # characters of the longest text bar
 
 
 def _cell(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
+def _code(s: str) -> str:
+    # Inside a fenced block only a backtick run could break out.
+    return s.replace("`", "'").replace("\n", " ")
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def _bar(n: float, top: float) -> str:
+    return "█" * max(1 if n else 0, round(_BAR * n / top)) if top else ""
+
+
 def render(r: Report) -> str:
     t = r.totals
     since = time_text(r.since) if r.since else "the beginning"
+    sm = summary(r)
     out = [
         "# dedup report",
         "",
@@ -22,6 +43,16 @@ def render(r: Report) -> str:
         f"**{t.get('copies', 0)} copies**; {t.get('articles_in_store', 0)} articles in the store.",
         "",
     ]
+    if r.stories:
+        out += [
+            f"- Copies: {sm['credited_copies']} credited, {sm['uncredited_copies']} uncredited, "
+            f"{sm['partial_copies']} partial; {_pct(sm['share_credited'])} name their source "  # type: ignore[arg-type]
+            f"(share credited counts partial copies that credit too).",
+            f"- Median lag from the origin: {lag_text(sm['median_lag_seconds'])}.",  # type: ignore[arg-type]
+            f"- Origins that credit a source not in the corpus: {sm['origins_credit_a_source_not_in_corpus']}.",
+            f"- Low-confidence origins: {sm['low_confidence_stories']}; stories with conflicts: {sm['stories_with_conflicts']}.",
+            "",
+        ]
     for s in r.stories:
         f = s.first
         out += [
@@ -29,19 +60,56 @@ def render(r: Report) -> str:
             "",
             f"Story `{s.story_id}` ({'new' if s.is_new else 'grew'}) · first: **{f.outlet}** at {time_text(f.published_at)}",
             "",
-            "| # | outlet | published | lag | similarity | relation | url |",
-            "|---|---|---|---|---|---|---|",
+            _cell(origin_note(s)) + ".",
+            "",
+        ]
+        if s.confidence:
+            why = "; ".join(s.evidence)
+            out += [f"Confidence: **{s.confidence}**" + (f" ({_cell(why)})" if why else "") + ".", ""]
+        out += [
+            "| # | outlet | published | lag | similarity | relation | credits | url | first line |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for i, m in enumerate(s.members, 1):
             out.append(
                 f"| {i} | {_cell(m.outlet)} | {time_text(m.published_at)} | {lag_text(m.lag_seconds)} | "
-                f"{m.similarity:.2f} | {m.relation} | {_cell(m.url)} |"
+                f"{m.similarity:.2f} | {m.relation} | {_cell(', '.join(m.credits)) or '—'} | {_cell(m.url)} | "
+                f"{_cell(m.first_line)} |"
             )
         if s.flags:
             out += ["", *(f"- ⚠ {_cell(flag)}" for flag in s.flags)]
         out.append("")
-    if r.outlets:
-        out += ["## Outlets", "", "| outlet | articles | original | copies |", "|---|---|---|---|"]
-        out += [f"| {_cell(o.outlet)} | {o.articles} | {o.original} | {o.copies} |" for o in r.outlets]
+    rows = outlet_rows(r)
+    if rows:
+        out += [
+            "## Outlets",
+            "",
+            "| outlet | articles | original | copies | share original | copied by others | copies credited | median lag |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {_cell(o.outlet)} | {o.articles} | {o.original} | {o.copies} | {_pct(o.share_original)} | "
+            f"{o.copied_by_others} | {_pct(o.share_credited)} | {lag_text(o.median_lag_seconds)} |"
+            for o in rows
+        ]
         out.append("")
+        copiers = sorted((o for o in rows if o.copies), key=lambda o: (-o.copies, o.outlet))
+        if copiers:
+            width = max(len(o.outlet) for o in copiers)
+            out += ["### Copies per outlet", "", "█ copies made (of which credited / partial)", "", "```"]
+            out += [f"{_code(o.outlet):<{width}}  {_bar(o.copies, copiers[0].copies)} {o.copies} "
+                    f"({o.credited} credited, {o.partial} partial)" for o in copiers]
+            out += ["```", ""]
+        dist = lag_distribution(r)
+        top = max(n for _, n in dist)
+        if top:
+            out += ["### Lag distribution", "", "copies by time from the origin", "", "```"]
+            out += [f"{label:<13}  {_bar(n, top)} {n}" for label, n in dist]
+            out += ["```", ""]
+        width = max(len(o.outlet) for o in rows)
+        out += ["### Originality by outlet", "", "share of an outlet's articles in these stories that it published first",
+                "", "```"]
+        out += [f"{_code(o.outlet):<{width}}  {_bar(o.share_original, 1.0):<{_BAR}} {_pct(o.share_original)}"
+                for o in sorted(rows, key=lambda o: (-o.share_original, -o.articles, o.outlet))]
+        out += ["```", ""]
     return "\n".join(out)

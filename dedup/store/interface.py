@@ -114,6 +114,20 @@ class Store(Protocol):
         """(story_id, created_at, updated_at) of stories with 2+ members updated after ``since``."""
         ...
 
+    def count_lines(self, articles: dict[str, int], lines: Sequence[tuple[str, int, str, int]], now: str) -> None:
+        """Atomically add counted articles per outlet and, per (outlet, line key, line, n), n sightings."""
+        ...
+
+    def outlet_articles(self, outlets: Iterable[str]) -> dict[str, int]:
+        """outlet → articles counted for boilerplate so far."""
+        ...
+
+    def outlet_lines(
+        self, outlets: Iterable[str] | None, min_articles: int, min_share: float
+    ) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
+        """outlet → (articles counted, [(line, articles with it, first seen)]) for recurring lines."""
+        ...
+
     def counts(self) -> dict[str, int]: ...
 
     def close(self) -> None: ...

@@ -61,6 +61,18 @@ CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, doc INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS stories (
     story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
+
+-- Outlet boilerplate learned from the corpus (dedup/boilerplate.py): how many
+-- articles of each outlet were counted, and in how many of them each short
+-- line occurs. A line's text is kept from its second sighting on: most lines
+-- occur once, and a key is all that is needed to count them.
+CREATE TABLE IF NOT EXISTS outlet_articles (outlet TEXT PRIMARY KEY, articles INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outlet_lines (
+    outlet TEXT NOT NULL, key INTEGER NOT NULL, line TEXT, articles INTEGER NOT NULL, first_seen TEXT NOT NULL,
+    PRIMARY KEY (outlet, key)
+) WITHOUT ROWID;
+-- Partial: most lines occur once and never enter the index (cheap inserts).
+CREATE INDEX IF NOT EXISTS outlet_lines_recurring ON outlet_lines(outlet, articles) WHERE articles >= 2;
 """
 
 _ARTICLE_COLS = (
@@ -309,6 +321,59 @@ class SQLiteStore:
             "(SELECT COUNT(*) FROM articles a WHERE a.story_id = s.story_id) > 1 ORDER BY s.created_at, s.story_id"
         )
         return [tuple(r) for r in self._conn.execute(q, (since, since))]  # type: ignore[misc]
+
+    # -- outlet boilerplate ---------------------------------------------------
+    def count_lines(self, articles: dict[str, int], lines: Sequence[tuple[str, int, str, int]], now: str) -> None:
+        """Atomically add ``articles`` (outlet → articles counted) and, per (outlet, line key,
+        line text, n), n more articles containing that line."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT INTO outlet_articles(outlet, articles) VALUES (?, ?) "
+                "ON CONFLICT(outlet) DO UPDATE SET articles = articles + excluded.articles",
+                list(articles.items()),
+            )
+            # The text is stored once a line has been seen in two articles (see the schema).
+            conn.executemany(
+                "INSERT INTO outlet_lines(outlet, key, line, articles, first_seen) "
+                "VALUES (?1, ?2, CASE WHEN ?4 > 1 THEN ?3 END, ?4, ?5) "
+                "ON CONFLICT(outlet, key) DO UPDATE SET articles = articles + excluded.articles, line = COALESCE(line, ?3)",
+                ((o, k, text, n, now) for o, k, text, n in lines),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def outlet_articles(self, outlets: Iterable[str]) -> dict[str, int]:
+        """outlet → articles counted for boilerplate so far (outlets never counted are absent)."""
+        names = sorted(set(outlets))
+        out: dict[str, int] = {}
+        for i in range(0, len(names), _CHUNK):
+            chunk = names[i : i + _CHUNK]
+            q = f"SELECT outlet, articles FROM outlet_articles WHERE outlet IN ({','.join('?' * len(chunk))})"
+            out.update(self._conn.execute(q, chunk).fetchall())
+        return out
+
+    def outlet_lines(
+        self, outlets: Iterable[str] | None, min_articles: int, min_share: float
+    ) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
+        """outlet → (articles counted, [(line, articles with it, first seen)]) for lines in at
+        least ``min_articles`` and ``min_share`` of the outlet's articles; every counted
+        outlet when ``outlets`` is None. Most frequent lines first."""
+        totals = dict(self._conn.execute("SELECT outlet, articles FROM outlet_articles"))
+        wanted = sorted(totals) if outlets is None else sorted({o for o in outlets if o in totals})
+        out: dict[str, tuple[int, list[tuple[str, int, str]]]] = {}
+        for o in wanted:
+            floor = max(min_articles, min_share * totals[o])
+            rows = self._conn.execute(
+                "SELECT line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ? "
+                "AND articles >= 2 AND line IS NOT NULL ORDER BY articles DESC, line",
+                (o, floor),
+            ).fetchall()
+            out[o] = (totals[o], [(str(r[0]), int(r[1]), str(r[2])) for r in rows])
+        return out
 
     def counts(self) -> dict[str, int]:
         c = self._conn

@@ -150,7 +150,7 @@ def test_report_from_a_real_store(cfg: Config, articles, jsonl) -> None:  # type
         assert set(story["first"]) == {"id", "outlet", "url", "published_at"}
         assert story["members"][0]["id"] == story["first"]["id"]
         assert story["members"][0]["relation"] == "original"
-        assert all(m["relation"] in ("copy", "partial_copy") for m in story["members"][1:])
+        assert all(m["relation"] in ("credited_copy", "uncredited_copy", "partial_copy") for m in story["members"][1:])
     beras = next(s for s in data["stories"] if s["first"]["id"] == "beras-orig")
     assert beras["first"]["published_at"] == "2026-11-24T03:00:00+00:00"
     assert beras["members"][1]["lag_seconds"] == 4500.0

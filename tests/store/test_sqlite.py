@@ -246,7 +246,7 @@ def test_params_recorded(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no
         params = json.loads(s.get_meta("params") or "")
     finally:
         s.close()
-    assert params["shingle"] == {"kind": "char", "size": 5}
+    assert params["shingle"] == {"kind": "char", "size": 7}
     assert params["sign"] == {"num_perm": 128, "seed": 1, "scheme": "affine32"}
     assert params["threshold"] == 0.3
     assert params["bands"] * params["rows"] <= 128
@@ -261,7 +261,7 @@ def test_incompatible_settings_are_refused_naming_both(tmp_path: Path, jsonl, ro
     with pytest.raises(StoreError) as err:
         index_corpus([str(path)], other)
     msg = str(err.value)
-    assert "char 5-grams" in msg and "char 4-grams" in msg
+    assert "char 7-grams" in msg and "char 4-grams" in msg
     assert "--store" in msg
     with pytest.raises(StoreError, match="num_perm=128.*num_perm=64"):
         index_corpus([str(path)], replace(cfg, sign=SignConfig(num_perm=64)))

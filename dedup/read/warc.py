@@ -1,0 +1,124 @@
+"""WARC and ARC archives (plain or gzipped) → Pages, streamed record by record.
+
+warcio reads one record at a time from the (possibly gzipped) stream, so an
+archive of any size is read in memory bounded by the largest page
+(:data:`~dedup.read.html.MAX_PAGE_BYTES`). Only HTML responses are pages;
+everything else a crawler stores is accounted for:
+
+* ``warcinfo``, ``request``, ``metadata`` and ``conversion`` records are not
+  pages and are passed over;
+* ``revisit`` records say "same payload as an earlier capture": nothing new to
+  read, passed over;
+* a response that is not HTML (images, scripts, PDFs), not a success (404,
+  a redirect) or too large becomes a Rejected record with the reason.
+
+>>> import io
+>>> from warcio.warcwriter import WARCWriter
+>>> from warcio.statusandheaders import StatusAndHeaders
+>>> buf = io.BytesIO()
+>>> w = WARCWriter(buf, gzip=True)
+>>> http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+>>> w.write_record(w.create_warc_record("https://example.com/a", "response", payload=io.BytesIO(b"<html>hi</html>"), http_headers=http))
+>>> _ = buf.seek(0)
+>>> [(p.url, p.html) for p in read_warc(buf, "crawl.warc.gz")]
+[('https://example.com/a', b'<html>hi</html>')]
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from ..model import Rejected
+from .html import MAX_PAGE_BYTES, Page
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml+xhtml")
+_SKIPPED_TYPES = frozenset({"warcinfo", "request", "metadata", "conversion", "revisit", "continuation"})
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head[:1024].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<!--")) or b"<html" in start
+
+
+class _WholeFileGzip(Exception):
+    """The archive is one gzip stream, not one gzip member per record (non-standard)."""
+
+
+def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | Rejected]:
+    """Pages (and Rejected records) of one WARC/ARC stream, in archive order.
+
+    ``source`` of each is ``name@offset``: the byte offset of the record in the
+    (compressed) file, which ``warcio extract`` and other tools accept. A stream
+    gzipped as a whole (not per record) is read through :mod:`gzip`; offsets
+    then count uncompressed bytes.
+    """
+    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+    done = [0]  # records yielded so far
+    try:
+        yield from _records(stream, name, tz, done)
+    except _WholeFileGzip:
+        if head != b"\x1f\x8b" or not hasattr(stream, "seek"):
+            yield Rejected(name, "corrupt archive", "gzipped as a whole, not per record, and not seekable: gunzip it first")
+            return
+        # Start again on the decompressed stream and skip what was already yielded.
+        stream.seek(0)
+        with gzip.GzipFile(fileobj=stream) as plain:
+            for i, item in enumerate(_records(plain, name, tz, [0])):
+                if i >= done[0]:
+                    yield item
+
+
+def _records(stream: BinaryIO, name: str, tz: str, done: list[int]) -> Iterator[Page | Rejected]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    records = ArchiveIterator(stream, arc2warc=True)
+    try:
+        for record in records:
+            kind = record.rec_type
+            if kind in _SKIPPED_TYPES or kind not in ("response", "resource"):
+                continue
+            item = _one(record, records, name, tz)
+            done[0] += 1
+            yield item
+    except ArchiveLoadFailed as exc:
+        if "beyond single record" in str(exc):
+            raise _WholeFileGzip from exc
+        yield Rejected(name, "corrupt archive", f"{type(exc).__name__}: {exc}".strip()[:300])
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        # A truncated or corrupt archive: what was read so far stands; the rest
+        # of this file cannot be resynchronised.
+        yield Rejected(name, "corrupt archive", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected:
+    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip()
+    if record.rec_type == "response" and record.http_headers is not None:
+        status = record.http_headers.get_statuscode() or ""
+        ctype = record.http_headers.get_header("Content-Type") or ""
+        if not status.startswith("2"):
+            where = record.http_headers.get_header("Location")
+            source = f"{name}@{records.get_record_offset()}"
+            return Rejected(source, "HTTP status not OK", f"{status} for {url}" + (f" → {where}" if where else ""))
+    else:
+        ctype = record.rec_headers.get_header("Content-Type") or ""
+    ctype = ctype.split(";")[0].strip().lower()
+    # Read one byte past the limit to know that it was passed; the rest of an
+    # oversized record is skipped by the iterator, never held.
+    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    # The record's block ended before its declared length: the file was cut.
+    truncated = len(body) <= MAX_PAGE_BYTES and getattr(record.raw_stream, "limit", 0) > 0
+    # Only after the content: asking for the offset reads the record to its end.
+    source = f"{name}@{records.get_record_offset()}"
+    if truncated:
+        return Rejected(source, "truncated record", f"{url}: the archive ends inside this record")
+    if ctype and ctype not in _HTML_TYPES and not (ctype in ("text/plain", "application/octet-stream") and _looks_like_html(body)):
+        return Rejected(source, "not an HTML page", f"{ctype} at {url}")
+    if not ctype and not _looks_like_html(body):
+        return Rejected(source, "not an HTML page", f"no content type, not HTML at {url}")
+    if len(body) > MAX_PAGE_BYTES:
+        return Rejected(source, "page too large", f"over {MAX_PAGE_BYTES:,} bytes at {url}")
+    return Page(source=source, html=body, url=url, tz=tz)

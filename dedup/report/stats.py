@@ -1,0 +1,170 @@
+"""What every rendering of a report shows beyond its stories: the night's
+summary, the outlet table and the data behind the charts.
+
+Computed here once, from the report's stories, so that Markdown, JSON and HTML
+carry the same numbers.
+
+>>> lag_bucket(600), lag_bucket(7200), lag_bucket(None), lag_bucket(-60)
+('< 15 min', '1–3 h', 'unknown', 'before origin')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from ..model import Member, Report, Story
+
+COPY_RELATIONS = ("credited_copy", "uncredited_copy", "partial_copy")
+# Lag buckets for the distribution chart: (label, upper bound in seconds).
+LAG_BUCKETS: tuple[tuple[str, float], ...] = (
+    ("< 15 min", 15 * 60),
+    ("15–60 min", 3600),
+    ("1–3 h", 3 * 3600),
+    ("3–6 h", 6 * 3600),
+    ("6–24 h", 86400),
+    ("1–3 days", 3 * 86400),
+    ("> 3 days", float("inf")),
+)
+LAG_LABELS = ("before origin", *(label for label, _ in LAG_BUCKETS), "unknown")
+
+
+def is_copy(m: Member) -> bool:
+    return m.relation != "original"
+
+
+def lag_bucket(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 0:
+        return "before origin"
+    for label, upper in LAG_BUCKETS:
+        if seconds < upper:
+            return label
+    return LAG_BUCKETS[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class OutletRow:
+    """One outlet's line in the outlet table."""
+
+    outlet: str
+    articles: int  # its articles in this report's stories
+    original: int  # of which it published first
+    copies: int  # copies it made (any relation but original)
+    credited: int  # of its copies, those that name the source
+    partial: int  # of its copies, partial ones
+    partial_credited: int  # of its partial copies, those that name the source
+    copied_by_others: int  # copies others made of its originals
+    median_lag_seconds: float | None  # of its copies with a known lag
+
+    @property
+    def share_original(self) -> float:
+        return self.original / self.articles if self.articles else 0.0
+
+    @property
+    def share_credited(self) -> float | None:
+        return self.credited / self.copies if self.copies else None
+
+    @property
+    def whole_credited(self) -> int:
+        return self.credited - self.partial_credited
+
+    @property
+    def whole_uncredited(self) -> int:
+        return self.copies - self.partial - self.whole_credited
+
+
+def outlet_rows(r: Report) -> list[OutletRow]:
+    """The outlet table, in the report's outlet order (then any outlet only the stories name)."""
+    acc: dict[str, dict[str, object]] = {}
+
+    def row(outlet: str) -> dict[str, object]:
+        return acc.setdefault(outlet, {"articles": 0, "original": 0, "copies": 0, "credited": 0, "partial": 0,
+                                       "partial_credited": 0, "copied_by_others": 0, "lags": []})
+
+    for s in r.stories:
+        for m in s.members:
+            a = row(m.outlet)
+            a["articles"] += 1  # type: ignore[operator]
+            if is_copy(m):
+                a["copies"] += 1  # type: ignore[operator]
+                a["credited"] += int(m.credited)  # type: ignore[operator]
+                a["partial"] += int(m.relation == "partial_copy")  # type: ignore[operator]
+                a["partial_credited"] += int(m.relation == "partial_copy" and m.credited)  # type: ignore[operator]
+                if m.lag_seconds is not None:
+                    a["lags"].append(m.lag_seconds)  # type: ignore[attr-defined]
+                row(s.first.outlet)["copied_by_others"] += 1  # type: ignore[operator]
+            else:
+                a["original"] += 1  # type: ignore[operator]
+    order = [o.outlet for o in r.outlets] + sorted(set(acc) - {o.outlet for o in r.outlets})
+    given = {o.outlet: o for o in r.outlets}
+    out = []
+    for name in order:
+        a = acc.get(name) or row(name)
+        g = given.get(name)
+        lags = a["lags"]
+        out.append(OutletRow(
+            outlet=name,
+            articles=g.articles if g else int(a["articles"]),  # type: ignore[arg-type]
+            original=g.original if g else int(a["original"]),  # type: ignore[arg-type]
+            copies=g.copies if g else int(a["copies"]),  # type: ignore[arg-type]
+            credited=int(a["credited"]), partial=int(a["partial"]),  # type: ignore[arg-type]
+            partial_credited=int(a["partial_credited"]),  # type: ignore[arg-type]
+            copied_by_others=int(a["copied_by_others"]),  # type: ignore[arg-type]
+            median_lag_seconds=float(median(lags)) if lags else None,  # type: ignore[arg-type]
+        ))
+    return out
+
+
+def lag_distribution(r: Report) -> list[tuple[str, int]]:
+    """(bucket label, copies) for every bucket, in order."""
+    counts = dict.fromkeys(LAG_LABELS, 0)
+    for s in r.stories:
+        for m in s.members:
+            if is_copy(m):
+                counts[lag_bucket(m.lag_seconds)] += 1
+    return list(counts.items())
+
+
+def summary(r: Report) -> dict[str, object]:
+    """The night in numbers."""
+    copies = [m for s in r.stories for m in s.members if is_copy(m)]
+    lags = [m.lag_seconds for m in copies if m.lag_seconds is not None and m.lag_seconds >= 0]
+    rel = {k: sum(m.relation == k for m in copies) for k in COPY_RELATIONS}
+    return {
+        "stories": len(r.stories),
+        "new_stories": sum(s.is_new for s in r.stories),
+        "copies": len(copies),
+        "credited_copies": rel["credited_copy"],
+        "uncredited_copies": rel["uncredited_copy"],
+        "partial_copies": rel["partial_copy"],
+        "share_credited": round(sum(m.credited for m in copies) / len(copies), 4) if copies else None,
+        "median_lag_seconds": float(median(lags)) if lags else None,
+        "outlets": len({m.outlet for s in r.stories for m in s.members}),
+        "origins_credit_a_source_not_in_corpus": sum(
+            any(not c.in_corpus and c.name in s.first.credits for c in s.credits) for s in r.stories
+        ),
+        "low_confidence_stories": sum(s.confidence == "low" for s in r.stories),
+        "stories_with_conflicts": sum(bool(s.conflicts) for s in r.stories),
+    }
+
+
+def origin_note(s: Story) -> str:
+    """'first in corpus: detik.com; credits Reuters, AFP — not in corpus'.
+
+    >>> from dedup.model import CreditRef, Member, Story, TimePrecision
+    >>> m = Member("d1", "detik.com", "u", "t", None, TimePrecision.UNKNOWN, None, 1.0, 1.0, "original",
+    ...            credits=("Reuters", "AFP"))
+    >>> origin_note(Story("s", m, (m,), credits=(CreditRef("Reuters"), CreditRef("AFP"))))
+    'first in corpus: detik.com; credits Reuters, AFP — not in corpus'
+    """
+    text = f"first in corpus: {s.first.outlet}"
+    in_corpus = {c.name: c.in_corpus for c in s.credits}
+    outside = [c for c in s.first.credits if not in_corpus.get(c, False)]
+    inside = [c for c in s.first.credits if in_corpus.get(c, False)]
+    if outside:
+        text += f"; credits {', '.join(outside)} — not in corpus"
+    if inside:
+        text += f"; credits {', '.join(inside)} — in this story"
+    return text

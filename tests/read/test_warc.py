@@ -1,0 +1,223 @@
+"""WARC and ARC archives, built in the tests with warcio from the fixture pages
+(and, when ../shared/data is present, from real newshtml pages)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from dedup.cli import cli
+from dedup.config import Config, ReadConfig
+from dedup.model import Article, Rejected
+from dedup.pipeline import index_corpus
+from dedup.read import detect_format, read_paths
+from dedup.read.html import Page
+from dedup.read.warc import read_warc
+
+HTML = Path(__file__).parent.parent / "fixtures" / "html"
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "newshtml"
+
+
+def _split(items):  # type: ignore[no-untyped-def]
+    return [i for i in items if isinstance(i, Article)], [i for i in items if isinstance(i, Rejected)]
+
+
+def write_warc(path: Path, pages: list[tuple[str, bytes]], *, gz: bool = True, extras: bool = True) -> Path:
+    """A crawl as a crawler writes it: warcinfo, then request + response per page;
+    with ``extras`` also an image, a 404, a redirect and a revisit record."""
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=gz)
+        w.write_record(w.create_warcinfo_record(path.name, {"software": "dedup tests"}))
+        for uri, html in pages:
+            req = StatusAndHeaders("GET / HTTP/1.1", [("Host", "example")], is_http_request=True)
+            w.write_record(w.create_warc_record(uri, "request", http_headers=req))
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(html), http_headers=http))
+        if extras:
+            img = StatusAndHeaders("200 OK", [("Content-Type", "image/jpeg")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record("https://www.riverpost.com/img/tram.jpg", "response", payload=io.BytesIO(b"\xff\xd8\xff" + b"\0" * 500), http_headers=img))
+            gone = StatusAndHeaders("404 Not Found", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record("https://www.riverpost.com/gone", "response", payload=io.BytesIO(b"<html>Not found</html>"), http_headers=gone))
+            moved = StatusAndHeaders("301 Moved Permanently", [("Location", "https://www.riverpost.com/")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record("http://riverpost.com/", "response", payload=io.BytesIO(b""), http_headers=moved))
+            revisit = w.create_revisit_record(pages[0][0], digest="sha1:AAAA", refers_to_uri=pages[0][0], refers_to_date="2026-11-24T00:00:00Z")
+            w.write_record(revisit)
+    return path
+
+
+def _fixture_pages() -> list[tuple[str, bytes]]:
+    """(uri, html) of every fixture page; the uri is the page's canonical link where it has one."""
+    out = []
+    for f in sorted(HTML.glob("*.html")):
+        raw = f.read_bytes()
+        arts, _ = _split(list(read_paths([str(f)], ReadConfig())))
+        out.append((arts[0].url if arts and arts[0].url else f"https://pages.example.org/{f.stem}", raw))
+    return out
+
+
+def _comparable(a: Article) -> tuple[object, ...]:
+    return (a.title, a.text, a.published_at, a.time_precision, a.published_raw, a.language, a.digest)
+
+
+def test_warc_reads_like_the_directory_of_pages(tmp_path: Path) -> None:
+    warc = write_warc(tmp_path / "crawl.warc.gz", _fixture_pages())
+    assert detect_format(warc) == "warc"
+    arts, rej = _split(list(read_paths([str(warc)], ReadConfig(), workers=2)))
+    dir_arts, dir_rej = _split(list(read_paths([str(HTML)], ReadConfig())))
+    assert sorted(map(_comparable, arts)) == sorted(map(_comparable, dir_arts))  # type: ignore[type-var]
+    by_url = {a.url: a for a in arts}
+    assert by_url["https://pages.example.org/kabarkota-banjir"].outlet == "example.org"  # the record's URI
+    assert all(r.source.startswith(f"{warc}@") for r in rej)
+    assert sorted(r.reason for r in rej) == sorted(
+        [r.reason for r in dir_rej] + ["not an HTML page", "HTTP status not OK", "HTTP status not OK"]
+    )
+    # the revisit record ("same as an earlier capture") and the requests are no pages at all
+    assert len(arts) + len(rej) == 7 + 3
+
+
+def test_plain_warc_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warc = write_warc(tmp_path / "crawl.warc", _fixture_pages()[:3], gz=False, extras=False)
+    arts, rej = _split(list(read_paths([str(warc)], ReadConfig())))
+    assert len(arts) + len(rej) == 3
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(warc.read_bytes())))
+    arts2, _ = _split(list(read_paths(["-"], ReadConfig(fmt="warc"))))
+    assert [a.id for a in arts2] == [a.id for a in arts]
+    assert arts2[0].source.startswith("<stdin>@")
+
+
+def test_arc_file(tmp_path: Path) -> None:
+    html = (HTML / "riverpost-tram.html").read_bytes()
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + html
+    filedesc_body = b"1 0 Dedup tests\nURL IP-address Archive-date Content-type Archive-length\n"
+    header = f"filedesc://test.arc 0.0.0.0 20261124000000 text/plain {len(filedesc_body)}\n".encode()
+    record = f"https://www.riverpost.com/arc/1 10.0.0.1 20261124080000 text/html {len(http)}\n".encode()
+    path = tmp_path / "old-crawl.arc.gz"
+    # one gzip member per record, as ARC and WARC files are written
+    path.write_bytes(gzip.compress(header + filedesc_body + b"\n") + gzip.compress(record + http + b"\n"))
+    assert detect_format(path) == "warc"
+    (art,) = list(read_paths([str(path)], ReadConfig()))
+    assert isinstance(art, Article) and art.url == "https://www.riverpost.com/arc/1"
+    assert art.title == "Tram fares to rise by ten percent in January"
+
+
+def test_truncated_archive_keeps_what_was_read(tmp_path: Path) -> None:
+    warc = write_warc(tmp_path / "crawl.warc.gz", _fixture_pages(), extras=False)
+    data = warc.read_bytes()
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[: int(len(data) * 0.8)])
+    items = list(read_paths([str(cut)], ReadConfig()))
+    arts, rej = _split(items)
+    assert rej[-1].reason in ("truncated record", "corrupt archive")
+    assert 2 <= len(arts) < 4  # the records before the cut, each complete
+
+
+def test_archive_gzipped_as_a_whole_is_still_read(tmp_path: Path) -> None:
+    plain = write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    got = [(type(i).__name__, getattr(i, "id", getattr(i, "reason", ""))) for i in read_paths([str(whole)], ReadConfig())]
+    want = [(type(i).__name__, getattr(i, "id", getattr(i, "reason", ""))) for i in read_paths([str(plain)], ReadConfig())]
+    assert got == want
+
+
+def test_oversized_record_is_skipped_not_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("dedup.read.warc.MAX_PAGE_BYTES", 2000)
+    pages = _fixture_pages()
+    warc = write_warc(tmp_path / "crawl.warc.gz", pages, extras=False)
+    with warc.open("rb") as fh:
+        out = list(read_warc(fh, "crawl"))
+    assert len(out) == len(pages)
+    for (_, html), o in zip(pages, out, strict=True):
+        assert isinstance(o, Rejected if len(html) > 2000 else Page)
+        assert not isinstance(o, Rejected) or o.reason == "page too large"
+
+
+def test_index_a_warc_and_the_cli(tmp_path: Path, cfg: Config) -> None:
+    warc = write_warc(tmp_path / "crawl.warc.gz", _fixture_pages())
+    summary = index_corpus([str(warc)], cfg)
+    assert (summary.read, summary.added, summary.stories_new) == (4, 4, 1)
+    again = index_corpus([str(warc)], cfg)
+    assert (again.added, again.unchanged) == (0, 4)
+    res = CliRunner().invoke(cli, ["index", "--quiet", "--store", str(tmp_path / "s2"), "--format", "warc", str(warc)])
+    assert res.exit_code == 0, res.output
+    assert "read 4 articles: 4 added" in res.output
+    assert "2 × HTTP status not OK" in res.output and "1 × not an HTML page" in res.output
+
+
+# -- real pages (evaluation data in ../shared/data, absent in some checkouts) ----------
+
+needs_newshtml = pytest.mark.skipif(not (DATA / "truth.jsonl").exists(), reason=f"newshtml evaluation data not found at {DATA}")
+
+# Pages with a canonical link, so that a WARC record can carry the same URL;
+# they include both near-duplicate pairs and two same-event groups.
+WARC_SUBSET = (
+    "bbaw-074-reuters.com", "bbaw-075-reuters.com", "bbaw-001-24horas.cl", "bbaw-031-cooperativa.cl",
+    "aeb-045-express.co.uk", "aeb-084-nypost.com", "aeb-125-thesun.co.uk",
+    "aeb-017-businessinsider.com", "aeb-115-techcrunch.com", "aeb-132-venturebeat.com",
+    "bbaw-016-bbc.com", "mc-059-tass.ru",
+)
+
+
+def _stories(store: Path) -> set[frozenset[str]]:
+    con = sqlite3.connect(store / "dedup.sqlite")
+    groups: dict[str, set[str]] = {}
+    for ident, story in con.execute("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL"):
+        groups.setdefault(story, set()).add(ident)
+    con.close()
+    return {frozenset(g) for g in groups.values() if len(g) > 1}
+
+
+def _articles(store: Path) -> set[tuple[object, ...]]:
+    con = sqlite3.connect(store / "dedup.sqlite")
+    rows = set(con.execute("SELECT id, url, outlet, title, text, published_at, time_precision, published_raw, record_hash FROM articles"))
+    con.close()
+    return rows
+
+
+@needs_newshtml
+def test_newshtml_warc_indexes_to_the_same_result_as_the_directory(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in WARC_SUBSET:
+        shutil.copy(DATA / "pages" / f"{name}.html", pages / f"{name}.html")
+    dir_store, warc_store = tmp_path / "dir-store", tmp_path / "warc-store"
+    first = index_corpus([str(pages)], Config(store=dir_store, progress=False, workers=2))
+    assert first.rejected == () and first.read == len(WARC_SUBSET)
+    urls = [a.url for a in read_paths([str(pages)], ReadConfig()) if isinstance(a, Article)]
+    assert all(urls) and len(urls) == len(WARC_SUBSET)
+    warc = write_warc(tmp_path / "newshtml.warc.gz", [(u, (pages / f"{n}.html").read_bytes()) for u, n in zip(urls, sorted(WARC_SUBSET), strict=True)])
+    second = index_corpus([str(warc)], Config(store=warc_store, progress=False, workers=2))
+    assert second.read == first.read and second.stories_new == first.stories_new
+    assert _articles(warc_store) == _articles(dir_store)
+    stories = _stories(warc_store)
+    assert stories == _stories(dir_store)
+    # and what they found is right: the two pairs, nothing else
+    reuters = {u for u in _ids(warc_store) if "reuters.com" in u}
+    chile = {u for u in _ids(warc_store) if "24horas.cl" in u or "cooperativa.cl" in u}
+    assert stories == {frozenset(reuters), frozenset(chile)}
+
+
+def _ids(store: Path) -> list[str]:
+    con = sqlite3.connect(store / "dedup.sqlite")
+    ids = [r[0] for r in con.execute("SELECT id FROM articles")]
+    con.close()
+    return ids
+
+
+def test_newshtml_truth_file_shape() -> None:
+    # Guards the skip above: when the data is there, it is what the tests expect.
+    if not (DATA / "truth.jsonl").exists():
+        pytest.skip(f"newshtml evaluation data not found at {DATA}")
+    rows = [json.loads(line) for line in (DATA / "truth.jsonl").open(encoding="utf-8")]
+    ids = {r["id"] for r in rows}
+    assert set(WARC_SUBSET) <= ids

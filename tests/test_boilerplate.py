@@ -1,0 +1,110 @@
+"""Outlet boilerplate learned from the corpus (dedup/boilerplate.py), its store table and `dedup outlets`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.boilerplate import learn, line_keys, outlets
+from dedup.cli import cli
+from dedup.config import BoilerplateConfig, Config
+from dedup.model import Article
+from dedup.pipeline import index_corpus
+from dedup.pipeline import outlets as pipeline_outlets
+from dedup.store import open_store
+
+PITCH = "Simak berita viral lainnya hanya di Infoviral.co"
+
+
+def _art(i: int, outlet: str = "infoviral.co", extra: str = PITCH) -> Article:
+    body = f"Paragraf pertama berita nomor {i} tentang banjir di desa {i}.\nParagraf kedua nomor {i}."
+    return Article(id=f"a{i}", url=f"https://{outlet}/{i}", outlet=outlet, title=f"Judul {i}", text=f"{body}\n{extra}")
+
+
+def test_line_keys_are_per_distinct_short_line() -> None:
+    keys = line_keys("Satu.\n\nSatu.\n" + "x" * 300 + "\nab", 200)
+    assert list(keys.values()) == ["Satu."]  # repeated once, too long and too short lines skipped
+
+
+def test_a_line_becomes_boilerplate_once_it_recurs(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s")
+    cfg = BoilerplateConfig(min_articles=4, min_share=0.2)
+    assert learn(store, [_art(i) for i in range(3)], {"infoviral.co"}, cfg, "t1") == {}  # 3 < min_articles
+    learned = learn(store, [_art(3)], {"infoviral.co"}, cfg, "t2")
+    assert learned == {"infoviral.co": frozenset({"simak berita viral lainnya hanya di infoviral co"})}
+    (info,) = outlets(store, cfg)
+    assert info.outlet == "infoviral.co" and info.articles == 4
+    (line,) = info.boilerplate
+    assert (line.line, line.articles, line.share, line.first_seen) == (PITCH, 4, 1.0, "t1")
+
+
+def test_boilerplate_is_per_outlet_and_needs_a_share(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s")
+    cfg = BoilerplateConfig(min_articles=2, min_share=0.5)
+    arts = [_art(i, "a.com", extra="Footer A") for i in range(4)] + [_art(10 + i, "b.com", extra=f"Line {i}") for i in range(4)]
+    arts += [_art(20 + i, "b.com", extra="Rare footer") for i in range(2)]  # 2 of 6 articles: below half
+    learned = learn(store, arts, {"a.com", "b.com"}, cfg, "t")
+    assert learned == {"a.com": frozenset({"footer a"})}
+
+
+def test_sampling_after_warmup_counts_fewer_articles(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s")
+    cfg = BoilerplateConfig(warmup=10, sample_every=5)
+    learn(store, [_art(i) for i in range(200)], {"infoviral.co"}, cfg, "t")
+    counted = store.outlet_articles(["infoviral.co"])["infoviral.co"]
+    assert 10 < counted < 100
+    assert learn(store, [], {"infoviral.co"}, cfg, "t")  # still learned from the sample
+
+
+def test_disabled_learns_nothing(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s")
+    assert learn(store, [_art(i) for i in range(10)], {"infoviral.co"}, BoilerplateConfig(enabled=False), "t") == {}
+    assert outlets(store, BoilerplateConfig()) == []
+
+
+def _rows(n: int, start: int = 0) -> list[dict[str, object]]:
+    return [
+        {"id": f"v{i}", "url": f"https://infoviral.co/{i}", "title": f"Judul {i}",
+         "text": f"Paragraf pertama berita nomor {i} tentang banjir di desa {i} yang cukup panjang.\n{PITCH}"}
+        for i in range(start, start + n)
+    ]
+
+
+def test_index_learns_and_strips_for_new_articles_only(tmp_path: Path, jsonl) -> None:  # type: ignore[no-untyped-def]
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    index_corpus([str(jsonl("n1.jsonl", _rows(2)))], cfg)  # two articles: nothing learned yet
+    index_corpus([str(jsonl("n2.jsonl", _rows(4, start=2)))], cfg)  # now the pitch recurs in 6 of 6
+    store = open_store(cfg.store)
+    stripped = {a.id: a.stripped for a in store.articles()}
+    # Stored articles keep what they were cleaned with; this batch and later ones lose the pitch.
+    assert stripped["v0"] == stripped["v1"] == ()
+    assert all(stripped[f"v{i}"] == (PITCH,) for i in range(2, 6))
+    (info,) = pipeline_outlets(cfg)
+    assert info.outlet == "infoviral.co" and info.boilerplate[0].line == PITCH
+
+
+def test_outlets_command(tmp_path: Path, jsonl) -> None:  # type: ignore[no-untyped-def]
+    store = tmp_path / "store"
+    index_corpus([str(jsonl("n.jsonl", _rows(5)))], Config(store=store, progress=False, workers=1))
+    runner = CliRunner()
+    r = runner.invoke(cli, ["outlets", "--store", str(store)])
+    assert r.exit_code == 0, r.output
+    assert "infoviral.co (5 articles counted)" in r.output and PITCH in r.output
+    assert "1 outlets counted, 1 with boilerplate" in r.output
+    r = runner.invoke(cli, ["outlets", "--store", str(store), "--outlet", "INFOVIRAL.CO", "--json"])
+    data = json.loads(r.output)
+    assert data[0]["boilerplate"][0] == {"line": PITCH, "articles": 5, "share": 1.0,
+                                         "first_seen": data[0]["boilerplate"][0]["first_seen"]}
+    missing = runner.invoke(cli, ["outlets", "--store", str(tmp_path / "nope")])
+    assert missing.exit_code == 4 and "no store" in missing.output
+
+
+@pytest.mark.parametrize("bad", [{"min_articles": 1}, {"min_share": 0.0}, {"max_line": 5}, {"sample_every": 0}])
+def test_config_is_validated(bad: dict[str, object]) -> None:
+    from dedup.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        BoilerplateConfig(**bad)  # type: ignore[arg-type]
