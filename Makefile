@@ -26,14 +26,16 @@ test: $(STAMP) setup-chromium
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium (Debian's package) for tests/report/test_html_browser.py, installed only
-# when missing. If it cannot be installed the browser test is skipped with the reason.
+# when missing. Outside CI, if it cannot be installed the browser test is skipped with the reason;
+# in CI (CI set) that is an error.
 .PHONY: setup-chromium
 setup-chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium for the HTML report test"; \
 	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
 	  { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
-	  || echo "WARNING: could not install chromium; tests/report/test_html_browser.py will be skipped"; }
+	  || { [ -z "$$CI" ] || { echo "error: chromium is required in CI"; exit 1; }; \
+	       echo "WARNING: could not install chromium; tests/report/test_html_browser.py will be skipped"; }; }
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py

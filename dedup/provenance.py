@@ -80,6 +80,21 @@ def time_bounds(precision: str, published: datetime | None) -> tuple[datetime, d
     return t - _NAIVE_SLACK, t + _NAIVE_SLACK
 
 
+def lag_seconds(t: datetime | None, precision: str, t0: datetime | None, precision0: str) -> float | None:
+    """Time from the first publisher; in whole days when either side is a bare date
+    (a bare date's time of day is unknown, so an hour-level lag would be invented).
+
+    >>> from datetime import datetime, timezone
+    >>> lag_seconds(datetime(2026, 11, 24, tzinfo=timezone.utc), "date", datetime(2026, 11, 24, 9, tzinfo=timezone.utc), "exact")
+    0.0
+    """
+    if t is None or t0 is None:
+        return None
+    if TimePrecision.DATE in (precision, precision0):
+        return float((t.date() - t0.date()).days * 86400)
+    return (t - t0).total_seconds()
+
+
 def first_line(article: StoredArticle, limit: int = 200) -> str:
     stripped = set(article.stripped)
     for line in article.text.splitlines():
@@ -172,7 +187,7 @@ def build_story(
         a = articles[i]
         if times[i] is None and i != f:
             flags.append(f"unknown time: {a.id}")
-        lag = (times[i] - times[f]).total_seconds() if times[i] is not None and times[f] is not None else None
+        lag = lag_seconds(times[i], articles[i].time_precision, times[f], articles[f].time_precision)
         credited = i != f and (
             names[f] in credits[i]
             or any((sigs[i] == sigs[j]).mean() >= cfg.min_similarity and keys[j] <= keys[i] for j in credits_member[i])
@@ -200,7 +215,12 @@ def build_story(
     ]
     if chained:
         conflicts.append(f"not a copy of the origin, linked through another member: {', '.join(chained)}")
-    same_time = [m.id for m in members[1:] if m.lag_seconds == 0]
+    # A bare date on a timed first's day has lag 0 by construction: not a tie
+    # (two bare dates on one day are).
+    same_time = [
+        m.id for m in members[1:]
+        if m.lag_seconds == 0 and (m.time_precision == TimePrecision.DATE) == (members[0].time_precision == TimePrecision.DATE)
+    ]
     if same_time:
         conflicts.append(f"same time as first: {', '.join(same_time)}")
 
