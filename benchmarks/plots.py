@@ -35,9 +35,10 @@ def throughput(plt, peers: dict, out: Path) -> None:
             if rate:
                 series.setdefault(system, []).append((n, rate, r.get("articles_timed", n) < n))
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
-    for system in sorted(series, key=lambda s: -max(r for _, r, _ in series[s])):
+    colors = plt.get_cmap("tab20").colors
+    for k, system in enumerate(sorted(series, key=lambda s: -max(r for _, r, _ in series[s]))):
         pts = sorted(series[system])
-        line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=system,
+        line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=system, color=colors[k % 20],
                         linestyle="--" if system.startswith("dedup-index") else "-")
         for n, rate, sampled in pts:
             if sampled:
