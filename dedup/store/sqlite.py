@@ -24,13 +24,12 @@ import numpy as np
 from ..errors import StoreError
 from .interface import NewArticle, StoredArticle
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Bucket indexes live apart from the schema: a bulk load drops them and builds
 # them once at the end (much faster than maintaining them row by row). Opening
 # a store always (re)creates them, so an interrupted bulk load heals itself.
 _BUCKET_INDEXES = """
 CREATE INDEX IF NOT EXISTS buckets_key ON buckets(key);
-CREATE INDEX IF NOT EXISTS buckets_doc ON buckets(doc);
 """
 DB_NAME = "dedup.sqlite"
 
@@ -49,6 +48,7 @@ CREATE TABLE IF NOT EXISTS articles (
     record_hash TEXT NOT NULL,
     n_shingles INTEGER NOT NULL,
     signature BLOB NOT NULL,
+    band_keys BLOB NOT NULL,
     stripped TEXT NOT NULL,
     indexed_at TEXT NOT NULL,
     story_id TEXT,
@@ -159,7 +159,7 @@ class SQLiteStore:
                 values = (
                     a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision,
                     a.published_raw, a.record_hash, a.n_shingles, a.signature.astype("<u4").tobytes(),
-                    json.dumps(list(a.stripped), ensure_ascii=False), now,
+                    a.band_keys.astype("<i8").tobytes(), json.dumps(list(a.stripped), ensure_ascii=False), now,
                 )
                 old = replace.get(a.id)
                 if old is None:
@@ -168,7 +168,11 @@ class SQLiteStore:
                     inserts.append((doc, *values))
                 else:
                     doc = old
-                    conn.execute("DELETE FROM buckets WHERE doc=?", (doc,))
+                    # No index on buckets(doc) (it would cost every bulk load): the
+                    # article keeps its own keys, and its buckets are found by key.
+                    (blob,) = conn.execute("SELECT band_keys FROM articles WHERE doc=?", (doc,)).fetchone()
+                    old_keys = np.frombuffer(blob, dtype="<i8").tolist()
+                    conn.executemany("DELETE FROM buckets WHERE key=? AND doc=?", [(k, doc) for k in old_keys])
                     # The story it was in is re-clustered: its other members may no longer belong together.
                     conn.execute(
                         "UPDATE articles SET prev_story=story_id, story_id=NULL WHERE story_id=("
@@ -178,15 +182,15 @@ class SQLiteStore:
                     conn.execute(
                         "UPDATE articles SET id=?, url=?, outlet=?, title=?, text=?, published_at=?, "
                         "time_precision=?, published_raw=?, record_hash=?, n_shingles=?, signature=?, "
-                        "stripped=?, indexed_at=?, story_id=NULL WHERE doc=?",
+                        "band_keys=?, stripped=?, indexed_at=?, story_id=NULL WHERE doc=?",
                         (*values, doc),
                     )
                 buckets.extend((key, doc) for key in a.band_keys.tolist())
                 docs.append(doc)
             conn.executemany(
                 "INSERT INTO articles(doc, id, url, outlet, title, text, published_at, time_precision, "
-                "published_raw, record_hash, n_shingles, signature, stripped, indexed_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "published_raw, record_hash, n_shingles, signature, band_keys, stripped, indexed_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 inserts,
             )
             conn.executemany("INSERT INTO buckets(key, doc) VALUES (?,?)", buckets)
@@ -202,7 +206,7 @@ class SQLiteStore:
     def begin_bulk(self) -> None:
         """Drop the bucket indexes while loading many articles (see _BUCKET_INDEXES)."""
         self._conn.execute("DROP INDEX IF EXISTS buckets_key")
-        self._conn.execute("DROP INDEX IF EXISTS buckets_doc")
+        self._conn.execute("DROP INDEX IF EXISTS buckets_doc")  # stores made before it was dropped
 
     def end_bulk(self) -> None:
         self._conn.executescript(_BUCKET_INDEXES)

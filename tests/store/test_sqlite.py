@@ -272,3 +272,11 @@ def test_incompatible_settings_are_refused_naming_both(tmp_path: Path, jsonl, ro
         assert ensure_params(s, cfg).bands >= 1  # the original settings are still accepted
     finally:
         s.close()
+
+
+def test_replace_moves_the_article_to_its_new_buckets_only(store: SQLiteStore) -> None:
+    (doc,) = store.write_articles([_new("a", seed=1)], {}, "2026-11-24T00:00:00+00:00")
+    replacement = _new("a", seed=2)
+    store.write_articles([replacement], {"a": doc}, "2026-11-25T00:00:00+00:00")
+    rows = store._conn.execute("SELECT key FROM buckets WHERE doc=?", (doc,)).fetchall()
+    assert sorted(k for (k,) in rows) == sorted(replacement.band_keys.tolist())
