@@ -66,16 +66,17 @@ def generate(data: Path, out: Path, size_bytes: int) -> dict[str, int]:
     return counts
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
+def _tree_rss(pid: int, field: str = "Rss:") -> int:
+    """Resident bytes of ``pid`` and all its descendants: ``Rss:`` counts pages shared by
+    forked workers once per process (an upper bound), ``Pss:`` shares them out."""
     total = 0
     todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         total += int(line.split()[1]) * 1024
             with open(f"/proc/{p}/task/{p}/children") as fh:
                 todo.extend(int(c) for c in fh.read().split())
@@ -105,6 +106,7 @@ def run_index(warc: Path, store: Path, workers: int, partial: Path | None = None
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, int]] = []
+    pss: list[int] = []
     progress: list[tuple[float, int]] = []
     done = threading.Event()
 
@@ -115,6 +117,7 @@ def run_index(warc: Path, store: Path, workers: int, partial: Path | None = None
             samples.append((now, _tree_rss(proc.pid)))
             if now - last >= 30:  # a progress line: memory should stay flat as articles grow
                 last = now
+                pss.append(_tree_rss(proc.pid, "Pss:"))
                 n = _stored(store)
                 if n is not None:
                     progress.append((now, n))
@@ -141,7 +144,8 @@ def run_index(warc: Path, store: Path, workers: int, partial: Path | None = None
         profile.append({"at": frac, "peak_so_far_mb": round(max(cut, default=0) / 2**20, 1)})
     return {
         "command": " ".join(["dedup", *cmd[3:]]), "exit_code": proc.returncode, "seconds": round(seconds, 1),
-        "peak_rss_tree_mb": round(peak / 2**20, 1), "rss_profile": profile,
+        "peak_rss_tree_mb": round(peak / 2**20, 1), "peak_pss_tree_mb": round(max(pss, default=0) / 2**20, 1),
+        "rss_profile": profile,
         "progress": [{"s": round(t), "articles": a, "peak_rss_mb_so_far": round(max(x for w, x in samples if w <= t) / 2**20, 1)} for t, a in progress],
         "stdout": out.strip().splitlines()[-6:],
         "stderr_tail": err.strip().splitlines()[-5:],

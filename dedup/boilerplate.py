@@ -73,7 +73,14 @@ def learn(
     per_outlet: Counter[str] = Counter()
     sightings: Counter[tuple[str, int]] = Counter()
     text_of: dict[int, str] = {}
+    bodies: set[tuple[str, int]] = set()
     for a in new:
+        # A repost of one article (AMP and print copies, a re-crawl under a new URL)
+        # is one article here: its paragraphs must not become its outlet's furniture.
+        body = (a.outlet, line_key(a.text))
+        if body in bodies:
+            continue
+        bodies.add(body)
         seen = counted.get(a.outlet, 0) + per_outlet[a.outlet]
         # Sampled by id, not by position: the same articles are counted whatever the batch size.
         if seen >= cfg.warmup and line_key(a.id) % cfg.sample_every:

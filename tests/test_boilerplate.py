@@ -108,3 +108,18 @@ def test_config_is_validated(bad: dict[str, object]) -> None:
 
     with pytest.raises(ConfigError):
         BoilerplateConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_reposts_of_one_article_do_not_become_boilerplate(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dedup.config import BoilerplateConfig
+    from dedup.model import Article
+    from dedup.store import open_store
+
+    body = "Banjir merendam tiga desa di Pekalongan.\nWarga mengungsi ke balai desa sejak pagi."
+    reposts = [Article(id=f"r{i}", url=f"https://x.com/{i}", outlet="x.com", title="T", text=body) for i in range(10)]
+    store = open_store(tmp_path / "store")
+    try:
+        learned = learn(store, reposts, ["x.com"], BoilerplateConfig(), "2026-11-25T00:00:00+00:00")
+    finally:
+        store.close()
+    assert learned == {}

@@ -5,8 +5,9 @@ archive of any size is read in memory bounded by the largest page
 (:data:`~dedup.read.html.MAX_PAGE_BYTES`). Only HTML responses are pages;
 everything else a crawler stores is accounted for:
 
-* ``warcinfo``, ``request``, ``metadata`` and ``conversion`` records are not
-  pages and are passed over;
+* ``warcinfo``, ``request`` and ``metadata`` records are not pages and are
+  passed over (a WET file's ``conversion`` records are rejected: text
+  without its page);
 * ``revisit`` records say "same payload as an earlier capture": nothing new to
   read, passed over;
 * a response that is not HTML (images, scripts, PDFs), not a success (404,
@@ -35,7 +36,7 @@ from ..model import Rejected
 from .html import MAX_PAGE_BYTES, Page
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml+xhtml")
-_SKIPPED_TYPES = frozenset({"warcinfo", "request", "metadata", "conversion", "revisit", "continuation"})
+_SKIPPED_TYPES = frozenset({"warcinfo", "request", "metadata", "revisit", "continuation"})
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -79,6 +80,11 @@ def _records(stream: BinaryIO, name: str, tz: str, done: list[int]) -> Iterator[
     try:
         for record in records:
             kind = record.rec_type
+            if kind == "conversion":  # a WET file's extracted text: no HTML to read
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                yield Rejected(f"{name}@{records.get_record_offset()}", "not an HTML page", f"conversion record (WET text) of {url}")
+                done[0] += 1
+                continue
             if kind in _SKIPPED_TYPES or kind not in ("response", "resource"):
                 continue
             item = _one(record, records, name, tz)

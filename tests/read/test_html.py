@@ -362,3 +362,13 @@ def test_newshtml_same_event_stories_are_not_merged(newshtml_stories: dict[str, 
         if story is not None:
             mates = [p for p, st in newshtml_stories.items() if st == story and p != page]
             assert not set(mates) & set(SAME_EVENT[event]), (page, mates)
+
+
+@needs_newshtml
+def test_newshtml_nothing_else_merges(newshtml_stories: dict[str, str | None]) -> None:
+    groups: dict[str, set[str]] = {}
+    for page, story in newshtml_stories.items():
+        if story is not None:
+            groups.setdefault(story, set()).add(page)
+    merged = sorted(sorted(g) for g in groups.values() if len(g) > 1)
+    assert merged == [["bbaw-001-24horas.cl", "bbaw-031-cooperativa.cl"], ["bbaw-074-reuters.com", "bbaw-075-reuters.com"]]
