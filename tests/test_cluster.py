@@ -8,23 +8,11 @@ import pytest
 from dedup.config import ClusterConfig, Config
 from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT, _UnionFind, containment_both, new_story_id, verify
 from dedup.pipeline import index_corpus
+from _store_helpers import store_counts as _counts
+from _store_helpers import story_ids as _stories
 from dedup.store import open_store
 
 
-def _stories(cfg: Config) -> dict[str, str | None]:
-    store = open_store(cfg.store, create=False)
-    try:
-        return {a.id: a.story_id for a in store.articles()}
-    finally:
-        store.close()
-
-
-def _counts(cfg: Config) -> dict[str, int]:
-    store = open_store(cfg.store, create=False)
-    try:
-        return store.counts()
-    finally:
-        store.close()
 
 
 # -- verification arithmetic -------------------------------------------------------

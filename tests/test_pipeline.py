@@ -12,23 +12,11 @@ import dedup.pipeline as pipeline
 from dedup.config import Config
 from dedup.errors import ConfigError, QueryError, StoreError
 from dedup.pipeline import QueryTarget, build_report, export, index_corpus, parse_since, query, record_hash, stats
+from _store_helpers import store_counts as _counts
+from _store_helpers import story_ids as _stories
 from dedup.store import SQLiteStore, open_store
 
 
-def _stories(cfg: Config) -> dict[str, str | None]:
-    store = open_store(cfg.store, create=False)
-    try:
-        return {a.id: a.story_id for a in store.articles()}
-    finally:
-        store.close()
-
-
-def _counts(cfg: Config) -> dict[str, int]:
-    store = open_store(cfg.store, create=False)
-    try:
-        return store.counts()
-    finally:
-        store.close()
 
 
 def _groups(cfg: Config) -> set[frozenset[str]]:
