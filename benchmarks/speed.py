@@ -79,6 +79,27 @@ def bench_query(store: Path, query_file: Path, reps: int) -> dict[str, float]:
             "runs": reps, "top_similarity": top[0]["similarity"] if top else None}
 
 
+def bench_warm_query(store: Path, n_articles: int, reps: int = 200) -> dict[str, float]:
+    """Warm query latency through the Python API: one process, repeated ``query(--id)`` calls."""
+    import random
+
+    from dedup.config import Config
+    from dedup.pipeline import QueryTarget, query
+
+    cfg = Config(store=store, progress=False)
+    rng = random.Random(5)
+    ids = [f"syn-{rng.randrange(n_articles):07d}" for _ in range(reps + 10)]
+    for ident in ids[:10]:  # warm-up: imports, page cache
+        query(cfg, QueryTarget(id=ident), k=10)
+    times = []
+    for ident in ids[10:]:
+        t = time.perf_counter()
+        query(cfg, QueryTarget(id=ident), k=10)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return {"p50_ms": round(1000 * times[len(times) // 2], 2), "p99_ms": round(1000 * times[int(0.99 * (len(times) - 1))], 2), "runs": reps}
+
+
 def bench_signing(n: int) -> dict[str, object]:
     """Signing only: dedup's batch path vs datasketch as its README shows it, same shingles."""
     from datasketch import MinHash
@@ -120,10 +141,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10k articles only, fewer repetitions")
     ap.add_argument("--sizes", default="10000,100000", help="corpus sizes (comma-separated)")
+    ap.add_argument("--reps", type=int, default=None, help="runs per index measurement (default 3; 1 with --quick)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / ("speed-quick.json" if "--quick" in sys.argv else "speed.json"))
     args = ap.parse_args()
     sizes = [10000] if args.quick else [int(s) for s in args.sizes.split(",")]
-    reps = 1 if args.quick else 3
+    reps = args.reps or (1 if args.quick else 3)
     results: dict[str, object] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
@@ -150,8 +172,9 @@ def main() -> None:
                 print(n, workers, row[f"index_{workers}core"], flush=True)
             store = work / "store-w2-0"
             row["query"] = bench_query(store, query_file, 5 if args.quick else 7)
+            row["warm_query"] = bench_warm_query(store, n)
             row["append_10pct"] = bench_append(extra, store, reps)
-            print(n, row["query"], row["append_10pct"], flush=True)
+            print(n, row["query"], row["warm_query"], row["append_10pct"], flush=True)
             results["sizes"][str(n)] = row  # type: ignore[index]
             for f in work.glob("store-*"):
                 shutil.rmtree(f, ignore_errors=True)
