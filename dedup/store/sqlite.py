@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,9 +85,12 @@ _ARTICLE_COLS = (
 _CHUNK = 900
 
 
-def _chunks(seq: Sequence[int], n: int = _CHUNK) -> Iterator[Sequence[int]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
+def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` with its ``{in}`` placeholder bound to ``values``, in chunks below
+    SQLite's host-parameter limit (rows come chunk by chunk: order only within a chunk)."""
+    for i in range(0, len(values), _CHUNK):
+        chunk = list(values[i : i + _CHUNK])
+        yield from conn.execute(sql.format(cols=_ARTICLE_COLS, **{"in": ",".join("?" * len(chunk))}), chunk)
 
 
 def _row_to_article(r: sqlite3.Row) -> StoredArticle:
@@ -130,6 +135,17 @@ class SQLiteStore:
             raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
         return store
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One atomic write: all of it is committed, or none of it (even on Ctrl-C)."""
+        self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now, not at the first write
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
     # -- meta ---------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -141,16 +157,13 @@ class SQLiteStore:
     # -- articles -----------------------------------------------------------
     def known(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         out: dict[str, tuple[int, str]] = {}
-        for chunk in _chunks(ids):  # type: ignore[arg-type]
-            q = f"SELECT id, doc, record_hash FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
-            for ident, doc, h in self._conn.execute(q, list(chunk)):
-                out[ident] = (doc, h)
+        for ident, doc, h in _select_in(self._conn, "SELECT id, doc, record_hash FROM articles WHERE id IN ({in})", ids):
+            out[ident] = (doc, h)
         return out
 
     def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")  # holds the write lock: doc numbers below are ours
-        try:
+        with self._transaction():  # holds the write lock: doc numbers below are ours
             next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]) + 1
             docs: list[int] = []
             inserts: list[tuple[object, ...]] = []
@@ -194,10 +207,6 @@ class SQLiteStore:
                 inserts,
             )
             conn.executemany("INSERT INTO buckets(key, doc) VALUES (?,?)", buckets)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return docs
 
     def is_empty(self) -> bool:
@@ -245,10 +254,8 @@ class SQLiteStore:
 
     def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         found: dict[int, tuple[bytes, int]] = {}
-        for chunk in _chunks(docs):
-            q = f"SELECT doc, signature, n_shingles FROM articles WHERE doc IN ({','.join('?' * len(chunk))})"
-            for doc, sig, n in self._conn.execute(q, list(chunk)):
-                found[doc] = (sig, n)
+        for doc, sig, n in _select_in(self._conn, "SELECT doc, signature, n_shingles FROM articles WHERE doc IN ({in})", docs):
+            found[doc] = (sig, n)
         if not docs:
             return np.empty((0, 0), dtype=np.uint32), np.empty(0, dtype=np.int64)
         sigs = np.stack([np.frombuffer(found[d][0], dtype="<u4") for d in docs]).astype(np.uint32, copy=False)
@@ -257,44 +264,28 @@ class SQLiteStore:
 
     # -- stories ------------------------------------------------------------
     def stories_of(self, docs: Iterable[int]) -> dict[int, str | None]:
-        docs = list(docs)
-        out: dict[int, str | None] = {}
-        for chunk in _chunks(docs):
-            q = f"SELECT doc, COALESCE(story_id, prev_story) FROM articles WHERE doc IN ({','.join('?' * len(chunk))})"
-            out.update(self._conn.execute(q, list(chunk)).fetchall())
-        return out
+        q = "SELECT doc, COALESCE(story_id, prev_story) FROM articles WHERE doc IN ({in})"
+        return dict(_select_in(self._conn, q, list(docs)))
 
     def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]:
         ids = list(set(story_ids))
         out: dict[str, list[int]] = {s: [] for s in ids}
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i : i + _CHUNK]
-            q = f"SELECT story_id, doc FROM articles WHERE story_id IN ({','.join('?' * len(chunk))}) ORDER BY doc"
-            for sid, doc in self._conn.execute(q, chunk):
-                out[sid].append(doc)
+        # A story's rows all come in the chunk holding its id, so ORDER BY holds per story.
+        for sid, doc in _select_in(self._conn, "SELECT story_id, doc FROM articles WHERE story_id IN ({in}) ORDER BY doc", ids):
+            out[sid].append(doc)
         return out
 
     def story_created(self, story_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(set(story_ids))
-        out: dict[str, str] = {}
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i : i + _CHUNK]
-            q = f"SELECT story_id, created_at FROM stories WHERE story_id IN ({','.join('?' * len(chunk))})"
-            out.update(self._conn.execute(q, chunk).fetchall())
-        return out
+        q = "SELECT story_id, created_at FROM stories WHERE story_id IN ({in})"
+        return dict(_select_in(self._conn, q, list(set(story_ids))))
 
     def assign(self, assignments: dict[int, str], created: dict[str, str], touched: Iterable[str], dropped: Iterable[str], now: str) -> None:
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             conn.executemany("INSERT OR IGNORE INTO stories(story_id, created_at, updated_at) VALUES (?,?,?)", [(s, c, now) for s, c in created.items()])
             conn.executemany("UPDATE stories SET updated_at=? WHERE story_id=?", [(now, s) for s in set(touched)])
             conn.executemany("DELETE FROM stories WHERE story_id=?", [(s,) for s in set(dropped)])
             conn.executemany("UPDATE articles SET story_id=?, prev_story=NULL WHERE doc=?", [(s, d) for d, s in assignments.items()])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     # -- reading ------------------------------------------------------------
     def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]:
@@ -302,11 +293,8 @@ class SQLiteStore:
             for r in self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY doc"):
                 yield _row_to_article(r)
             return
-        docs = list(docs)
-        for chunk in _chunks(docs):
-            q = f"SELECT {_ARTICLE_COLS} FROM articles WHERE doc IN ({','.join('?' * len(chunk))}) ORDER BY doc"
-            for r in self._conn.execute(q, list(chunk)):
-                yield _row_to_article(r)
+        for r in _select_in(self._conn, "SELECT {cols} FROM articles WHERE doc IN ({in}) ORDER BY doc", list(docs)):
+            yield _row_to_article(r)
 
     def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None:
         if id is not None:
@@ -331,8 +319,7 @@ class SQLiteStore:
         """Atomically add ``articles`` (outlet → articles counted) and, per (outlet, line key,
         line text, n), n more articles containing that line."""
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             conn.executemany(
                 "INSERT INTO outlet_articles(outlet, articles) VALUES (?, ?) "
                 "ON CONFLICT(outlet) DO UPDATE SET articles = articles + excluded.articles",
@@ -345,20 +332,11 @@ class SQLiteStore:
                 "ON CONFLICT(outlet, key) DO UPDATE SET articles = articles + excluded.articles, line = COALESCE(line, ?3)",
                 ((o, k, text, n, now) for o, k, text, n in lines),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def outlet_articles(self, outlets: Iterable[str]) -> dict[str, int]:
         """outlet → articles counted for boilerplate so far (outlets never counted are absent)."""
-        names = sorted(set(outlets))
-        out: dict[str, int] = {}
-        for i in range(0, len(names), _CHUNK):
-            chunk = names[i : i + _CHUNK]
-            q = f"SELECT outlet, articles FROM outlet_articles WHERE outlet IN ({','.join('?' * len(chunk))})"
-            out.update(self._conn.execute(q, chunk).fetchall())
-        return out
+        q = "SELECT outlet, articles FROM outlet_articles WHERE outlet IN ({in})"
+        return dict(_select_in(self._conn, q, sorted(set(outlets))))
 
     def outlet_lines(
         self, outlets: Iterable[str] | None, min_articles: int, min_share: float
