@@ -102,7 +102,7 @@ def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
 
 
 def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
-    if path == "-":
+    if not isinstance(path, Path):  # "-": standard input
         if cfg.fmt == "warc":
             from .warc import read_warc
 
@@ -110,7 +110,6 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
         else:
             yield from read_jsonl(sys.stdin.buffer, "<stdin>", cfg)
         return
-    assert isinstance(path, Path)
     kind = detect_format(path, cfg.fmt)
     if kind is None:
         yield Rejected(str(path), "unknown format", "expected .jsonl, .csv, .parquet, .html, .warc or .arc (or --format)")
