@@ -216,9 +216,14 @@ class SQLiteStore:
         """Drop the bucket indexes while loading many articles (see _BUCKET_INDEXES)."""
         self._conn.execute("DROP INDEX IF EXISTS buckets_key")
         self._conn.execute("DROP INDEX IF EXISTS buckets_doc")  # stores made before it was dropped
+        # No WAL checkpoints while loading: each would copy the pages just written
+        # into the database file again; one checkpoint at the end does it once.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
 
     def end_bulk(self) -> None:
         self._conn.executescript(_BUCKET_INDEXES)
+        self._conn.execute("PRAGMA wal_autocheckpoint=1000")
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def pending(self) -> list[int]:
         return [r[0] for r in self._conn.execute("SELECT doc FROM articles WHERE story_id IS NULL ORDER BY doc")]
