@@ -116,10 +116,12 @@ def candidate_pairs(store: Store, pending: Sequence[int], lsh: LSHParams) -> np.
     """(n, 2) int64 doc pairs sharing an LSH bucket, at least one side pending; unordered, unique."""
     if not pending:
         return np.empty((0, 2), dtype=np.int64)
-    docs, sigs = store.all_signatures() if len(pending) > 1000 else (None, None)
-    if docs is None or sigs is None or len(pending) < _BULK_SHARE * len(docs):
+    # Decide on the count first: a nightly run must not read every signature of a
+    # large store only to take the index-lookup path after all.
+    if len(pending) <= 1000 or len(pending) < _BULK_SHARE * store.article_count():
         pairs = store.candidates(pending)
     else:
+        docs, sigs = store.all_signatures()
         pairs = _bulk_pairs(docs, sigs, np.asarray(pending, dtype=np.int64), lsh)
     if pairs.size == 0:
         return pairs.reshape(0, 2)

@@ -209,6 +209,9 @@ class SQLiteStore:
             conn.executemany("INSERT INTO buckets(key, doc) VALUES (?,?)", buckets)
         return docs
 
+    def article_count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
     def is_empty(self) -> bool:
         return self._conn.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
 
