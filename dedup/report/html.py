@@ -16,7 +16,7 @@ from html import escape
 
 from ..model import Member, Report, Story
 from .stats import OutletRow, lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, time_text
+from .text import lag_text, pct_text, since_text, time_text
 
 _COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700"}
 _LABELS = {"original": "original", "credited_copy": "credited copy", "uncredited_copy": "uncredited copy",
@@ -46,10 +46,6 @@ td.first{color:#59636e;font-size:.9em;max-width:28em} a{color:#0969da}
 
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
 
 
 def _link(url: str, text: str) -> str:
@@ -107,7 +103,7 @@ def _copies_chart(rows: list[OutletRow]) -> str:
             (float(o.whole_uncredited), _COLORS["uncredited_copy"], f"{o.outlet}: {o.whole_uncredited} uncredited"),
             (float(o.partial), _COLORS["partial_copy"], f"{o.outlet}: {o.partial} partial"),
         ]
-        data.append((o.outlet, segments, f"{o.copies} ({_pct(o.share_credited)} credited)"))
+        data.append((o.outlet, segments, f"{o.copies} ({pct_text(o.share_credited)} credited)"))
     return _hbars(data, float(top))
 
 
@@ -143,7 +139,7 @@ def _originality_chart(rows: list[OutletRow]) -> str:
             (o.whole_credited / a, _COLORS["credited_copy"], f"{o.outlet}: {o.whole_credited} credited copies"),
             (o.whole_uncredited / a, _COLORS["uncredited_copy"], f"{o.outlet}: {o.whole_uncredited} uncredited copies"),
             (o.partial / a, _COLORS["partial_copy"], f"{o.outlet}: {o.partial} partial copies"),
-        ], _pct(o.share_original)))
+        ], pct_text(o.share_original)))
     return _hbars(data, 1.0)
 
 
@@ -184,7 +180,7 @@ def _summary_cards(r: Report) -> str:
     cards = [
         (sm["stories"], f"stories ({sm['new_stories']} new)"),
         (sm["copies"], "copies"),
-        (_pct(sm["share_credited"]), "of copies name their source"),  # type: ignore[arg-type]
+        (pct_text(sm["share_credited"]), "of copies name their source"),  # type: ignore[arg-type]
         (sm["uncredited_copies"], "uncredited copies"),
         (sm["partial_copies"], "partial copies"),
         (lag_text(sm["median_lag_seconds"]), "median lag"),  # type: ignore[arg-type]
@@ -229,8 +225,8 @@ def _outlet_table(rows: list[OutletRow]) -> list[str]:
             "<th class='num'>copies credited</th><th class='num'>median lag</th></tr>")
     body = [
         f"<tr><td>{_e(o.outlet)}</td><td class='num'>{o.articles}</td><td class='num'>{o.original}</td>"
-        f"<td class='num'>{o.copies}</td><td class='num'>{_pct(o.share_original)}</td>"
-        f"<td class='num'>{o.copied_by_others}</td><td class='num'>{_pct(o.share_credited)}</td>"
+        f"<td class='num'>{o.copies}</td><td class='num'>{pct_text(o.share_original)}</td>"
+        f"<td class='num'>{o.copied_by_others}</td><td class='num'>{pct_text(o.share_credited)}</td>"
         f"<td class='num'>{_e(lag_text(o.median_lag_seconds))}</td></tr>"
         for o in rows
     ]
@@ -239,7 +235,7 @@ def _outlet_table(rows: list[OutletRow]) -> list[str]:
 
 def render(r: Report) -> str:
     t = r.totals
-    since = time_text(r.since) if r.since else "the beginning"
+    since = since_text(r.since)
     rows = outlet_rows(r)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import Report
 from .stats import lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, time_text
+from .text import lag_text, pct_text, since_text, time_text
 
 _BAR = 30  # characters of the longest text bar
 
@@ -22,17 +22,13 @@ def _code(s: str) -> str:
     return s.replace("`", "'").replace("\n", " ")
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
-
-
 def _bar(n: float, top: float) -> str:
     return "█" * max(1 if n else 0, round(_BAR * n / top)) if top else ""
 
 
 def render(r: Report) -> str:
     t = r.totals
-    since = time_text(r.since) if r.since else "the beginning"
+    since = since_text(r.since)
     sm = summary(r)
     out = [
         "# dedup report",
@@ -46,7 +42,7 @@ def render(r: Report) -> str:
     if r.stories:
         out += [
             f"- Copies: {sm['credited_copies']} credited, {sm['uncredited_copies']} uncredited, "
-            f"{sm['partial_copies']} partial; {_pct(sm['share_credited'])} name their source "  # type: ignore[arg-type]
+            f"{sm['partial_copies']} partial; {pct_text(sm['share_credited'])} name their source "  # type: ignore[arg-type]
             f"(share credited counts partial copies that credit too).",
             f"- Median lag from the origin: {lag_text(sm['median_lag_seconds'])}.",  # type: ignore[arg-type]
             f"- Origins that credit a source not in the corpus: {sm['origins_credit_a_source_not_in_corpus']}.",
@@ -88,8 +84,8 @@ def render(r: Report) -> str:
             "|---|---|---|---|---|---|---|---|",
         ]
         out += [
-            f"| {_cell(o.outlet)} | {o.articles} | {o.original} | {o.copies} | {_pct(o.share_original)} | "
-            f"{o.copied_by_others} | {_pct(o.share_credited)} | {lag_text(o.median_lag_seconds)} |"
+            f"| {_cell(o.outlet)} | {o.articles} | {o.original} | {o.copies} | {pct_text(o.share_original)} | "
+            f"{o.copied_by_others} | {pct_text(o.share_credited)} | {lag_text(o.median_lag_seconds)} |"
             for o in rows
         ]
         out.append("")
@@ -109,7 +105,7 @@ def render(r: Report) -> str:
         width = max(len(o.outlet) for o in rows)
         out += ["### Originality by outlet", "", "share of an outlet's articles in these stories that it published first",
                 "", "```"]
-        out += [f"{_code(o.outlet):<{width}}  {_bar(o.share_original, 1.0):<{_BAR}} {_pct(o.share_original)}"
+        out += [f"{_code(o.outlet):<{width}}  {_bar(o.share_original, 1.0):<{_BAR}} {pct_text(o.share_original)}"
                 for o in sorted(rows, key=lambda o: (-o.share_original, -o.articles, o.outlet))]
         out += ["```", ""]
     return "\n".join(out)

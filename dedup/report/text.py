@@ -29,3 +29,17 @@ def lag_text(seconds: float | None) -> str:
     if h:
         return f"{sign}{h}h {m:02d}m"
     return f"{sign}{m}m"
+
+
+def pct_text(x: float | None) -> str:
+    """'30%', or '—' when there is nothing to divide.
+
+    >>> pct_text(0.3), pct_text(None)
+    ('30%', '—')
+    """
+    return "—" if x is None else f"{x:.0%}"
+
+
+def since_text(since: datetime | None) -> str:
+    """What a report covers: changes since this."""
+    return time_text(since) if since else "the beginning"
