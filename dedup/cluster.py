@@ -22,7 +22,7 @@ import numpy as np
 import xxhash
 
 from .config import ClusterConfig
-from .index import LSHParams, candidate_pairs
+from .index import candidate_pairs
 from .store import Store
 
 # Containment estimated from a low Jaccard is noisy for tiny texts: a short
@@ -70,33 +70,41 @@ def containment_reliable(size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
     return (small >= MIN_SHINGLES_FOR_CONTAINMENT) & (large <= MAX_SIZE_RATIO_FOR_CONTAINMENT * small)
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[object, object] = {}
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of nodes 0..n-1 joined by edges (a[i], b[i]): each node's
+    label is the smallest node of its component.
 
-    def find(self, x: object) -> object:
-        parent = self.parent
-        parent.setdefault(x, x)
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:  # path compression
-            parent[x], x = root, parent[x]
-        return root
+    Hook and shortcut, vectorised: every root is hooked under the smallest root
+    it shares an edge with, then every node jumps to its root; repeated until no
+    edge joins two roots (a few rounds: story graphs are shallow).
 
-    def union(self, a: object, b: object) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
+    >>> components(5, np.array([3, 1]), np.array([1, 0])).tolist()
+    [0, 0, 2, 0, 4]
+    """
+    parent = np.arange(n, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    while a.size:
+        ra, rb = parent[a], parent[b]
+        split = ra != rb
+        if not split.any():
+            break
+        ra, rb = ra[split], rb[split]
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # shortcut: parent[x] < x always holds, so this ends
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    return parent
 
 
 def new_story_id(article_id: str) -> str:
     return "s" + xxhash.xxh3_64_hexdigest(article_id.encode("utf-8"))[:12]
 
 
-def verified_pairs(store: Store, docs: list[int], lsh: LSHParams, cfg: ClusterConfig) -> np.ndarray:
+def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndarray:
     """(n, 2) doc pairs among the candidates of ``docs`` that pass verification."""
-    pairs = candidate_pairs(store, docs, lsh)
+    pairs = candidate_pairs(store, docs)
     if pairs.size == 0:
         return pairs
     involved = np.unique(pairs)
@@ -110,40 +118,48 @@ def verified_pairs(store: Store, docs: list[int], lsh: LSHParams, cfg: ClusterCo
     return np.concatenate(kept)
 
 
-def cluster_pending(
-    store: Store, cfg: ClusterConfig, lsh: LSHParams, now: str, progress: Callable[[int], None] | None = None
-) -> ClusterResult:
+def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None) -> ClusterResult:
     """Assign every pending article to a story (possibly its own)."""
     pending = store.pending()
     if not pending:
         return ClusterResult(0, 0, 0)
-    edges = verified_pairs(store, pending, lsh, cfg)
-    pending_set = set(pending)
-    others = {int(d) for d in np.unique(edges)} - pending_set if edges.size else set()
+    edges = verified_pairs(store, pending, cfg)
+    pend = np.asarray(pending, dtype=np.int64)  # ascending
+    others = np.setdiff1d(np.unique(edges), pend) if edges.size else np.empty(0, dtype=np.int64)
     # For pending docs this is their previous story (kept when a member was replaced).
-    story_of = store.stories_of(list(pending_set | others))
+    story_of = store.stories_of([*pending, *others.tolist()])
 
-    uf = _UnionFind()
-    for d in pending:
-        uf.find(("doc", d))
-    for a, b in edges.tolist():
-        na = ("doc", a) if a in pending_set else ("story", story_of[a])
-        nb = ("doc", b) if b in pending_set else ("story", story_of[b])
-        uf.union(na, nb)
-    components: dict[object, list[tuple[str, object]]] = {}
-    for node in list(uf.parent):
-        components.setdefault(uf.find(node), []).append(node)  # type: ignore[arg-type]
+    # Graph nodes: pending docs 0..P-1, then one node per existing story an edge reaches.
+    n_pend = len(pending)
+    story_node: dict[str, int] = {}
+    node_story: list[str] = []
+
+    def node_of(docs: np.ndarray) -> np.ndarray:
+        pos = np.minimum(np.searchsorted(pend, docs), n_pend - 1)
+        out = pos.copy()
+        for i in np.flatnonzero(pend[pos] != docs).tolist():
+            s = story_of[int(docs[i])]
+            if s not in story_node:
+                story_node[s] = n_pend + len(node_story)  # type: ignore[index]
+                node_story.append(s)  # type: ignore[arg-type]
+            out[i] = story_node[s]  # type: ignore[index]
+        return out
+
+    ea = node_of(edges[:, 0]) if edges.size else np.empty(0, dtype=np.int64)
+    eb = node_of(edges[:, 1]) if edges.size else np.empty(0, dtype=np.int64)
+    labels = components(n_pend + len(node_story), ea, eb)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
+    groups = [order[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
 
     # A previous story is a candidate id for its old members' component, so
     # re-clustering after a replacement keeps ids stable.
-    existing_ids = {str(n[1]) for nodes in components.values() for n in nodes if n[0] == "story" and n[1] is not None}
-    existing_ids |= {s for s in (story_of.get(d) for d in pending) if s is not None}
+    existing_ids = set(node_story) | {s for s in (story_of.get(d) for d in pending) if s is not None}
     created_at = store.story_created(existing_ids)
     members = store.story_members(existing_ids)
-    rows = {a.doc: a for a in store.articles(pending)}
-    article_ids = {d: a.id for d, a in rows.items()}
+    ident = store.identities(pending)
     # Ids a new story must not take: a story named after a doc that later left it lives on.
-    taken = set(store.story_created({new_story_id(i) for i in article_ids.values()}))
+    taken = set(store.story_created({new_story_id(i) for i, _ in ident.values()}))
 
     assignments: dict[int, str] = {}
     created: dict[str, str] = {}
@@ -151,15 +167,16 @@ def cluster_pending(
     dropped: list[str] = []
     used: set[str] = set()
     stories_new = stories_grown = 0
-    def _claim_order(nodes: list[tuple[str, object]]) -> tuple[int, str, int]:
+    comps = []
+    for g in groups:
+        docs = [pending[i] for i in g.tolist() if i < n_pend]
+        linked = {node_story[i - n_pend] for i in g.tolist() if i >= n_pend}
         # A previous story id goes to the component holding most of its docs (then the
         # one indexed earliest), not to a replaced member that left the story.
-        docs = [int(n[1]) for n in nodes if n[0] == "doc"]  # type: ignore[call-overload]
-        return (-len(docs), min(rows[d].indexed_at for d in docs), min(docs))
+        comps.append(((-len(docs), min(ident[d][1] for d in docs), docs[0]), docs, linked))
+    comps.sort(key=lambda c: c[0])
 
-    for nodes in sorted(components.values(), key=_claim_order):
-        docs = sorted(int(n[1]) for n in nodes if n[0] == "doc")  # type: ignore[call-overload]
-        linked = {str(n[1]) for n in nodes if n[0] == "story" and n[1] is not None}
+    for _, docs, linked in comps:
         prev_ids = {s for s in (story_of.get(d) for d in docs) if s is not None}
         choices = sorted((s for s in linked | prev_ids if s in created_at and s not in used), key=lambda s: (created_at[s], s))
         if choices:
@@ -172,7 +189,7 @@ def cluster_pending(
             if any(story_of.get(d) != keep for d in docs) or len(linked) > 1:
                 stories_grown += 1
         else:
-            base, n = article_ids[docs[0]], 0
+            base, n = ident[docs[0]][0], 0
             keep = new_story_id(base)
             while keep in used or keep in taken:
                 n += 1

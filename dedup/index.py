@@ -103,51 +103,8 @@ def stored_params(store: Store) -> tuple[dict[str, object], LSHParams]:
     return have, LSHParams(int(have["bands"]), int(have["rows"]))
 
 
-# Above this size an LSH bucket is linked as a star (each member to the first)
-# instead of all pairs: such buckets hold near-identical texts (one wire story
-# on hundreds of sites), and union-find makes the star as good as the clique.
-MAX_CLIQUE_BUCKET = 64
-# When this share of the store is pending, candidates come from one sort of all
-# bucket keys in memory rather than one index lookup per pending article.
-_BULK_SHARE = 0.2
-
-
-def candidate_pairs(store: Store, pending: Sequence[int], lsh: LSHParams) -> np.ndarray:
+def candidate_pairs(store: Store, pending: Sequence[int]) -> np.ndarray:
     """(n, 2) int64 doc pairs sharing an LSH bucket, at least one side pending; unordered, unique."""
     if not pending:
         return np.empty((0, 2), dtype=np.int64)
-    # Decide on the count first: a nightly run must not read every signature of a
-    # large store only to take the index-lookup path after all.
-    if len(pending) <= 1000 or len(pending) < _BULK_SHARE * store.article_count():
-        pairs = store.candidates(pending)
-    else:
-        docs, sigs = store.all_signatures()
-        pairs = _bulk_pairs(docs, sigs, np.asarray(pending, dtype=np.int64), lsh)
-    if pairs.size == 0:
-        return pairs.reshape(0, 2)
-    lo, hi = pairs.min(axis=1), pairs.max(axis=1)
-    packed = np.unique((lo << 32) | hi)  # 1-D unique is far faster than unique(axis=0)
-    return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
-
-
-def _bulk_pairs(docs: np.ndarray, sigs: np.ndarray, pending: np.ndarray, lsh: LSHParams) -> np.ndarray:
-    keys = band_keys(sigs, lsh).ravel()
-    owner = np.repeat(docs, lsh.bands)
-    order = np.argsort(keys, kind="stable")
-    keys, owner = keys[order], owner[order]
-    is_pending = np.isin(owner, pending)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, keys.size])
-    out: list[np.ndarray] = []
-    two = starts[sizes == 2]  # the vast majority of shared buckets: vectorised
-    keep = is_pending[two] | is_pending[two + 1]
-    out.append(np.stack([owner[two[keep]], owner[two[keep] + 1]], axis=1))
-    for st, sz in zip(starts[sizes > 2].tolist(), sizes[sizes > 2].tolist(), strict=True):
-        members, pend = owner[st : st + sz], is_pending[st : st + sz]
-        if sz > MAX_CLIQUE_BUCKET:
-            out.append(np.stack([np.full(sz - 1, members[0]), members[1:]], axis=1))
-            continue
-        ii, jj = np.triu_indices(sz, 1)
-        m = pend[ii] | pend[jj]
-        out.append(np.stack([members[ii[m]], members[jj[m]]], axis=1))
-    return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+    return store.candidates(pending)

@@ -146,7 +146,8 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
             flush(batch)
         if bulk:
             store.end_bulk()
-        result = cluster_pending(store, cfg.cluster, lsh, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
+        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
+        store.seal_index()
     finally:
         store.close()
     return IndexSummary(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dedup.config import ClusterConfig, Config
-from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT, _UnionFind, containment_both, new_story_id, verify
+from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT, components, containment_both, new_story_id, verify
 from dedup.pipeline import index_corpus
 from _store_helpers import store_counts as _counts
 from _store_helpers import story_ids as _stories
@@ -46,14 +46,37 @@ def test_verify_by_similarity_and_by_containment() -> None:
     assert MIN_SHINGLES_FOR_CONTAINMENT > 10
 
 
-def test_union_find() -> None:
-    uf = _UnionFind()
-    uf.union("a", "b")
-    uf.union("c", "d")
-    uf.union("b", "d")
-    uf.find("e")
-    assert uf.find("a") == uf.find("c") == uf.find("d")
-    assert uf.find("e") != uf.find("a")
+def test_components_small() -> None:
+    # 0-1, 2-3, 1-3 join four nodes; 4 alone; 6-5 joined the "wrong" way round
+    labels = components(7, np.array([0, 2, 1, 6]), np.array([1, 3, 3, 5]))
+    assert labels.tolist() == [0, 0, 0, 0, 4, 5, 5]
+    assert components(3, np.array([], dtype=np.int64), np.array([], dtype=np.int64)).tolist() == [0, 1, 2]
+
+
+def _reference_components(n: int, a: list[int], b: list[int]) -> list[int]:
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for x, y in zip(a, b):
+        rx, ry = find(x), find(y)
+        parent[max(rx, ry)] = min(rx, ry)
+    return [find(x) for x in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_components_match_a_plain_union_find(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    m = int(rng.integers(0, 2 * n))
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    if seed % 2:  # long chains: the hardest case for hook-and-shortcut
+        perm = rng.permutation(n)
+        a, b = perm[:-1], perm[1:]
+    assert components(n, a, b).tolist() == _reference_components(n, a.tolist(), b.tolist())
 
 
 def test_new_story_id_is_stable() -> None:

@@ -54,7 +54,9 @@ class NewArticle:
 
 
 class Store(Protocol):
-    """Persistent articles, signatures, LSH buckets and stories."""
+    """Persistent articles, signatures, LSH buckets and stories.
+
+    Replacing an article gives it a new doc number; the old one is gone."""
 
     def get_meta(self, key: str) -> str | None: ...
 
@@ -65,7 +67,7 @@ class Store(Protocol):
         ...
 
     def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
-        """Insert new articles, replace the docs in ``replace`` (id → doc); returns the docs written."""
+        """Insert new articles, replace the docs in ``replace`` (id → old doc) by new ones; returns the docs written."""
         ...
 
     def pending(self) -> list[int]:
@@ -73,15 +75,20 @@ class Store(Protocol):
         ...
 
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
-        """(n, 2) int64 array of doc pairs sharing at least one LSH bucket, first column in ``docs``."""
+        """(n, 2) int64 unique unordered doc pairs sharing an LSH bucket, at least one side in
+        ``docs``; a bucket of more than MAX_CLIQUE_BUCKET members links only to its first."""
         ...
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
         """Docs sharing at least one bucket with a (not stored) signature's band keys."""
         ...
 
-    def all_signatures(self) -> tuple[np.ndarray, np.ndarray]:
-        """(docs int64[n], signatures uint32[n, num_perm]) of every stored article."""
+    def seal_index(self) -> None:
+        """Bring the bucket index up to date with every stored article (end of an index run)."""
+        ...
+
+    def identities(self, docs: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """doc → (article id, indexed_at)."""
         ...
 
     def article_count(self) -> int: ...

@@ -1,10 +1,13 @@
 """The embedded default store: one SQLite database in WAL mode.
 
 Crash safety comes from SQLite transactions: each batch of articles (rows,
-signatures and LSH buckets) and each story assignment is one transaction, so an
+signatures and band keys) and each story assignment is one transaction, so an
 interrupted run leaves whole batches only; the next run finds the articles it
 did not store and the docs it did not cluster (``story_id IS NULL``) and
-completes them.
+completes them. The LSH buckets are sorted segment files beside the database
+(``segments.py``), derived from the band keys in the rows; the database
+records which segments are current, so a file written by an interrupted run
+is simply ignored and removed.
 
 >>> import tempfile, pathlib
 >>> s = SQLiteStore.open(pathlib.Path(tempfile.mkdtemp()) / "store")
@@ -25,16 +28,17 @@ import numpy as np
 
 from ..errors import StoreError
 from .interface import NewArticle, StoredArticle
+from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges
 
-SCHEMA_VERSION = "3"
-# Bucket indexes live apart from the schema: a bulk load drops them and builds
-# them once at the end (much faster than maintaining them row by row). Opening
-# a store always (re)creates them, so an interrupted bulk load heals itself.
-_BUCKET_INDEXES = """
-CREATE INDEX IF NOT EXISTS buckets_key ON buckets(key);
-"""
+SCHEMA_VERSION = "4"
 DB_NAME = "dedup.sqlite"
+LSH_DIR = "lsh"
 
+_MEMBERSHIPS = (
+    "CREATE TABLE IF NOT EXISTS memberships (doc INTEGER PRIMARY KEY REFERENCES articles(doc) ON DELETE CASCADE, "
+    "story_id TEXT, prev_story TEXT)",
+    "CREATE INDEX IF NOT EXISTS memberships_story ON memberships(story_id)",
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -52,13 +56,14 @@ CREATE TABLE IF NOT EXISTS articles (
     signature BLOB NOT NULL,
     band_keys BLOB NOT NULL,
     stripped TEXT NOT NULL,
-    indexed_at TEXT NOT NULL,
-    story_id TEXT,
-    prev_story TEXT
+    indexed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
-CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-CREATE TABLE IF NOT EXISTS buckets (key INTEGER NOT NULL, doc INTEGER NOT NULL);
+-- Story membership apart from the (wide) article rows: assigning stories then
+-- rewrites a few bytes per article, not its whole text. One row per article;
+-- story_id NULL while the article waits to be clustered, prev_story the story
+-- it was in before a member of that story was replaced.
+{memberships}
 
 CREATE TABLE IF NOT EXISTS stories (
     story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
@@ -75,12 +80,13 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
 ) WITHOUT ROWID;
 -- Partial: most lines occur once and never enter the index (cheap inserts).
 CREATE INDEX IF NOT EXISTS outlet_lines_recurring ON outlet_lines(outlet, articles) WHERE articles >= 2;
-"""
+""".replace("{memberships}", ";\n".join(_MEMBERSHIPS) + ";")
 
 _ARTICLE_COLS = (
-    "doc, id, url, outlet, title, text, published_at, time_precision, published_raw, "
-    "record_hash, n_shingles, stripped, indexed_at, story_id"
+    "a.doc, a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision, a.published_raw, "
+    "a.record_hash, a.n_shingles, a.stripped, a.indexed_at, m.story_id"
 )
+_ARTICLES = "articles a LEFT JOIN memberships m ON m.doc = a.doc"
 # SQLite's default limit on host parameters is 32766; stay well below it.
 _CHUNK = 900
 
@@ -91,6 +97,14 @@ def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> 
     for i in range(0, len(values), _CHUNK):
         chunk = list(values[i : i + _CHUNK])
         yield from conn.execute(sql.format(cols=_ARTICLE_COLS, **{"in": ",".join("?" * len(chunk))}), chunk)
+
+
+def _schema_version(conn: sqlite3.Connection) -> str | None:
+    """The store's schema version; None for a new, empty database."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() is None:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _row_to_article(r: sqlite3.Row) -> StoredArticle:
@@ -123,17 +137,33 @@ class SQLiteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-65536")
-            conn.executescript(_SCHEMA)
-            conn.executescript(_BUCKET_INDEXES)
+            version = _schema_version(conn)
+            if version is None or version == SCHEMA_VERSION:
+                conn.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{db}: not a usable dedup store ({exc})") from exc
         store = cls(conn, path)
-        version = store.get_meta("schema_version")
         if version is None:
             store.set_meta("schema_version", SCHEMA_VERSION)
+        elif version == "3":
+            store._migrate_from_3()
         elif version != SCHEMA_VERSION:
             raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
         return store
+
+    def _migrate_from_3(self) -> None:
+        """Schema 3 → 4: story ids move to their own table, LSH buckets from a SQL table to segments."""
+        conn = self._conn
+        with self._transaction():
+            for ddl in _MEMBERSHIPS:
+                conn.execute(ddl)
+            conn.execute("INSERT INTO memberships(doc, story_id, prev_story) SELECT doc, story_id, prev_story FROM articles")
+            conn.execute("DROP INDEX IF EXISTS articles_story")
+            conn.execute("ALTER TABLE articles DROP COLUMN story_id")
+            conn.execute("ALTER TABLE articles DROP COLUMN prev_story")
+            conn.execute("DROP TABLE IF EXISTS buckets")
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        self.seal_index()
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -167,38 +197,29 @@ class SQLiteStore:
             next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]) + 1
             docs: list[int] = []
             inserts: list[tuple[object, ...]] = []
-            buckets: list[tuple[int, int]] = []
+            members: list[tuple[int, str | None]] = []
             for a in new:
-                values = (
-                    a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision,
+                prev: str | None = None
+                old = replace.get(a.id)
+                if old is not None:
+                    # A replaced article gets a new doc number, so that LSH entries of its
+                    # old text (sealed in segments) point to a doc that no longer exists.
+                    row = conn.execute("SELECT COALESCE(story_id, prev_story) FROM memberships WHERE doc=?", (old,)).fetchone()
+                    prev = None if row is None else row[0]
+                    if prev is not None:
+                        # The story it was in is re-clustered: its other members may no longer belong together.
+                        conn.execute(
+                            "UPDATE memberships SET prev_story=story_id, story_id=NULL WHERE story_id=?", (prev,)
+                        )
+                    conn.execute("DELETE FROM articles WHERE doc=?", (old,))  # its membership goes with it
+                doc = next_doc
+                next_doc += 1
+                inserts.append((
+                    doc, a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision,
                     a.published_raw, a.record_hash, a.n_shingles, a.signature.astype("<u4").tobytes(),
                     a.band_keys.astype("<i8").tobytes(), json.dumps(list(a.stripped), ensure_ascii=False), now,
-                )
-                old = replace.get(a.id)
-                if old is None:
-                    doc = next_doc
-                    next_doc += 1
-                    inserts.append((doc, *values))
-                else:
-                    doc = old
-                    # No index on buckets(doc) (it would cost every bulk load): the
-                    # article keeps its own keys, and its buckets are found by key.
-                    (blob,) = conn.execute("SELECT band_keys FROM articles WHERE doc=?", (doc,)).fetchone()
-                    old_keys = np.frombuffer(blob, dtype="<i8").tolist()
-                    conn.executemany("DELETE FROM buckets WHERE key=? AND doc=?", [(k, doc) for k in old_keys])
-                    # The story it was in is re-clustered: its other members may no longer belong together.
-                    conn.execute(
-                        "UPDATE articles SET prev_story=story_id, story_id=NULL WHERE story_id=("
-                        "SELECT story_id FROM articles WHERE doc=?)",
-                        (doc,),
-                    )
-                    conn.execute(
-                        "UPDATE articles SET id=?, url=?, outlet=?, title=?, text=?, published_at=?, "
-                        "time_precision=?, published_raw=?, record_hash=?, n_shingles=?, signature=?, "
-                        "band_keys=?, stripped=?, indexed_at=?, story_id=NULL WHERE doc=?",
-                        (*values, doc),
-                    )
-                buckets.extend((key, doc) for key in a.band_keys.tolist())
+                ))
+                members.append((doc, prev))
                 docs.append(doc)
             conn.executemany(
                 "INSERT INTO articles(doc, id, url, outlet, title, text, published_at, time_precision, "
@@ -206,7 +227,7 @@ class SQLiteStore:
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 inserts,
             )
-            conn.executemany("INSERT INTO buckets(key, doc) VALUES (?,?)", buckets)
+            conn.executemany("INSERT INTO memberships(doc, story_id, prev_story) VALUES (?, NULL, ?)", members)
         return docs
 
     def article_count(self) -> int:
@@ -216,49 +237,130 @@ class SQLiteStore:
         return self._conn.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
 
     def begin_bulk(self) -> None:
-        """Drop the bucket indexes while loading many articles (see _BUCKET_INDEXES)."""
-        self._conn.execute("DROP INDEX IF EXISTS buckets_key")
-        self._conn.execute("DROP INDEX IF EXISTS buckets_doc")  # stores made before it was dropped
+        """A large load into an empty store starts."""
         # No WAL checkpoints while loading: each would copy the pages just written
         # into the database file again; one checkpoint at the end does it once.
         self._conn.execute("PRAGMA wal_autocheckpoint=0")
 
     def end_bulk(self) -> None:
-        self._conn.executescript(_BUCKET_INDEXES)
         self._conn.execute("PRAGMA wal_autocheckpoint=1000")
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def pending(self) -> list[int]:
-        return [r[0] for r in self._conn.execute("SELECT doc FROM articles WHERE story_id IS NULL ORDER BY doc")]
+        return [r[0] for r in self._conn.execute("SELECT doc FROM memberships WHERE story_id IS NULL ORDER BY doc")]
 
-    def candidates(self, docs: Sequence[int]) -> np.ndarray:
-        conn = self._conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS q(doc INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM q")
-        conn.executemany("INSERT OR IGNORE INTO q(doc) VALUES (?)", ((d,) for d in docs))
-        rows = conn.execute(
-            "SELECT DISTINCT p.doc, o.doc FROM q JOIN buckets p ON p.doc = q.doc "
-            "JOIN buckets o ON o.key = p.key AND o.doc != p.doc"
-        ).fetchall()
-        conn.execute("DELETE FROM q")
-        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+    # -- LSH buckets (segments.py) --------------------------------------------
+    def _segment_infos(self) -> tuple[list[SegmentInfo], int]:
+        """The current segments, oldest first, and the last doc they cover."""
+        raw = self.get_meta("lsh_segments")
+        infos = [SegmentInfo.from_json(d) for d in json.loads(raw)] if raw else []
+        return infos, int(self.get_meta("lsh_sealed") or 0)
 
-    def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
-        keys = [int(k) for k in band_keys.tolist()]
-        q = f"SELECT DISTINCT doc FROM buckets WHERE key IN ({','.join('?' * len(keys))})"
-        return [r[0] for r in self._conn.execute(q, keys)]
+    def _segments(self) -> list[Segment]:
+        """Open the current segments; a concurrent index run may have merged some
+        away since the list was read, so read it again once if a file is gone."""
+        for attempt in (1, 2):
+            infos, _ = self._segment_infos()
+            try:
+                return [Segment.open(self.path / LSH_DIR, i) for i in infos]
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise StoreError(f"{self.path / LSH_DIR}: an LSH segment the store lists is missing; run 'dedup index' to rebuild") from None
+        raise AssertionError("unreachable")
 
-    def all_signatures(self) -> tuple[np.ndarray, np.ndarray]:
-        """(docs int64[n], signatures uint32[n, num_perm]) of every stored article."""
+    def _tail(self) -> tuple[np.ndarray, np.ndarray]:
+        """(docs, band keys (n, bands)) of the articles not sealed into a segment yet."""
+        _, sealed = self._segment_infos()
+        return self._band_keys("SELECT doc, band_keys FROM articles WHERE doc > ? ORDER BY doc", (sealed,))
+
+    def _band_keys(self, sql: str, args: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
         docs: list[int] = []
         blobs: list[bytes] = []
-        for doc, sig in self._conn.execute("SELECT doc, signature FROM articles ORDER BY doc"):
+        for doc, blob in self._conn.execute(sql, args):
             docs.append(doc)
-            blobs.append(sig)
+            blobs.append(blob)
         if not docs:
-            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.uint32)
-        sigs = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(docs), -1).astype(np.uint32, copy=False)
-        return np.array(docs, dtype=np.int64), sigs
+            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.int64)
+        keys = np.frombuffer(b"".join(blobs), dtype="<i8").reshape(len(docs), -1).astype(np.int64, copy=False)
+        return np.array(docs, dtype=np.int64), keys
+
+    def _keys_of(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        found: dict[int, bytes] = dict(_select_in(self._conn, "SELECT doc, band_keys FROM articles WHERE doc IN ({in})", docs))
+        have = [d for d in docs if d in found]
+        if not have:
+            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.int64)
+        keys = np.frombuffer(b"".join(found[d] for d in have), dtype="<i8").reshape(len(have), -1)
+        return np.array(have, dtype=np.int64), keys.astype(np.int64, copy=False)
+
+    def _alive(self, docs: np.ndarray) -> np.ndarray:
+        """The subset of ``docs`` (unique) still stored: segments keep entries of replaced articles."""
+        if docs.size == 0:
+            return docs
+        got = [d for (d,) in _select_in(self._conn, "SELECT doc FROM articles WHERE doc IN ({in})", docs.tolist())]
+        return np.sort(np.array(got, dtype=np.int64))
+
+    def _lookup(self, query_keys: np.ndarray, cap: int | None, tail: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """(query position, doc) pairs for flat ``query_keys`` over the segments and the tail."""
+        tail_docs, tail_keys = self._tail() if tail is None else tail
+        found = [seg.lookup(query_keys, cap) for seg in self._segments()]
+        if tail_docs.size:
+            keys, owner = Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1]))
+            found.append(bucket_join(keys, owner, query_keys, cap))
+        return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+
+    def candidates(self, docs: Sequence[int]) -> np.ndarray:
+        qdocs, qkeys = self._keys_of(docs)
+        if qdocs.size == 0:
+            return np.empty((0, 2), dtype=np.int64)
+        bands = qkeys.shape[1]
+        hits = self._lookup(qkeys.reshape(-1), MAX_CLIQUE_BUCKET)
+        pairs = np.stack([qdocs[hits[:, 0] // bands], hits[:, 1]], axis=1)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        if pairs.size == 0:
+            return pairs.reshape(0, 2)
+        lo, hi = pairs.min(axis=1), pairs.max(axis=1)
+        packed = np.unique((lo << 32) | hi)  # 1-D unique is far faster than unique(axis=0)
+        pairs = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+        alive = self._alive(np.unique(pairs))
+        return pairs[np.isin(pairs, alive).all(axis=1)]
+
+    def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
+        hits = self._lookup(np.asarray(band_keys, dtype=np.int64).reshape(-1), None)
+        return self._alive(np.unique(hits[:, 1])).tolist()
+
+    def seal_index(self) -> None:
+        """Make every stored article findable through segments alone: the unsealed
+        tail becomes a new segment, and small segments are merged. Atomic: the
+        segment list changes in one transaction, files not in it are removed."""
+        directory = self.path / LSH_DIR
+        written: list[Segment] = []
+        retired: list[Segment] = []
+        with self._transaction():
+            infos, sealed = self._segment_infos()
+            tail_docs, tail_keys = self._tail()
+            if tail_docs.size:
+                written.append(Segment.build(directory, tail_keys, tail_docs))
+                segs = [Segment.open(directory, i) for i in infos] + written
+                k = plan_merges([s.info.entries for s in segs])
+                if k > 1:
+                    group = segs[-k:]
+                    lo, hi = group[0].info.lo, group[-1].info.hi
+                    alive = np.array([d for (d,) in self._conn.execute("SELECT doc FROM articles WHERE doc BETWEEN ? AND ?", (lo, hi))], dtype=np.int64)
+                    merged = merge(directory, group, alive)
+                    written.append(merged)
+                    retired = group
+                    segs = segs[:-k] + [merged]
+                self.set_meta("lsh_segments", json.dumps([s.info.to_json() for s in segs]))
+                self.set_meta("lsh_sealed", str(max(sealed, int(tail_docs.max()))))
+            current = {i.name for i in self._segment_infos()[0]}
+        for seg in retired:
+            seg.remove_files(directory)
+        # Leftovers of an interrupted run (files the store never listed). Written
+        # only under the write lock, so no other run is writing one now.
+        if directory.exists():
+            for p in directory.iterdir():
+                if p.name.split(".")[0] not in current:
+                    p.unlink(missing_ok=True)
 
     def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         found: dict[int, tuple[bytes, int]] = {}
@@ -266,20 +368,25 @@ class SQLiteStore:
             found[doc] = (sig, n)
         if not docs:
             return np.empty((0, 0), dtype=np.uint32), np.empty(0, dtype=np.int64)
-        sigs = np.stack([np.frombuffer(found[d][0], dtype="<u4") for d in docs]).astype(np.uint32, copy=False)
+        sigs = np.frombuffer(b"".join(found[d][0] for d in docs), dtype="<u4").reshape(len(docs), -1).astype(np.uint32, copy=False)
         sizes = np.array([found[d][1] for d in docs], dtype=np.int64)
         return sigs, sizes
 
     # -- stories ------------------------------------------------------------
     def stories_of(self, docs: Iterable[int]) -> dict[int, str | None]:
-        q = "SELECT doc, COALESCE(story_id, prev_story) FROM articles WHERE doc IN ({in})"
+        q = "SELECT doc, COALESCE(story_id, prev_story) FROM memberships WHERE doc IN ({in})"
         return dict(_select_in(self._conn, q, list(docs)))
+
+    def identities(self, docs: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """doc → (article id, indexed_at), without reading the article's text."""
+        q = "SELECT doc, id, indexed_at FROM articles WHERE doc IN ({in})"
+        return {d: (i, t) for d, i, t in _select_in(self._conn, q, docs)}
 
     def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]:
         ids = list(set(story_ids))
         out: dict[str, list[int]] = {s: [] for s in ids}
         # A story's rows all come in the chunk holding its id, so ORDER BY holds per story.
-        for sid, doc in _select_in(self._conn, "SELECT story_id, doc FROM articles WHERE story_id IN ({in}) ORDER BY doc", ids):
+        for sid, doc in _select_in(self._conn, "SELECT story_id, doc FROM memberships WHERE story_id IN ({in}) ORDER BY doc", ids):
             out[sid].append(doc)
         return out
 
@@ -293,22 +400,23 @@ class SQLiteStore:
             conn.executemany("INSERT OR IGNORE INTO stories(story_id, created_at, updated_at) VALUES (?,?,?)", [(s, c, now) for s, c in created.items()])
             conn.executemany("UPDATE stories SET updated_at=? WHERE story_id=?", [(now, s) for s in set(touched)])
             conn.executemany("DELETE FROM stories WHERE story_id=?", [(s,) for s in set(dropped)])
-            conn.executemany("UPDATE articles SET story_id=?, prev_story=NULL WHERE doc=?", [(s, d) for d, s in assignments.items()])
+            conn.executemany("UPDATE memberships SET story_id=?, prev_story=NULL WHERE doc=?", [(s, d) for d, s in assignments.items()])
 
     # -- reading ------------------------------------------------------------
     def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]:
         if docs is None:
-            for r in self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles ORDER BY doc"):
+            for r in self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM {_ARTICLES} ORDER BY a.doc"):
                 yield _row_to_article(r)
             return
-        for r in _select_in(self._conn, "SELECT {cols} FROM articles WHERE doc IN ({in}) ORDER BY doc", list(docs)):
+        q = "SELECT {cols} FROM " + _ARTICLES + " WHERE a.doc IN ({in}) ORDER BY a.doc"
+        for r in _select_in(self._conn, q, list(docs)):
             yield _row_to_article(r)
 
     def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None:
         if id is not None:
-            r = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id=?", (id,)).fetchone()
+            r = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM {_ARTICLES} WHERE a.id=?", (id,)).fetchone()
         else:
-            r = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE url=? ORDER BY doc LIMIT 1", (url,)).fetchone()
+            r = self._conn.execute(f"SELECT {_ARTICLE_COLS} FROM {_ARTICLES} WHERE a.url=? ORDER BY a.doc LIMIT 1", (url,)).fetchone()
         return None if r is None else _row_to_article(r)
 
     def signature_of(self, doc: int) -> np.ndarray:
@@ -318,7 +426,7 @@ class SQLiteStore:
         q = (
             "SELECT s.story_id, s.created_at, s.updated_at FROM stories s "
             "WHERE (? IS NULL OR s.updated_at > ?) AND "
-            "(SELECT COUNT(*) FROM articles a WHERE a.story_id = s.story_id) > 1 ORDER BY s.created_at, s.story_id"
+            "(SELECT COUNT(*) FROM memberships m WHERE m.story_id = s.story_id) > 1 ORDER BY s.created_at, s.story_id"
         )
         return [tuple(r) for r in self._conn.execute(q, (since, since))]  # type: ignore[misc]
 
@@ -367,19 +475,23 @@ class SQLiteStore:
 
     def counts(self) -> dict[str, int]:
         c = self._conn
+        infos, _ = self._segment_infos()
+        _, tail_keys = self._tail()
         return {
             "articles": c.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
             "outlets": c.execute("SELECT COUNT(DISTINCT outlet) FROM articles").fetchone()[0],
             "stories": c.execute("SELECT COUNT(*) FROM stories").fetchone()[0],
             "stories_with_copies": c.execute(
-                "SELECT COUNT(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) > 1)"
+                "SELECT COUNT(*) FROM (SELECT story_id FROM memberships WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) > 1)"
             ).fetchone()[0],
-            "pending": c.execute("SELECT COUNT(*) FROM articles WHERE story_id IS NULL").fetchone()[0],
-            "buckets": c.execute("SELECT COUNT(*) FROM buckets").fetchone()[0],
+            "pending": c.execute("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL").fetchone()[0],
+            # bucket entries: sealed (replaced articles' old entries included until a merge drops them) + tail
+            "buckets": sum(i.entries for i in infos) + int(tail_keys.size),
         }
 
     def size_bytes(self) -> int:
-        return sum(f.stat().st_size for f in self.path.glob(DB_NAME + "*"))
+        files = [*self.path.glob(DB_NAME + "*"), *(self.path / LSH_DIR).glob("*.npy")]
+        return sum(f.stat().st_size for f in files)
 
     def close(self) -> None:
         try:

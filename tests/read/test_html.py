@@ -338,7 +338,7 @@ def newshtml_stories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str 
         summary = index_corpus([str(NEWSHTML / "pages")], Config(store=store, progress=False, workers=2))
     assert summary.read == 294 and summary.rejected == ()
     con = sqlite3.connect(store / "dedup.sqlite")
-    stories = {source_of[ident]: story for ident, story in con.execute("SELECT id, story_id FROM articles")}
+    stories = {source_of[ident]: story for ident, story in con.execute("SELECT a.id, m.story_id FROM articles a JOIN memberships m ON m.doc = a.doc")}
     con.close()
     return stories
 

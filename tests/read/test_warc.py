@@ -171,7 +171,7 @@ WARC_SUBSET = (
 def _stories(store: Path) -> set[frozenset[str]]:
     con = sqlite3.connect(store / "dedup.sqlite")
     groups: dict[str, set[str]] = {}
-    for ident, story in con.execute("SELECT id, story_id FROM articles WHERE story_id IS NOT NULL"):
+    for ident, story in con.execute("SELECT a.id, m.story_id FROM articles a JOIN memberships m ON m.doc = a.doc WHERE m.story_id IS NOT NULL"):
         groups.setdefault(story, set()).add(ident)
     con.close()
     return {frozenset(g) for g in groups.values() if len(g) > 1}

@@ -136,16 +136,17 @@ def test_assign_and_story_queries(store: SQLiteStore) -> None:
 def test_replace_reopens_the_story_of_the_replaced_doc(store: SQLiteStore) -> None:
     d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
     store.assign({d1: "s1", d2: "s1", d3: "s3"}, {"s1": NOW, "s3": NOW}, [], [], NOW)
+    store.seal_index()
     newer = _new("b", 7, text="Corrected body", record_hash="h-b-2")
-    assert store.write_articles([newer], {"b": d2}, NOW) == [d2]
-    assert store.pending() == [d1, d2]  # the whole old story is re-clustered
-    assert store.stories_of([d1, d2, d3]) == {d1: "s1", d2: "s1", d3: "s3"}  # previous story remembered
+    (d4,) = store.write_articles([newer], {"b": d2}, NOW)
+    assert d4 > d3  # a new doc number: the old one is gone
+    assert store.pending() == [d1, d4]  # the whole old story is re-clustered
+    assert store.stories_of([d1, d2, d3, d4]) == {d1: "s1", d3: "s3", d4: "s1"}  # previous story remembered
     got = store.article_by(id="b")
-    assert got is not None and got.text == "Corrected body" and got.story_id is None
+    assert got is not None and got.doc == d4 and got.text == "Corrected body" and got.story_id is None
     assert _count(store, "articles") == 3
-    assert d2 in store.candidates_for_keys(newer.band_keys)  # new buckets in…
-    assert d2 not in store.candidates_for_keys(_new("b", 2).band_keys)  # …old ones out
-    assert store.counts()["buckets"] == 3 * LSH.bands
+    assert d4 in store.candidates_for_keys(newer.band_keys)  # new buckets in…
+    assert store.candidates_for_keys(_new("b", 2).band_keys) == []  # …old ones out
 
 
 class _FailingBandsConn:
@@ -191,16 +192,17 @@ def test_write_articles_is_atomic_when_band_insert_fails(store: SQLiteStore) -> 
 def test_write_articles_is_atomic_on_a_bad_row(store: SQLiteStore) -> None:
     d1, = store.write_articles([_new("keep", 0)], {}, NOW)
     store.assign({d1: "s-keep"}, {"s-keep": NOW}, [], [], NOW)
-    bad_keys = np.full(LSH.bands, np.iinfo(np.uint64).max, dtype=np.uint64)  # too large for SQLite INTEGER
+    too_big = 2**70  # too large for SQLite INTEGER
     with pytest.raises(OverflowError):
-        store.write_articles([_new("a", 1), _new("b", 2, band_keys=bad_keys)], {}, NOW)
+        store.write_articles([_new("a", 1), _new("b", 2, n_shingles=too_big)], {}, NOW)
     assert store.known(["a", "b", "keep"]) == {"keep": (d1, "h-keep")}
     assert _count(store, "buckets") == LSH.bands
     # A failed replacement leaves the replaced article and its story as they were.
     with pytest.raises(OverflowError):
-        store.write_articles([_new("keep", 5, record_hash="new", band_keys=bad_keys)], {"keep": d1}, NOW)
+        store.write_articles([_new("keep", 5, record_hash="new", n_shingles=too_big)], {"keep": d1}, NOW)
     got = store.article_by(id="keep")
-    assert got is not None and got.record_hash == "h-keep" and got.story_id == "s-keep"
+    assert got is not None and got.doc == d1 and got.record_hash == "h-keep" and got.story_id == "s-keep"
+    assert store.pending() == []
     assert _count(store, "buckets") == LSH.bands
 
 
@@ -276,7 +278,12 @@ def test_incompatible_settings_are_refused_naming_both(tmp_path: Path, jsonl, ro
 
 def test_replace_moves_the_article_to_its_new_buckets_only(store: SQLiteStore) -> None:
     (doc,) = store.write_articles([_new("a", seed=1)], {}, "2026-11-24T00:00:00+00:00")
+    store.seal_index()
     replacement = _new("a", seed=2)
-    store.write_articles([replacement], {"a": doc}, "2026-11-25T00:00:00+00:00")
-    rows = store._conn.execute("SELECT key FROM buckets WHERE doc=?", (doc,)).fetchall()
-    assert sorted(k for (k,) in rows) == sorted(replacement.band_keys.tolist())
+    (new_doc,) = store.write_articles([replacement], {"a": doc}, "2026-11-25T00:00:00+00:00")
+    for sealed in (False, True):
+        if sealed:
+            store.seal_index()  # merges the two segments, dropping the replaced doc's entries
+            assert _count(store, "buckets") == LSH.bands
+        assert store.candidates_for_keys(replacement.band_keys) == [new_doc]
+        assert store.candidates_for_keys(_new("a", seed=1).band_keys) == []
