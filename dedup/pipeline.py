@@ -146,8 +146,10 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
             flush(batch)
         if bulk:
             store.end_bulk()
-        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
+        # Sealed first, so that clustering looks the new articles up in segments
+        # only (one sort of their keys, not two).
         store.seal_index()
+        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
     finally:
         store.close()
     return IndexSummary(

@@ -7,17 +7,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 from datasketch import MinHashLSH
+from datasketch.lsh import _optimal_param
 
 from dedup.config import Config, IndexConfig, ShingleConfig
 from dedup.errors import StoreError
+from dedup.errors import ConfigError
 from dedup.index import LSHParams, band_keys, ensure_params, optimal_params, signature_params, stored_params
 from dedup.store import open_store
 
 
-@pytest.mark.parametrize(("threshold", "num_perm"), [(0.3, 128), (0.5, 128), (0.8, 64), (0.3, 256)])
+@pytest.mark.parametrize(
+    ("threshold", "num_perm"),
+    [(0.3, 128), (0.5, 128), (0.8, 64), (0.3, 256), *((t / 20, p) for t in range(1, 20) for p in (32, 128))],
+)
 def test_optimal_params_equal_datasketch(threshold: float, num_perm: int) -> None:
+    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    if b < 2:  # MinHashLSH refuses these, and so do we
+        with pytest.raises(ConfigError, match="at least 2 bands"):
+            optimal_params(threshold, num_perm)
+        with pytest.raises(ValueError):
+            MinHashLSH(threshold=threshold, num_perm=num_perm)
+        return
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    assert optimal_params(threshold, num_perm) == LSHParams(bands=lsh.b, rows=lsh.r)
+    assert (lsh.b, lsh.r) == (b, r)
+    assert optimal_params(threshold, num_perm) == LSHParams(bands=b, rows=r)
 
 
 def test_band_keys_shape_and_equality() -> None:

@@ -129,8 +129,14 @@ def bucket_join(keys: np.ndarray, docs: np.ndarray, query_keys: np.ndarray, cap:
     """Pairs (query position, doc) of a sorted (keys, docs) index matching ``query_keys``."""
     if keys.size == 0 or query_keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
-    lo = np.searchsorted(keys, query_keys, side="left")
-    hi = np.searchsorted(keys, query_keys, side="right")
+    # Sorted queries make the binary searches walk the index in order (several
+    # times faster on large arrays, and page-friendly on a memory-mapped file).
+    order = np.argsort(query_keys, kind="stable")
+    sorted_q = query_keys[order]
+    lo = np.empty(query_keys.size, dtype=np.int64)
+    hi = np.empty(query_keys.size, dtype=np.int64)
+    lo[order] = np.searchsorted(keys, sorted_q, side="left")
+    hi[order] = np.searchsorted(keys, sorted_q, side="right")
     counts = hi - lo
     if cap is not None:
         counts = np.where(counts > cap, 1, counts)
