@@ -102,6 +102,41 @@ class _Pattern:
     domains: bool
     example: str
     trigger: tuple[str, ...] = ()  # one must occur in the case-folded text
+    fuzzy: bool = False  # a strong credit position: a misspelt Urdu agency name still counts
+
+
+# Misspelt names (see [misspellings] in credits.toml). Only Urdu-script agency names
+# with at least 5 letters and a word of at least 4 qualify: "سنہوا", "آن لائن", but not
+# letter-by-letter acronyms such as "اے پی پی" or "آئی این پی", where one changed letter
+# is another agency ("آئی این این") or a party.
+_FUZZY_MIN_LETTERS = 5
+_FUZZY_MIN_WORD = 4
+# The words after a strong credit position ("خبر رساں ایجنسی ...") that a misspelt name
+# may span: up to four letter-only words (the longest names have three).
+_FUZZY_WINDOW = r"(?P<names>[^\W\d_]+(?:[ \t]+[^\W\d_]+){0,3})"
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """At most one letter inserted, deleted or replaced (Levenshtein distance <= 1).
+
+    >>> _one_edit_apart("عنہوا", "سنہوا"), _one_edit_apart("سنہوا", "سنہوا"), _one_edit_apart("abc", "cab")
+    (True, True, False)
+    """
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    # Past the first difference the rest must agree: replaced (same length) or inserted.
+    return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
+
+
+def _fuzzy_candidate(alias: str) -> bool:
+    words = alias.split()
+    return (_ARABIC.search(alias) is not None and sum(map(len, words)) >= _FUZZY_MIN_LETTERS
+            and max(map(len, words)) >= _FUZZY_MIN_WORD)
 
 
 def _variants(alias: str) -> list[str]:
@@ -140,12 +175,17 @@ _GLUED = re.compile(r"[\w.@/-]")
 # ASCII punctuation → space, on UTF-8 bytes: splitting a text into words this way is
 # ~10x faster than a regex, and multi-byte letters (Urdu) are never touched.
 _PUNCT = bytes.maketrans(b"!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~", b" " * 31)
+# Urdu papers glue sentences with no space after the full stop ("ہیں۔زی میڈیا کے مطابق"):
+# Arabic punctuation (، ؛ ؟ ۔) separates words too, or the name after it is never looked for.
+# (str.replace, not str.translate: a translate table is ~50x slower on non-ASCII text.)
+_ARABIC_PUNCT = ("\u060c", "\u061b", "\u061f", "\u06d4")
 
 
 class CreditRules:
     """Compiled credit rules. Use :func:`load_rules`, not the constructor."""
 
-    def __init__(self, sources: Iterable[Source], patterns: Iterable[Mapping[str, Any]], origin: str = "") -> None:
+    def __init__(self, sources: Iterable[Source], patterns: Iterable[Mapping[str, Any]], origin: str = "",
+                 not_names: Iterable[str] = ()) -> None:
         self.origin = origin
         self.sources = tuple(sources)
         self._by_alias: dict[str, Source] = {}
@@ -164,12 +204,22 @@ class CreditRules:
                     self._by_alias.setdefault(v, s)
                     self._dateline_only.add(v)
         self._aliases = tuple(self._by_alias)
+        # Names a misspelling may stand for (agencies only), and real words that are one
+        # letter away from one of them but mean something else ("کیوٹو" Kyoto, not Kyodo).
+        self._fuzzy_names = tuple(a for a, s in self._by_alias.items() if s.kind == "agency" and _fuzzy_candidate(a))
+        self._not_names = frozenset(fold_script(w) for w in not_names)
         # Aliases by their first word: a text's words say which aliases it may contain.
         self._by_first_word: dict[bytes, list[str]] = {}
         for a in self._aliases:
             first = a.encode("utf-8", "surrogatepass").translate(_PUNCT).split()
             self._by_first_word.setdefault(first[0] if first else a.encode(), []).append(a)
         self._templates = tuple(self._check(p) for p in patterns)
+        # A {names} pattern in a strong position also runs with a window of words in place
+        # of the names, for misspelt ones: it does not depend on the names a text contains.
+        self._fuzzy_regex: dict[int, re.Pattern[str]] = {
+            i: re.compile(t["regex"].replace("{names}", _FUZZY_WINDOW), re.IGNORECASE | re.MULTILINE)
+            for i, t in enumerate(self._templates) if t["fuzzy"] and "{names}" in t["regex"]
+        }
         self._cache: dict[frozenset[str], _Compiled] = {}
         self.patterns: tuple[_Pattern, ...] = tuple(
             p for p in self._compiled(frozenset(self._aliases)).patterns if p is not None
@@ -185,7 +235,7 @@ class CreditRules:
         return {"regex": fold_script(template),  # matched against the folded text
                 "dateline": bool(p.get("dateline", False)), "domains": bool(p.get("domains", False)),
                 "lang": str(p.get("lang", "any")), "example": str(p.get("example", "")),
-                "trigger": tuple(fold_script(t).casefold() for t in trigger)}
+                "trigger": tuple(fold_script(t).casefold() for t in trigger), "fuzzy": bool(p.get("fuzzy", False))}
 
     def _compiled(self, present: frozenset[str]) -> _Compiled:
         """The patterns with only the names ``present`` in a text: a short alternation is
@@ -197,8 +247,8 @@ class CreditRules:
         name_plain, name_all = _alternation(plain), _alternation(present)
         compiled: list[_Pattern | None] = []
         for t in self._templates:
-            if not present and not t["domains"]:
-                compiled.append(None)  # nothing it could credit
+            if not present and not t["domains"] and not (t["fuzzy"] and "{paren}" in t["regex"]):
+                compiled.append(None)  # nothing it could credit (a fuzzy "(...)" may hold a misspelt name)
                 continue
             name = name_all if t["dateline"] else name_plain
             one = f"(?:{name}|{_DOMAIN})" if t["domains"] else name
@@ -208,7 +258,8 @@ class CreditRules:
                 regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
             except re.error as exc:
                 raise ConfigError(f"{self.origin}: pattern {t['regex']!r}: {exc}") from exc
-            compiled.append(_Pattern(regex, t["lang"], t["dateline"], t["domains"], t["example"], t["trigger"]))
+            compiled.append(_Pattern(regex, t["lang"], t["dateline"], t["domains"], t["example"], t["trigger"],
+                                     t["fuzzy"]))
         got = _Compiled(
             name_plain, name_all,
             re.compile(f"{name_plain}|{_DOMAIN}"), re.compile(f"{name_all}|{_DOMAIN}"),
@@ -271,7 +322,10 @@ class CreditRules:
             return ()
         # The regexes only look for the names the text contains: a short alternation is
         # many times faster than all of them tried at every position.
-        words = set(text.encode("utf-8", "surrogatepass").translate(_PUNCT).split())
+        spaced = text
+        for mark in _ARABIC_PUNCT if arabic else ():
+            spaced = spaced.replace(mark, " ")
+        words = set(spaced.encode("utf-8", "surrogatepass").translate(_PUNCT).split())
         present = frozenset(a for w in words & self._by_first_word.keys() for a in self._by_first_word[w] if a in text)
         comp = self._compiled(present)
         hits: list[tuple[int, FoundCredit]] = []
@@ -288,6 +342,8 @@ class CreditRules:
                         im = item_re.fullmatch(item.strip())
                         if im is not None:
                             tokens.append(self._token(im.group(0), comp))
+                        elif p.fuzzy and (near := self._misspelt(item, p.dateline)):
+                            tokens.append(near)
                 else:
                     finder = comp.find_all if p.dateline else comp.find_plain
                     tokens = [t.group(0) for t in finder.finditer(groups["names"])]
@@ -297,6 +353,19 @@ class CreditRules:
                     name, kind = self._resolve(token)
                     if name and name != own:
                         hits.append((m.start(), FoundCredit(name, kind, phrase)))
+        for i in active:
+            fuzzy = self._fuzzy_regex.get(i)
+            if fuzzy is None or not arabic:
+                continue
+            dateline = self._templates[i]["dateline"]
+            for m in self._matches(fuzzy, text):
+                words = m.group("names").split()
+                # The name is the first one to four words: "سنہوا نے کہا" → "سنہوا".
+                near = {a for k in range(1, len(words) + 1) if (a := self._misspelt(" ".join(words[:k]), dateline))}
+                if len({self._by_alias[a].name for a in near}) == 1:
+                    name, kind = self._resolve(near.pop())
+                    if name != own:
+                        hits.append((m.start(), FoundCredit(name, kind, m.group(0).strip())))
         seen: dict[str, FoundCredit] = {}
         for _, c in sorted(hits, key=lambda h: h[0]):
             seen.setdefault(c.name, c)
@@ -318,6 +387,22 @@ class CreditRules:
                 continue
             yield m
             pos = m.end() if m.end() > m.start() else m.start() + 1
+
+    def _misspelt(self, item: str, dateline: bool) -> str | None:
+        """The one agency name ``item`` is a misspelling of (one letter off), if any.
+
+        >>> [c.name for c in find_credits("سیلاب آیا، خبر رساں ایجنسی عنہوا کے مطابق")]  # "سنہوا", misspelt
+        ['Xinhua']
+        >>> find_credits("جاپان کی خبر رساں ایجنسی کیوٹو میں")  # Kyoto: a word, not Kyodo misspelt
+        ()
+        """
+        item = " ".join(item.split())
+        if item in self._not_names or _ARABIC.search(item) is None:
+            return None
+        near = [a for a in self._fuzzy_names
+                if (dateline or a not in self._dateline_only) and _one_edit_apart(item, a)]
+        # Two agencies one letter away: no way to tell which was meant.
+        return near[0] if near and len({self._by_alias[a].name for a in near}) == 1 else None
 
     def _token(self, item: str, comp: _Compiled) -> str:
         # Drop a trailing desk word ("بی بی سی رپورٹ" → "بی بی سی").
@@ -357,7 +442,12 @@ def rules_from_toml(text: str, origin: str = "credits.toml") -> CreditRules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML ({exc})") from exc
-    return CreditRules(_sources(data, origin), data.get("pattern", []), origin)
+    misspellings = data.get("misspellings", {})
+    not_names = misspellings.get("not_names", {}) if isinstance(misspellings, dict) else None
+    if not isinstance(not_names, dict) or not all(isinstance(v, list) for v in not_names.values()):
+        raise ConfigError(f"{origin}: misspellings.not_names must map languages to lists of words")
+    words = [w for v in not_names.values() for w in v if isinstance(w, str) and w.strip()]
+    return CreditRules(_sources(data, origin), data.get("pattern", []), origin, words)
 
 
 @lru_cache(maxsize=8)

@@ -61,6 +61,27 @@ def test_required_agencies_are_in_the_data_file() -> None:
         ("رائٹرز کے مطابق ان کی موت خود کشی تھی۔", ["Reuters"]),
         ("نئی دہلی (پی ٹی آئی) بھارتی حکومت نے اعلان کیا", ["PTI"]),  # ambiguous name, but a dateline
         ("KUALA LUMPUR, 24 Nov (Bernama) -- Jumlah mangsa banjir meningkat.\n\n-- BERNAMA", ["Bernama"]),
+        # International and South-Asian papers and broadcasters.
+        ("The minister told The New York Times that talks would resume.", ["nytimes.com"]),
+        ("Five people died, according to the Washington Post.", ["washingtonpost.com"]),
+        ("Anadolu Agency reported that the ferry had sunk.", ["Anadolu"]),
+        ("ISLAMABAD (Dawn) - The cabinet met on Monday.", ["dawn.com"]),  # "Dawn": datelines only
+        ("The spokesman told Geo News on Sunday.", ["geo.tv"]),
+        ("Seperti dilansir The New York Times, perundingan itu buntu.", ["nytimes.com"]),
+        ("Pemerintah Korea Selatan, mengutip Yonhap, menyebut ...", ["Yonhap"]),
+        ("مذاکرات جاری ہیں، ایک امریکی عہدیدار نے نیویارک ٹائمز کو بتایا۔", ["nytimes.com"]),
+        ("برطانوی اخبار گارڈین کے مطابق وزیر مستعفی ہو گئے۔", ["theguardian.com"]),
+        ("تہران (ارنا) ایرانی صدر نے کہا", ["IRNA"]),
+        ("لندن (رائٹر) برطانوی حکومت نے نئی پالیسی کا اعلان کیا۔", ["Reuters"]),  # "writer" elsewhere
+        # A name glued to the Urdu full stop before it, as Urdu papers write.
+        ("فلم اگلے ماہ ریلیز ہوگی۔زی نیوز کے مطابق اداکار نے شوٹنگ مکمل کر لی۔", ["Zee Media"]),
+        # Variant spellings listed in the data file: "Indonesian" for "Indo-Asian", "انٹر ویا".
+        ("اداکار نے انڈونیشین نیوز سروس کو انٹرویو دیتے ہوئے نئی فلم کا ذکر کیا۔", ["IANS"]),
+        ("گلوکارہ نے آئی اے این ایس کو انٹر ویا دیتے ہوئے خوشی ظاہر کی۔", ["IANS"]),
+        # Misspelt agency names in strong positions: a dateline's "(...)", "خبر رساں ایجنسی ...".
+        ("سیلاب سے دس افراد ہلاک ہوئے، خبر رساں ایجنسی عنہوا کے مطابق۔", ["Xinhua"]),
+        ("لندن (روئٹر) برطانوی حکومت نے نئی پالیسی کا اعلان کیا۔", ["Reuters"]),
+        ("اسلام آباد (آنلائن) وزیراعظم نے اجلاس طلب کر لیا۔", ["Online"]),
     ],
 )
 def test_credits_found(text: str, expected: list[str]) -> None:
@@ -88,6 +109,27 @@ def test_credits_found(text: str, expected: list[str]) -> None:
         "اسلام آباد (مانیٹرنگ ڈیسک) وزیراعظم نے کہا",  # the paper's own desk
         "پی ٹی آئی کے چیئرمین عمران خان نے کہا",  # PTI the party, in running text
         "اسلام آباد (نیوز ایجنسیاں) وزیراعظم نے کہا",  # unnamed agencies
+        # Outlet names that are ordinary words or people.
+        "Officials, according to the Guardian Council, rejected the candidates.",
+        "Dawn broke over the city, according to witnesses.",
+        "He told Dawn, his sister, that he would return.",
+        "اسکرپٹ رائٹر کے مطابق فلم کی کہانی نئی ہے۔",  # "writer"; "(رائٹر)" only in a dateline
+        "مائیکل بلومبرگ کے مطابق معیشت بہتر ہو رہی ہے۔",  # Michael Bloomberg, not Bloomberg News
+        "جنگ کے مطابق فیصلے کیے گئے",  # "war", not the paper Jang
+        "اسلام آباد (آج) وزیراعظم نے کہا",  # "today", not Aaj TV
+        "کراچی (نمائندہ جنگ) شہر میں بارش ہوئی",  # the paper's own reporter
+        "لاہور (دنیا نیوز) وزیراعظم نے کہا",  # the paper's own channel
+        # Misspellings: only in strong positions, only agency names of >= 5 letters, never real words.
+        "عنہوا کے مطابق دھماکہ صبح ہوا۔",  # "according to": not a strong position
+        "جاپان (کیوٹو) میں زلزلہ آیا جس سے عمارتیں گر گئیں۔",  # Kyoto, one letter from Kyodo
+        "جاپان کی خبر رساں ایجنسی کیوٹو میں واقع ہے۔",
+        "نظام (آف لائن) کام کرتا رہا اور صارفین خوش رہے",  # offline, one letter from Online
+        "کراچی (آئی ایس پی) انٹرنیٹ سروس بند رہی۔",  # an acronym one letter from INP: never fuzzy
+        "پشاور (اے این پی) کے رہنما نے کہا",  # ANP, a party
+        "اسلام آباد (وقت نیوز) وزیراعظم نے کہا",
+        "اسلام آباد (نیٹ نیوز) وزیراعظم نے کہا",
+        "خبر رساں ادارے کے مطابق دھماکہ صبح ہوا۔",  # an unnamed agency
+        "غیر ملکی خبر رساں ادارے سے بات کرتے ہوئے انہوں نے کہا",
     ],
 )
 def test_precision_not_a_credit(text: str) -> None:
@@ -160,3 +202,24 @@ def test_custom_rules_file(tmp_path: Path) -> None:
     rules = load_rules(f)
     assert [c.name for c in rules.find("Photo and text courtesy of ACME Wire.")] == ["Acme"]
     assert rules.find("Courtesy of Reuters.") == ()
+
+
+def test_misspellings_agency_only_unambiguous_and_never_a_listed_word() -> None:
+    rules = rules_from_toml(
+        '[[source]]\nname = "One"\nkind = "agency"\naliases.ur = ["ابجدہ"]\n'
+        '[[source]]\nname = "Two"\nkind = "agency"\naliases.ur = ["ابجدو"]\n'
+        '[[source]]\nname = "Paper"\nkind = "outlet"\naliases.ur = ["ہوزحط"]\n'
+        '[misspellings]\nnot_names.ur = ["ابجزہ"]\n'
+        '[[pattern]]\nfuzzy = true\nregex = \'\'\'^[^\\n()]{0,80}?{paren}\'\'\'\nexample = "شہر (ابجدہ) خبر"\n'
+    )
+    def found(text: str) -> list[str]:
+        return [c.name for c in rules.find(text)]
+    assert found("شہر (ابجدہ) خبر") == ["One"]
+    assert found("شہر (ابجد) خبر") == []  # one letter from both agencies: which?
+    assert found("شہر (ابجرہ) خبر") == ["One"]  # one letter from "One" only
+    assert found("شہر (ابجزہ) خبر") == []  # as close, but a listed real word
+    assert found("شہر (ہوزحت) خبر") == []  # outlets are never matched fuzzily
+    assert found("شہر (ابجدہہ) خبر") == ["One"]
+    with pytest.raises(ConfigError, match="not_names"):
+        rules_from_toml('[[source]]\nname = "X"\nkind = "agency"\naliases.en = ["X"]\n'
+                        '[misspellings]\nnot_names = ["a"]\n')
