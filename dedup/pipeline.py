@@ -33,6 +33,7 @@ from .index import band_keys, ensure_params, stored_params
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
 from .provenance import build_story, parse_stored_time
 from .read import read_paths
+from .read.background import can_read_in_background, read_in_background
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
@@ -75,9 +76,17 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     atomically, so an interrupted run is completed by the next one.
     """
     started = time.perf_counter()
+    paths = list(paths)
     store = open_store(cfg.store)
     lsh = ensure_params(store, cfg)
     workers = cfg.effective_workers()
+    pages = (lambda n: progress("pages", n)) if progress else None
+    # With a second core, reading runs on its own process (read/background.py),
+    # forked here, before the signing stage starts its threads.
+    if workers > 1 and can_read_in_background(paths):
+        items = read_in_background(paths, cfg.read, workers=workers, progress=pages)
+    else:
+        items = read_paths(paths, cfg.read, workers=workers, progress=pages)
     set_threads(min(workers, os.cpu_count() or 1))
     bulk = store.is_empty()
     if bulk:
@@ -128,8 +137,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
 
     try:
         batch: list[Article] = []
-        pages = (lambda n: progress("pages", n)) if progress else None
-        for item in read_paths(paths, cfg.read, workers=workers, progress=pages):
+        for item in items:
             if isinstance(item, Rejected):
                 rejected.append(item)
                 if progress:
