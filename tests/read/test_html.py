@@ -335,6 +335,7 @@ def newshtml_stories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str 
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dedup.pipeline, "read_paths", watch)
+        mp.setattr(dedup.pipeline, "can_read_in_background", lambda paths: False)  # watch in this process
         summary = index_corpus([str(NEWSHTML / "pages")], Config(store=store, progress=False, workers=2))
     assert summary.read == 294 and summary.rejected == ()
     con = sqlite3.connect(store / "dedup.sqlite")
