@@ -89,6 +89,8 @@ _ARTICLE_COLS = (
 _ARTICLES = "articles a LEFT JOIN memberships m ON m.doc = a.doc"
 # SQLite's default limit on host parameters is 32766; stay well below it.
 _CHUNK = 900
+# Articles whose candidates are looked up at once (see candidates()).
+_CANDIDATE_CHUNK = 20000
 
 
 def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> Iterator[tuple[Any, ...]]:
@@ -301,37 +303,49 @@ class SQLiteStore:
         got = [d for (d,) in _select_in(self._conn, "SELECT doc FROM articles WHERE doc IN ({in})", docs.tolist())]
         return np.sort(np.array(got, dtype=np.int64))
 
-    def _lookup(self, query_keys: np.ndarray, cap: int | None, tail: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """(query position, doc) pairs for flat ``query_keys`` over the segments and the tail."""
-        tail_docs, tail_keys = self._tail() if tail is None else tail
-        found = [seg.lookup(query_keys, cap) for seg in self._segments()]
+    def _index(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every sorted (keys, docs) run to search: the segments, then the unsealed tail."""
+        runs = [(seg.keys, seg.docs) for seg in self._segments()]
+        tail_docs, tail_keys = self._tail()
         if tail_docs.size:
-            keys, owner = Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1]))
-            found.append(bucket_join(keys, owner, query_keys, cap))
+            runs.append(Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1])))
+        return runs
+
+    @staticmethod
+    def _lookup(runs: list[tuple[np.ndarray, np.ndarray]], query_keys: np.ndarray, cap: int | None) -> np.ndarray:
+        """(query position, doc) pairs for flat ``query_keys`` over ``runs``."""
+        found = [bucket_join(keys, docs, query_keys, cap) for keys, docs in runs]
         return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
-        qdocs, qkeys = self._keys_of(docs)
-        if qdocs.size == 0:
+        runs = self._index()
+        packed_parts: list[np.ndarray] = []
+        asked: list[np.ndarray] = []
+        # In chunks: a bulk load asks for every article at once, and the
+        # per-key intermediates would otherwise grow with the whole corpus.
+        for i in range(0, len(docs), _CANDIDATE_CHUNK):
+            qdocs, qkeys = self._keys_of(docs[i : i + _CANDIDATE_CHUNK])
+            if qdocs.size == 0:
+                continue
+            asked.append(qdocs)
+            hits = self._lookup(runs, qkeys.reshape(-1), MAX_CLIQUE_BUCKET)
+            a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
+            keep = a != b
+            a, b = a[keep], b[keep]
+            packed_parts.append(np.unique((np.minimum(a, b) << 32) | np.maximum(a, b)))
+        if not packed_parts:
             return np.empty((0, 2), dtype=np.int64)
-        bands = qkeys.shape[1]
-        hits = self._lookup(qkeys.reshape(-1), MAX_CLIQUE_BUCKET)
-        pairs = np.stack([qdocs[hits[:, 0] // bands], hits[:, 1]], axis=1)
-        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        if pairs.size == 0:
-            return pairs.reshape(0, 2)
-        lo, hi = pairs.min(axis=1), pairs.max(axis=1)
-        packed = np.unique((lo << 32) | hi)  # 1-D unique is far faster than unique(axis=0)
+        packed = np.unique(np.concatenate(packed_parts))  # 1-D unique is far faster than unique(axis=0)
         pairs = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
         # Docs found in segments may have been replaced since; the queried ones exist.
-        others = np.setdiff1d(pairs, qdocs)
+        others = np.setdiff1d(pairs, np.concatenate(asked))
         if others.size == 0:
             return pairs
         gone = np.setdiff1d(others, self._alive(others))
         return pairs[~np.isin(pairs, gone).any(axis=1)] if gone.size else pairs
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
-        hits = self._lookup(np.asarray(band_keys, dtype=np.int64).reshape(-1), None)
+        hits = self._lookup(self._index(), np.asarray(band_keys, dtype=np.int64).reshape(-1), None)
         return self._alive(np.unique(hits[:, 1])).tolist()
 
     def seal_index(self) -> None:

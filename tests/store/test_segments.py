@@ -196,3 +196,22 @@ def test_a_schema_3_store_is_migrated(tmp_path: Path) -> None:
         assert "buckets" not in tables
     finally:
         s.close()
+
+
+def test_candidates_in_chunks_equal_candidates_at_once(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.store.sqlite as sqlite_mod
+
+    rng = np.random.default_rng(3)
+    bases = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(6)]
+    arts = []
+    for i in range(40):  # copies of six bases, each with some bands changed
+        sig = bases[i % 6].copy()
+        sig[rng.choice(128, 20, replace=False)] = rng.integers(0, 2**32, 20, dtype=np.uint64).astype(np.uint32)
+        arts.append(_new(f"d{i}", i, sig))
+    docs = store.write_articles(arts[:25], {}, NOW)
+    store.seal_index()
+    docs += store.write_articles(arts[25:], {}, NOW)  # some sealed, some in the tail
+    at_once = store.candidates(docs)
+    monkeypatch.setattr(sqlite_mod, "_CANDIDATE_CHUNK", 3)
+    assert np.array_equal(store.candidates(docs), at_once)
+    assert len(at_once) > 40
