@@ -40,6 +40,11 @@ def run_timed(cmd: list[str]) -> tuple[float, int, str]:
     return wall, rss, proc.stdout
 
 
+def store_bytes(store: Path) -> int:
+    """Every file of a store: the database, its WAL, and the LSH segments in lsh/."""
+    return sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
+
+
 def bench_index(corpus: Path, workdir: Path, workers: int, reps: int) -> dict[str, float]:
     walls, rss, sizes = [], [], []
     for r in range(reps):
@@ -48,7 +53,7 @@ def bench_index(corpus: Path, workdir: Path, workers: int, reps: int) -> dict[st
         wall, peak, _ = run_timed([str(BIN), "index", "--quiet", "--workers", str(workers), "--store", str(store), str(corpus)])
         walls.append(wall)
         rss.append(peak)
-        sizes.append(sum(f.stat().st_size for f in store.iterdir()))
+        sizes.append(store_bytes(store))
     n = sum(1 for _ in corpus.open())
     wall = statistics.median(walls)
     return {"articles": n, "seconds_median": round(wall, 2), "articles_per_s": round(n / wall),

@@ -57,7 +57,7 @@ class SegmentInfo:
         return cls(str(d["name"]), int(d["lo"]), int(d["hi"]), int(d["entries"]))  # type: ignore[call-overload]
 
 
-def _paths(directory: Path, name: str) -> tuple[Path, Path]:
+def segment_paths(directory: Path, name: str) -> tuple[Path, Path]:
     return directory / f"{name}.keys.npy", directory / f"{name}.docs.npy"
 
 
@@ -96,21 +96,21 @@ class Segment:
     def write(cls, directory: Path, keys: np.ndarray, docs: np.ndarray, lo: int, hi: int) -> Segment:
         directory.mkdir(parents=True, exist_ok=True)
         name = f"seg-{lo:010d}-{hi:010d}-{secrets.token_hex(4)}"
-        kp, dp = _paths(directory, name)
+        kp, dp = segment_paths(directory, name)
         _save(kp, np.ascontiguousarray(keys, dtype=np.int64))
         _save(dp, np.ascontiguousarray(docs, dtype=np.int64))
         return cls(SegmentInfo(name, lo, hi, int(keys.size)), keys, docs)
 
     @classmethod
     def open(cls, directory: Path, info: SegmentInfo) -> Segment:
-        kp, dp = _paths(directory, info.name)
+        kp, dp = segment_paths(directory, info.name)
         try:
             keys = np.load(kp, mmap_mode="r")
             docs = np.load(dp, mmap_mode="r")
         except FileNotFoundError:
-            raise
+            raise  # the caller may retry: a concurrent run can have merged it away
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{kp}: unreadable LSH segment ({exc}); delete the store's lsh/ folder to rebuild it") from exc
+            raise StoreError(f"{kp}: unreadable LSH segment ({exc}); delete the store's lsh/ folder, then run 'dedup index' on the store to rebuild it") from exc
         if keys.shape != (info.entries,) or docs.shape != (info.entries,):
             raise StoreError(f"{kp}: LSH segment holds {keys.shape[0]} entries, the store expects {info.entries}")
         return cls(info, keys, docs)
@@ -121,7 +121,7 @@ class Segment:
         return bucket_join(self.keys, self.docs, query_keys, cap)
 
     def remove_files(self, directory: Path) -> None:
-        for p in _paths(directory, self.info.name):
+        for p in segment_paths(directory, self.info.name):
             p.unlink(missing_ok=True)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import StoreError
 from .interface import NewArticle, StoredArticle
-from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges
+from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges, segment_paths
 
 SCHEMA_VERSION = "4"
 DB_NAME = "dedup.sqlite"
@@ -263,14 +263,17 @@ class SQLiteStore:
     def _segments(self) -> list[Segment]:
         """Open the current segments; a concurrent index run may have merged some
         away since the list was read, so read it again once if a file is gone."""
-        for attempt in (1, 2):
-            infos, _ = self._segment_infos()
-            try:
-                return [Segment.open(self.path / LSH_DIR, i) for i in infos]
-            except FileNotFoundError:
-                if attempt == 2:
-                    raise StoreError(f"{self.path / LSH_DIR}: an LSH segment the store lists is missing; run 'dedup index' to rebuild") from None
-        raise AssertionError("unreachable")
+        try:
+            return [Segment.open(self.path / LSH_DIR, i) for i in self._segment_infos()[0]]
+        except FileNotFoundError:
+            pass
+        try:
+            return [Segment.open(self.path / LSH_DIR, i) for i in self._segment_infos()[0]]
+        except FileNotFoundError as exc:
+            raise StoreError(
+                f"{exc.filename}: an LSH segment the store lists is missing; "
+                "run 'dedup index' on this store (any input, even one already indexed) to rebuild the index"
+            ) from None
 
     def _tail(self) -> tuple[np.ndarray, np.ndarray]:
         """(docs, band keys (n, bands)) of the articles not sealed into a segment yet."""
@@ -357,6 +360,12 @@ class SQLiteStore:
         retired: list[Segment] = []
         with self._transaction():
             infos, sealed = self._segment_infos()
+            if not all(p.exists() for i in infos for p in segment_paths(directory, i.name)):
+                # A listed file is gone (deleted by hand, a bad restore): rebuild the whole
+                # index from the band keys in the rows, which are the truth.
+                infos, sealed = [], 0
+                self.set_meta("lsh_segments", "[]")
+                self.set_meta("lsh_sealed", "0")
             tail_docs, tail_keys = self._tail()
             if tail_docs.size:
                 written.append(Segment.build(directory, tail_keys, tail_docs))
