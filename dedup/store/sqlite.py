@@ -504,8 +504,8 @@ class SQLiteStore:
 
     def counts(self) -> dict[str, int]:
         c = self._conn
-        infos, _ = self._segment_infos()
-        _, tail_keys = self._tail()
+        infos, sealed = self._segment_infos()
+        tail_entries = c.execute("SELECT COALESCE(SUM(LENGTH(band_keys)), 0) / 8 FROM articles WHERE doc > ?", (sealed,)).fetchone()[0]
         return {
             "articles": c.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
             "outlets": c.execute("SELECT COUNT(DISTINCT outlet) FROM articles").fetchone()[0],
@@ -515,7 +515,7 @@ class SQLiteStore:
             ).fetchone()[0],
             "pending": c.execute("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL").fetchone()[0],
             # bucket entries: sealed (replaced articles' old entries included until a merge drops them) + tail
-            "buckets": sum(i.entries for i in infos) + int(tail_keys.size),
+            "buckets": sum(i.entries for i in infos) + int(tail_entries),
         }
 
     def size_bytes(self) -> int:
