@@ -37,9 +37,10 @@ from .errors import ConfigError
 from .read.outlet import outlet_from_url
 
 KINDS = ("agency", "outlet")
-# Items inside one credit: "Reuters dan AFP", "Reuters/AFP", "(آن لائن+ این این آئی)".
-_SEP = r"[ \t]*(?:,|،|/|\+|&|\band\b|\bdan\b|\bserta\b|\bو\b)[ \t]*"
-_ITEM_SPLIT = re.compile(r"[+/,،&]|\s(?:and|dan|serta|و)\s")
+# Items inside one credit: "Reuters dan AFP", "Reuters/AFP", "(آن لائن+ این این آئی)",
+# "پریس ٹرسٹ آف انڈیا اور مڈ ڈے سے انٹرویو" (Urdu "اور" and Persian "و": and).
+_SEP = r"[ \t]*(?:,|،|/|\+|&|\band\b|\bdan\b|\bserta\b|\bو\b|\bاور\b)[ \t]*"
+_ITEM_SPLIT = re.compile(r"[+/,،&]|\s(?:and|dan|serta|و|اور)\s")
 # A desk word after a name inside a dateline: "(بی بی سی رپورٹ)", "(Reuters News)".
 _ITEM_SUFFIX = r"(?:[ \t]+(?:رپورٹ|نیوز|News|report))?"
 # Bare domains count only where a pattern allows them (after "dikutip dari",
@@ -103,6 +104,7 @@ class _Pattern:
     example: str
     trigger: tuple[str, ...] = ()  # one must occur in the case-folded text
     fuzzy: bool = False  # a strong credit position: a misspelt Urdu agency name still counts
+    kinds: tuple[str, ...] = KINDS  # the kinds of source it can credit
 
 
 # Misspelt names (see [misspellings] in credits.toml). Only Urdu-script agency names
@@ -111,9 +113,17 @@ class _Pattern:
 # is another agency ("آئی این این") or a party.
 _FUZZY_MIN_LETTERS = 5
 _FUZZY_MIN_WORD = 4
-# The words after a strong credit position ("خبر رساں ایجنسی ...") that a misspelt name
-# may span: up to four letter-only words (the longest names have three).
-_FUZZY_WINDOW = r"(?P<names>[^\W\d_]+(?:[ \t]+[^\W\d_]+){0,3})"
+# Long Urdu names (at least 12 letters, spaces aside: "انڈو ایشین نیوز سروس", "پریس ٹرسٹ
+# آف انڈیا") still count in ANY Urdu credit position when one letter is off, two
+# neighbours are swapped ("سرسو" for "سروس") or a word is split or joined by a space
+# ("سر وس"): no person's name or ordinary phrase is that close to one. Short names stay
+# exact outside the strong positions ("سنہوا" is one letter from "سنہرا", golden).
+_LONG_MIN_LETTERS = 12
+# The words next to a credit phrase that a misspelt name may span: up to five
+# letter-only words (the longest names have five: "ایسوسی ایٹڈ پریس آف پاکستان").
+_FUZZY_WINDOW = r"(?P<names>[^\W\d_]+(?:[ \t]+[^\W\d_]+){0,4})"
+# The same window just before a phrase ("... سے انٹرویو"), read backwards from it.
+_WINDOW_BEFORE = re.compile(r"(?<![^\W\d_])(?P<names>[^\W\d_]+(?:[ \t]+[^\W\d_]+){0,4})[ \t]*\Z")
 
 
 def _one_edit_apart(a: str, b: str) -> bool:
@@ -131,6 +141,72 @@ def _one_edit_apart(a: str, b: str) -> bool:
         i += 1
     # Past the first difference the rest must agree: replaced (same length) or inserted.
     return a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
+
+
+def _transposed(a: str, b: str) -> bool:
+    """Two neighbouring letters swapped: "سرسو" for "سروس"."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _nisba(a: str, b: str) -> bool:
+    """The two differ only by a word-final "ی", the Urdu suffix that makes a place an
+    adjective: "قطری نیوز ایجنسی" (a Qatari news agency, a description) is not "قطر نیوز
+    ایجنسی" (QNA, a name) misspelt, nor "پاکستانی ٹیلی ویژن" "پاکستان ٹیلیویژن".
+
+    >>> _nisba("قطری نیوز ایجنسی", "قطر نیوز ایجنسی"), _nisba("سروسی", "سروس"), _nisba("قطرینیوز", "قطرنیوز")
+    (True, True, False)
+    """
+    sa, sb = _squeeze(a), _squeeze(b)
+    if len(sa) == len(sb) + 1:
+        longer, words, shorter = sa, a.split(), sb
+    elif len(sb) == len(sa) + 1:
+        longer, words, shorter = sb, b.split(), sa
+    else:
+        return False
+    ends, k = [], -1
+    for w in words:
+        k += len(w)
+        ends.append(k)
+    return any(longer[j] == "ی" and longer[:j] + longer[j + 1:] == shorter for j in ends)
+
+
+def _slip_in_a_long_word(item: str, alias: str) -> bool:
+    """Where ``item`` (one slip from ``alias``, spaces aside) differs, the alias's word is
+    long (5 letters or more) or its last: a slip in a short word makes another name, often
+    another place ("مصر نیوز ایجنسی", Egypt's, is not "مہر نیوز ایجنسی" misspelt), while
+    "انڈو ایشین نیوز سرسو" is IANS.
+
+    >>> _slip_in_a_long_word("مصر نیوز ایجنسی", "مہر نیوز ایجنسی"), _slip_in_a_long_word("مہر نیوز ایجنسے", "مہر نیوز ایجنسی")
+    (False, True)
+    """
+    a, b = _squeeze(item), _squeeze(alias)
+    if a == b:
+        return True
+    i, n, m = 0, len(a), len(b)
+    while i < min(n, m) and a[i] == b[i]:
+        i += 1
+    j = 0
+    while j < min(n, m) - i and a[n - 1 - j] == b[m - 1 - j]:
+        j += 1
+    start, end = min(i, m - 1), max(m - j, min(i, m - 1) + 1)  # the slip's letters in the alias
+    words = alias.split()
+    pos = 0
+    for k, w in enumerate(words):
+        if pos < end and start < pos + len(w) and len(w) < 5 and k != len(words) - 1:
+            return False
+        pos += len(w)
+    return True
+
+
+def _long_candidate(alias: str) -> bool:
+    return _ARABIC.search(alias) is not None and len(_squeeze(alias)) >= _LONG_MIN_LETTERS
 
 
 def _fuzzy_candidate(alias: str) -> bool:
@@ -206,7 +282,20 @@ class CreditRules:
         self._aliases = tuple(self._by_alias)
         # Names a misspelling may stand for (agencies only), and real words that are one
         # letter away from one of them but mean something else ("کیوٹو" Kyoto, not Kyodo).
-        self._fuzzy_names = tuple(a for a, s in self._by_alias.items() if s.kind == "agency" and _fuzzy_candidate(a))
+        # (By length: a name one letter off is at most one letter longer or shorter.)
+        self._fuzzy_names: dict[int, list[str]] = {}
+        for a, s in self._by_alias.items():
+            if s.kind == "agency" and _fuzzy_candidate(a):
+                self._fuzzy_names.setdefault(len(a), []).append(a)
+        # Long names (agencies and outlets), spaces removed: near-misses count anywhere in Urdu.
+        # One edit (or swap) leaves the first or the last four letters of a long name as they
+        # are, so the names are indexed by both: a window of words is compared with a few.
+        self._long_names: dict[str, list[tuple[str, str]]] = {}
+        for a in self._by_alias:
+            if _long_candidate(a):
+                sq = _squeeze(a)
+                self._long_names.setdefault("^" + sq[:4], []).append((a, sq))
+                self._long_names.setdefault("$" + sq[-4:], []).append((a, sq))
         self._not_names = frozenset(fold_script(w) for w in not_names)
         # Aliases by their first word: a text's words say which aliases it may contain.
         self._by_first_word: dict[bytes, list[str]] = {}
@@ -214,12 +303,21 @@ class CreditRules:
             first = a.encode("utf-8", "surrogatepass").translate(_PUNCT).split()
             self._by_first_word.setdefault(first[0] if first else a.encode(), []).append(a)
         self._templates = tuple(self._check(p) for p in patterns)
-        # A {names} pattern in a strong position also runs with a window of words in place
-        # of the names, for misspelt ones: it does not depend on the names a text contains.
-        self._fuzzy_regex: dict[int, re.Pattern[str]] = {
-            i: re.compile(t["regex"].replace("{names}", _FUZZY_WINDOW), re.IGNORECASE | re.MULTILINE)
-            for i, t in enumerate(self._templates) if t["fuzzy"] and "{names}" in t["regex"]
-        }
+        # An Urdu {names} pattern also runs with a window of words in place of the names,
+        # for misspelt ones: it does not depend on the names a text contains. A pattern
+        # that starts with the names ("{names} کے مطابق") looks for the rest of the phrase
+        # and reads the window backwards from it (a regex starting with a window of words
+        # would be tried at every letter); the others have the window in place.
+        self._fuzzy_regex: dict[int, tuple[re.Pattern[str], bool]] = {}
+        for i, t in enumerate(self._templates):
+            if "{names}" not in t["regex"] or not (t["fuzzy"] or t["lang"] == "ur"):
+                continue
+            before = t["regex"].startswith("{names}")
+            # (The window takes the spaces before the phrase: a phrase that starts with a
+            # word, not "[ \t]*", is looked for many times faster.)
+            source = (t["regex"].removeprefix("{names}").removeprefix(r"[ \t]*") if before
+                      else t["regex"].replace("{names}", _FUZZY_WINDOW))
+            self._fuzzy_regex[i] = (re.compile(source, re.IGNORECASE | re.MULTILINE), before)
         self._cache: dict[frozenset[str], _Compiled] = {}
         self.patterns: tuple[_Pattern, ...] = tuple(
             p for p in self._compiled(frozenset(self._aliases)).patterns if p is not None
@@ -232,10 +330,14 @@ class CreditRules:
         trigger = p.get("trigger", [])
         if not isinstance(trigger, list) or not all(isinstance(t, str) and t for t in trigger):
             raise ConfigError(f"{self.origin}: pattern {template!r}: trigger must be a list of strings")
+        kinds = p.get("kinds", list(KINDS))
+        if not isinstance(kinds, list) or not kinds or not all(k in KINDS for k in kinds):
+            raise ConfigError(f"{self.origin}: pattern {template!r}: kinds must be a list of {', '.join(KINDS)}")
         return {"regex": fold_script(template),  # matched against the folded text
                 "dateline": bool(p.get("dateline", False)), "domains": bool(p.get("domains", False)),
                 "lang": str(p.get("lang", "any")), "example": str(p.get("example", "")),
-                "trigger": tuple(fold_script(t).casefold() for t in trigger), "fuzzy": bool(p.get("fuzzy", False))}
+                "trigger": tuple(fold_script(t).casefold() for t in trigger), "fuzzy": bool(p.get("fuzzy", False)),
+                "kinds": tuple(kinds)}
 
     def _compiled(self, present: frozenset[str]) -> _Compiled:
         """The patterns with only the names ``present`` in a text: a short alternation is
@@ -247,8 +349,9 @@ class CreditRules:
         name_plain, name_all = _alternation(plain), _alternation(present)
         compiled: list[_Pattern | None] = []
         for t in self._templates:
-            if not present and not t["domains"] and not (t["fuzzy"] and "{paren}" in t["regex"]):
-                compiled.append(None)  # nothing it could credit (a fuzzy "(...)" may hold a misspelt name)
+            if not present and not t["domains"] and not (
+                    "{paren}" in t["regex"] and (t["fuzzy"] or t["lang"] == "ur")):
+                compiled.append(None)  # nothing it could credit (a "(...)" may hold a misspelt name)
                 continue
             name = name_all if t["dateline"] else name_plain
             one = f"(?:{name}|{_DOMAIN})" if t["domains"] else name
@@ -259,7 +362,7 @@ class CreditRules:
             except re.error as exc:
                 raise ConfigError(f"{self.origin}: pattern {t['regex']!r}: {exc}") from exc
             compiled.append(_Pattern(regex, t["lang"], t["dateline"], t["domains"], t["example"], t["trigger"],
-                                     t["fuzzy"]))
+                                     t["fuzzy"], t["kinds"]))
         got = _Compiled(
             name_plain, name_all,
             re.compile(f"{name_plain}|{_DOMAIN}"), re.compile(f"{name_all}|{_DOMAIN}"),
@@ -342,7 +445,7 @@ class CreditRules:
                         im = item_re.fullmatch(item.strip())
                         if im is not None:
                             tokens.append(self._token(im.group(0), comp))
-                        elif p.fuzzy and (near := self._misspelt(item, p.dateline)):
+                        elif near := self._misspelt(item, p.dateline, strong=p.fuzzy):
                             tokens.append(near)
                 else:
                     finder = comp.find_all if p.dateline else comp.find_plain
@@ -351,21 +454,34 @@ class CreditRules:
                         tokens = [t for t in tokens if t in self._by_alias]
                 for token in tokens:
                     name, kind = self._resolve(token)
-                    if name and name != own:
+                    if name and name != own and kind in p.kinds:
                         hits.append((m.start(), FoundCredit(name, kind, phrase)))
         for i in active:
-            fuzzy = self._fuzzy_regex.get(i)
-            if fuzzy is None or not arabic:
+            got = self._fuzzy_regex.get(i)
+            if got is None or not arabic:
                 continue
-            dateline = self._templates[i]["dateline"]
+            fuzzy, before = got
+            t = self._templates[i]
             for m in self._matches(fuzzy, text):
-                words = m.group("names").split()
-                # The name is the first one to four words: "سنہوا نے کہا" → "سنہوا".
-                near = {a for k in range(1, len(words) + 1) if (a := self._misspelt(" ".join(words[:k]), dateline))}
+                if before:
+                    w = _WINDOW_BEFORE.search(text, max(0, m.start() - 160), m.start())
+                    if w is None:
+                        continue
+                    start, words = w.start(), w.group("names").split()
+                    # The name is the last one to five words: "اس بارے میں عامر خان نے انڈوایشین
+                    # نیوز سرسو سے انٹرویو" → "انڈوایشین نیوز سرسو".
+                    spans = [" ".join(words[-k:]) for k in range(1, len(words) + 1)]
+                else:
+                    start, words = m.start(), m.group("names").split()
+                    # The name is the first one to five words: "سنہوا نے کہا" → "سنہوا".
+                    spans = [" ".join(words[:k]) for k in range(1, len(words) + 1)]
+                if any(s in self._by_alias for s in spans):
+                    continue  # a name spelt right: the exact patterns have it (or rightly not)
+                near = {a for s in spans if (a := self._misspelt(s, t["dateline"], strong=t["fuzzy"]))}
                 if len({self._by_alias[a].name for a in near}) == 1:
                     name, kind = self._resolve(near.pop())
-                    if name != own:
-                        hits.append((m.start(), FoundCredit(name, kind, m.group(0).strip())))
+                    if name != own and kind in t["kinds"]:
+                        hits.append((start, FoundCredit(name, kind, text[start:m.end()].strip())))
         seen: dict[str, FoundCredit] = {}
         for _, c in sorted(hits, key=lambda h: h[0]):
             seen.setdefault(c.name, c)
@@ -388,19 +504,30 @@ class CreditRules:
             yield m
             pos = m.end() if m.end() > m.start() else m.start() + 1
 
-    def _misspelt(self, item: str, dateline: bool) -> str | None:
-        """The one agency name ``item`` is a misspelling of (one letter off), if any.
+    def _misspelt(self, item: str, dateline: bool, strong: bool = True) -> str | None:
+        """The one name ``item`` is a misspelling of, if any: in a strong position an agency
+        name one letter off; anywhere, a long name one letter off, with two neighbouring
+        letters swapped, or with its words split or joined differently.
 
         >>> [c.name for c in find_credits("سیلاب آیا، خبر رساں ایجنسی عنہوا کے مطابق")]  # "سنہوا", misspelt
         ['Xinhua']
         >>> find_credits("جاپان کی خبر رساں ایجنسی کیوٹو میں")  # Kyoto: a word, not Kyodo misspelt
         ()
+        >>> [c.name for c in find_credits("انہوں نے انڈوایشین نیوز سر وس سے انٹرو یو میں کہا")]  # split words
+        ['IANS']
         """
         item = " ".join(item.split())
         if item in self._not_names or _ARABIC.search(item) is None:
             return None
-        near = [a for a in self._fuzzy_names
-                if (dateline or a not in self._dateline_only) and _one_edit_apart(item, a)]
+        near = [a for n in (len(item) - 1, len(item), len(item) + 1) for a in self._fuzzy_names.get(n, ())
+                if (dateline or a not in self._dateline_only) and _one_edit_apart(item, a)] if strong else []
+        squeezed = _squeeze(item)
+        if len(squeezed) >= _LONG_MIN_LETTERS - 1:
+            for a, sq in {*self._long_names.get("^" + squeezed[:4], ()), *self._long_names.get("$" + squeezed[-4:], ())}:
+                if ((dateline or a not in self._dateline_only) and abs(len(sq) - len(squeezed)) <= 1
+                        and (_one_edit_apart(squeezed, sq) or _transposed(squeezed, sq)) and not _nisba(item, a)
+                        and _slip_in_a_long_word(item, a)):
+                    near.append(a)
         # Two agencies one letter away: no way to tell which was meant.
         return near[0] if near and len({self._by_alias[a].name for a in near}) == 1 else None
 
@@ -447,7 +574,37 @@ def rules_from_toml(text: str, origin: str = "credits.toml") -> CreditRules:
     if not isinstance(not_names, dict) or not all(isinstance(v, list) for v in not_names.values()):
         raise ConfigError(f"{origin}: misspellings.not_names must map languages to lists of words")
     words = [w for v in not_names.values() for w in v if isinstance(w, str) and w.strip()]
-    return CreditRules(_sources(data, origin), data.get("pattern", []), origin, words)
+    patterns = _expand_parts(data.get("pattern", []), data.get("parts", {}), origin)
+    return CreditRules(_sources(data, origin), patterns, origin, words)
+
+
+_PART = re.compile(r"\{([a-z_]+)\}")
+
+
+def _expand_parts(patterns: Any, parts: Any, origin: str) -> Any:
+    """The patterns with each ``{part}`` replaced by the ``[parts]`` regex of that name
+    (parts may use parts); ``{names}`` and ``{paren}`` are left for the compiler."""
+    if not isinstance(parts, dict) or not all(isinstance(v, str) for v in parts.values()):
+        raise ConfigError(f"{origin}: [parts] must map names to regular expressions")
+    if {"names", "paren"} & parts.keys():
+        raise ConfigError(f"{origin}: [parts] cannot define names or paren")
+
+    def expand(text: str, depth: int = 0) -> str:
+        def one(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if key in ("names", "paren"):
+                return m.group(0)
+            if key not in parts:
+                raise ConfigError(f"{origin}: unknown part {{{key}}} in {text!r}")
+            if depth > 8:
+                raise ConfigError(f"{origin}: parts nest too deep at {{{key}}}")
+            return f"(?:{expand(fold_script(parts[key]), depth + 1)})"
+        return _PART.sub(one, text)
+
+    if not isinstance(patterns, list):
+        return patterns
+    return [{**p, "regex": expand(p["regex"])} if isinstance(p, dict) and isinstance(p.get("regex"), str) else p
+            for p in patterns]
 
 
 @lru_cache(maxsize=8)
