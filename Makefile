@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 DEMO_STORE := demo-store
 
-.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick clean
+.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,9 @@ setup-chromium:
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
+
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scale.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/speed.py --quick
