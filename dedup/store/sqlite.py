@@ -259,25 +259,46 @@ class SQLiteStore:
 
     # -- LSH buckets (segments.py) --------------------------------------------
     def _segment_infos(self) -> tuple[list[SegmentInfo], int]:
-        """The current segments, oldest first, and the last doc they cover."""
-        raw = self.get_meta("lsh_segments")
+        """The current segments, oldest first, and the last doc they cover (one statement:
+        a consistent pair even while another run seals)."""
+        meta = dict(self._conn.execute("SELECT key, value FROM meta WHERE key IN ('lsh_segments', 'lsh_sealed')"))
+        raw = meta.get("lsh_segments")
         infos = [SegmentInfo.from_json(d) for d in json.loads(raw)] if raw else []
-        return infos, int(self.get_meta("lsh_sealed") or 0)
+        return infos, int(meta.get("lsh_sealed") or 0)
 
-    def _segments(self) -> list[Segment]:
-        """Open the current segments; a concurrent index run may have merged some
-        away since the list was read, so read it again once if a file is gone."""
+    def _snapshot(self) -> tuple[list[Segment], np.ndarray, np.ndarray]:
+        """The segments and the unsealed tail (docs, band keys) as of one read transaction,
+        so that an index run sealing meanwhile can neither hide articles nor show them twice."""
+        in_txn = self._conn.in_transaction
+        if not in_txn:
+            self._conn.execute("BEGIN")
         try:
-            return [Segment.open(self.path / LSH_DIR, i) for i in self._segment_infos()[0]]
+            infos, sealed = self._segment_infos()
+            tail_docs, tail_keys = self._band_keys("SELECT doc, band_keys FROM articles WHERE doc > ? ORDER BY doc", (sealed,))
+        finally:
+            if not in_txn:
+                self._conn.execute("COMMIT")
+        return [Segment.open(self.path / LSH_DIR, i) for i in infos], tail_docs, tail_keys
+
+    def _index(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every sorted (keys, docs) run to search: the segments, then the unsealed tail.
+
+        A concurrent index run may merge segments away between reading the list and
+        opening the files: then the snapshot is taken again, once."""
+        try:
+            segs, tail_docs, tail_keys = self._snapshot()
         except FileNotFoundError:
-            pass
-        try:
-            return [Segment.open(self.path / LSH_DIR, i) for i in self._segment_infos()[0]]
-        except FileNotFoundError as exc:
-            raise StoreError(
-                f"{exc.filename}: an LSH segment the store lists is missing; "
-                "run 'dedup index' on this store (any input, even one already indexed) to rebuild the index"
-            ) from None
+            try:
+                segs, tail_docs, tail_keys = self._snapshot()
+            except FileNotFoundError as exc:
+                raise StoreError(
+                    f"{exc.filename}: an LSH segment the store lists is missing; "
+                    "run 'dedup index' on this store (any input, even one already indexed) to rebuild the index"
+                ) from None
+        runs = [(seg.keys, seg.docs) for seg in segs]
+        if tail_docs.size:
+            runs.append(Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1])))
+        return runs
 
     def _tail(self) -> tuple[np.ndarray, np.ndarray]:
         """(docs, band keys (n, bands)) of the articles not sealed into a segment yet."""
@@ -309,14 +330,6 @@ class SQLiteStore:
             return docs
         got = [d for (d,) in _select_in(self._conn, "SELECT doc FROM articles WHERE doc IN ({in})", docs.tolist())]
         return np.sort(np.array(got, dtype=np.int64))
-
-    def _index(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Every sorted (keys, docs) run to search: the segments, then the unsealed tail."""
-        runs = [(seg.keys, seg.docs) for seg in self._segments()]
-        tail_docs, tail_keys = self._tail()
-        if tail_docs.size:
-            runs.append(Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1])))
-        return runs
 
     @staticmethod
     def _lookup(runs: list[tuple[np.ndarray, np.ndarray]], query_keys: np.ndarray, cap: int | None) -> np.ndarray:
