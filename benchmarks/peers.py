@@ -246,7 +246,7 @@ def run_index(corpus: Path, work: Path, threads: int, reps: int) -> dict:
                        check=True, capture_output=True, env=_env(threads))
         walls.append(time.perf_counter() - t)
     n = sum(1 for _ in corpus.open(encoding="utf-8"))
-    size = sum(f.stat().st_size for f in store.iterdir())
+    size = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())  # the database and the LSH segments
     return {"articles_timed": n, "runs": reps, "seconds_median": round(statistics.median(walls), 2),
             "index_per_s": round(n / statistics.median(walls), 1), "seconds_all": [round(w, 2) for w in walls],
             "store_mib": round(size / 2**20, 1), "store": str(store)}
