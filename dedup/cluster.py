@@ -158,8 +158,9 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
     created_at = store.story_created(existing_ids)
     members = store.story_members(existing_ids)
     ident = store.identities(pending)
+    named = {d: new_story_id(i) for d, (i, _) in ident.items()}  # the id a new story of d would take
     # Ids a new story must not take: a story named after a doc that later left it lives on.
-    taken = set(store.story_created({new_story_id(i) for i, _ in ident.values()}))
+    taken = set(store.story_created(named.values()))
 
     assignments: dict[int, str] = {}
     created: dict[str, str] = {}
@@ -190,7 +191,7 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
                 stories_grown += 1
         else:
             base, n = ident[docs[0]][0], 0
-            keep = new_story_id(base)
+            keep = named[docs[0]]
             while keep in used or keep in taken:
                 n += 1
                 keep = new_story_id(f"{base}#{n}")

@@ -151,6 +151,45 @@ def bucket_join(keys: np.ndarray, docs: np.ndarray, query_keys: np.ndarray, cap:
     return np.stack([np.repeat(hit, counts).astype(np.int64), np.asarray(docs[pos], dtype=np.int64)], axis=1)
 
 
+# Entries of a run scanned at once by within_pairs: bounds its memory on large segments.
+_SCAN_CHUNK = 1 << 22
+
+
+def within_pairs(keys: np.ndarray, docs: np.ndarray, cap: int | None = MAX_CLIQUE_BUCKET) -> np.ndarray:
+    """(n, 2) doc pairs sharing a bucket inside one sorted run: the self-join of a run
+    whose articles are all being clustered (a bulk load), without a single search.
+    Buckets larger than ``cap`` give a star to their first member, as :func:`bucket_join`.
+
+    >>> within_pairs(np.array([1, 5, 5, 5, 9]), np.array([3, 1, 2, 4, 3])).tolist()
+    [[1, 2], [1, 4], [2, 4]]
+    """
+    out: list[np.ndarray] = []
+    n, p = keys.size, 0
+    while p < n:
+        q = min(n, p + _SCAN_CHUNK)
+        if q < n:  # end the chunk on a bucket boundary
+            q = int(np.searchsorted(keys, keys[q - 1], side="right"))
+        k = np.asarray(keys[p:q])
+        d = np.asarray(docs[p:q], dtype=np.int64)
+        same = k[1:] == k[:-1]
+        if same.any():
+            # bucket starts among entries that have a next equal one, and bucket sizes
+            first = np.flatnonzero(np.r_[True, ~same] & np.r_[same, False])
+            size = np.searchsorted(k, k[first], side="right") - first
+            star = size > cap if cap is not None else np.zeros(size.size, dtype=bool)
+            if star.any():
+                centres, counts = first[star], size[star] - 1
+                offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+                ci = np.repeat(centres, counts)
+                out.append(np.stack([d[ci], d[ci + offsets]], axis=1))
+            for s in np.unique(size[~star]).tolist():
+                starts = first[~star & (size == s)]
+                ii, jj = np.triu_indices(s, 1)
+                out.append(np.stack([d[(starts[:, None] + ii).ravel()], d[(starts[:, None] + jj).ravel()]], axis=1))
+        p = q
+    return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+
+
 def merge(directory: Path, segments: list[Segment], alive: np.ndarray | None) -> Segment:
     """One segment holding the entries of ``segments`` (adjacent, oldest first) whose
     doc is in ``alive`` (sorted docs that still exist; ``None`` keeps every entry)."""

@@ -22,13 +22,13 @@ import sqlite3
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..errors import StoreError
 from .interface import NewArticle, StoredArticle
-from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges, segment_paths
+from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges, segment_paths, within_pairs
 
 SCHEMA_VERSION = "4"
 DB_NAME = "dedup.sqlite"
@@ -99,6 +99,15 @@ def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> 
     for i in range(0, len(values), _CHUNK):
         chunk = list(values[i : i + _CHUNK])
         yield from conn.execute(sql.format(cols=_ARTICLE_COLS, **{"in": ",".join("?" * len(chunk))}), chunk)
+
+
+class _Run(NamedTuple):
+    """One sorted run of bucket entries (a segment, or the unsealed tail) and the docs it covers."""
+
+    keys: np.ndarray
+    docs: np.ndarray
+    lo: int
+    hi: int
 
 
 def _schema_version(conn: sqlite3.Connection) -> str | None:
@@ -280,7 +289,7 @@ class SQLiteStore:
                 self._conn.execute("COMMIT")
         return [Segment.open(self.path / LSH_DIR, i) for i in infos], tail_docs, tail_keys
 
-    def _index(self) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _index(self) -> list[_Run]:
         """Every sorted (keys, docs) run to search: the segments, then the unsealed tail.
 
         A concurrent index run may merge segments away between reading the list and
@@ -295,9 +304,10 @@ class SQLiteStore:
                     f"{exc.filename}: an LSH segment the store lists is missing; "
                     "run 'dedup index' on this store (any input, even one already indexed) to rebuild the index"
                 ) from None
-        runs = [(seg.keys, seg.docs) for seg in segs]
+        runs = [_Run(seg.keys, seg.docs, seg.info.lo, seg.info.hi) for seg in segs]
         if tail_docs.size:
-            runs.append(Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1])))
+            keys, docs = Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1]))
+            runs.append(_Run(keys, docs, int(tail_docs[0]), int(tail_docs[-1])))
         return runs
 
     def _tail(self) -> tuple[np.ndarray, np.ndarray]:
@@ -332,15 +342,35 @@ class SQLiteStore:
         return np.sort(np.array(got, dtype=np.int64))
 
     @staticmethod
-    def _lookup(runs: list[tuple[np.ndarray, np.ndarray]], query_keys: np.ndarray, cap: int | None) -> np.ndarray:
+    def _lookup(runs: list[_Run], query_keys: np.ndarray, cap: int | None) -> np.ndarray:
         """(query position, doc) pairs for flat ``query_keys`` over ``runs``."""
-        found = [bucket_join(keys, docs, query_keys, cap) for keys, docs in runs]
+        found = [bucket_join(r.keys, r.docs, query_keys, cap) for r in runs]
         return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+
+    def _covered(self, run: _Run, asked: np.ndarray) -> bool:
+        """Whether every stored doc of ``run`` is among ``asked`` (sorted): then its
+        candidate pairs are its own buckets' pairs (a bulk load: no search needed)."""
+        n_asked = int(np.searchsorted(asked, run.hi, side="right") - np.searchsorted(asked, run.lo, side="left"))
+        if n_asked == 0:
+            return False
+        stored = self._conn.execute("SELECT COUNT(*) FROM articles WHERE doc BETWEEN ? AND ?", (run.lo, run.hi)).fetchone()[0]
+        return n_asked == stored
 
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
         runs = self._index()
+        asked_sorted = np.unique(np.asarray(docs, dtype=np.int64))
         packed_parts: list[np.ndarray] = []
         asked: list[np.ndarray] = []
+        # The largest run whose docs are all asked for (the whole store, in a bulk
+        # load) gives its pairs by a scan; every asked doc is still looked up in the
+        # other runs, which finds the pairs across runs. (One run only: two scanned
+        # runs would miss the pairs between them.)
+        for r in sorted(runs, key=lambda r: -r.keys.size):
+            if self._covered(r, asked_sorted):
+                a, b = within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET).T
+                packed_parts.append(np.unique((np.minimum(a, b) << 32) | np.maximum(a, b)))
+                runs = [x for x in runs if x is not r]
+                break
         # In chunks: a bulk load asks for every article at once, and the
         # per-key intermediates would otherwise grow with the whole corpus.
         for i in range(0, len(docs), _CANDIDATE_CHUNK):
@@ -348,6 +378,8 @@ class SQLiteStore:
             if qdocs.size == 0:
                 continue
             asked.append(qdocs)
+            if not runs:
+                continue
             hits = self._lookup(runs, qkeys.reshape(-1), MAX_CLIQUE_BUCKET)
             a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
             keep = a != b
@@ -419,8 +451,9 @@ class SQLiteStore:
         return sigs, sizes
 
     # -- stories ------------------------------------------------------------
-    def stories_of(self, docs: Iterable[int]) -> dict[int, str | None]:
-        q = "SELECT doc, COALESCE(story_id, prev_story) FROM memberships WHERE doc IN ({in})"
+    def stories_of(self, docs: Iterable[int]) -> dict[int, str]:
+        # Docs with neither (new articles: all of them in a bulk load) are left out in SQL.
+        q = "SELECT doc, COALESCE(story_id, prev_story) AS s FROM memberships WHERE doc IN ({in}) AND s IS NOT NULL"
         return dict(_select_in(self._conn, q, list(docs)))
 
     def identities(self, docs: Sequence[int]) -> dict[int, tuple[str, str]]:

@@ -218,3 +218,28 @@ def test_candidates_in_chunks_equal_candidates_at_once(store: SQLiteStore, monke
     monkeypatch.setattr(sqlite_mod, "_CANDIDATE_CHUNK", 3)
     assert np.array_equal(store.candidates(docs), at_once)
     assert len(at_once) > 40
+
+
+@pytest.mark.parametrize("asked", ["all", "newest night", "some"])
+def test_scanning_a_covered_run_equals_searching_it(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, asked: str) -> None:
+    rng = np.random.default_rng(11)
+    bases = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(5)]
+    shared = rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+    docs: list[int] = []
+    for night in range(3):  # two sealed segments and an unsealed tail
+        arts = []
+        for i in range(30):
+            sig = bases[i % 5].copy()
+            sig[rng.choice(128, 20, replace=False)] = rng.integers(0, 2**32, 20, dtype=np.uint64).astype(np.uint32)
+            if i < 2 * MAX_CLIQUE_BUCKET // 3:
+                sig[:8] = shared[:8]  # one bucket larger than MAX_CLIQUE_BUCKET: a star
+            arts.append(_new(f"n{night}-{i}", 1000 * night + i, sig))
+        docs += store.write_articles(arts, {}, NOW)
+        if night < 2:
+            store.seal_index()
+    query = {"all": docs, "newest night": docs[60:], "some": docs[::3]}[asked]
+    scanned = store.candidates(query)
+    monkeypatch.setattr(SQLiteStore, "_covered", lambda self, run, asked: False)
+    searched = store.candidates(query)
+    assert np.array_equal(scanned, searched)
+    assert len(scanned) > 60
