@@ -118,18 +118,13 @@ def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndar
     return np.concatenate(kept)
 
 
-def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None) -> ClusterResult:
-    """Assign every pending article to a story (possibly its own)."""
-    pending = store.pending()
-    if not pending:
-        return ClusterResult(0, 0, 0)
-    edges = verified_pairs(store, pending, cfg)
-    pend = np.asarray(pending, dtype=np.int64)  # ascending
-    others = np.setdiff1d(np.unique(edges), pend) if edges.size else np.empty(0, dtype=np.int64)
-    # For pending docs this is their previous story (kept when a member was replaced).
-    story_of = store.stories_of([*pending, *others.tolist()])
+def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, str]) -> list[tuple[list[int], set[str]]]:
+    """The connected components of the verified edges, as (pending docs, existing stories linked).
 
-    # Graph nodes: pending docs 0..P-1, then one node per existing story an edge reaches.
+    Graph nodes are the pending docs (0..P-1) and one node per existing story an
+    edge reaches: an edge to a clustered doc is an edge to its whole story.
+    """
+    pend = np.asarray(pending, dtype=np.int64)  # ascending
     n_pend = len(pending)
     story_node: dict[str, int] = {}
     node_story: list[str] = []
@@ -140,9 +135,9 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
         for i in np.flatnonzero(pend[pos] != docs).tolist():
             s = story_of[int(docs[i])]
             if s not in story_node:
-                story_node[s] = n_pend + len(node_story)  # type: ignore[index]
-                node_story.append(s)  # type: ignore[arg-type]
-            out[i] = story_node[s]  # type: ignore[index]
+                story_node[s] = n_pend + len(node_story)
+                node_story.append(s)
+            out[i] = story_node[s]
         return out
 
     ea = node_of(edges[:, 0]) if edges.size else np.empty(0, dtype=np.int64)
@@ -150,11 +145,28 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
     labels = components(n_pend + len(node_story), ea, eb)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
-    groups = [order[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    out = []
+    for i in range(len(bounds) - 1):
+        nodes = order[bounds[i] : bounds[i + 1]].tolist()
+        out.append(([pending[n] for n in nodes if n < n_pend], {node_story[n - n_pend] for n in nodes if n >= n_pend}))
+    return out
+
+
+def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None) -> ClusterResult:
+    """Assign every pending article to a story (possibly its own)."""
+    pending = store.pending()
+    if not pending:
+        return ClusterResult(0, 0, 0)
+    edges = verified_pairs(store, pending, cfg)
+    others = np.setdiff1d(np.unique(edges), pending) if edges.size else np.empty(0, dtype=np.int64)
+    # For pending docs this is their previous story (kept when a member was replaced).
+    story_of = store.stories_of([*pending, *others.tolist()])
+
+    groups = _components_of(pending, edges, story_of)
 
     # A previous story is a candidate id for its old members' component, so
     # re-clustering after a replacement keeps ids stable.
-    existing_ids = set(node_story) | {s for s in (story_of.get(d) for d in pending) if s is not None}
+    existing_ids = {s for _, linked in groups for s in linked} | {s for s in (story_of.get(d) for d in pending) if s is not None}
     created_at = store.story_created(existing_ids)
     members = store.story_members(existing_ids)
     ident = store.identities(pending)
@@ -169,9 +181,7 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
     used: set[str] = set()
     stories_new = stories_grown = 0
     comps = []
-    for g in groups:
-        docs = [pending[i] for i in g.tolist() if i < n_pend]
-        linked = {node_story[i - n_pend] for i in g.tolist() if i >= n_pend}
+    for docs, linked in groups:
         # A previous story id goes to the component holding most of its docs (then the
         # one indexed earliest), not to a replaced member that left the story.
         comps.append(((-len(docs), min(ident[d][1] for d in docs), docs[0]), docs, linked))
