@@ -243,3 +243,21 @@ def test_scanning_a_covered_run_equals_searching_it(store: SQLiteStore, monkeypa
     searched = store.candidates(query)
     assert np.array_equal(scanned, searched)
     assert len(scanned) > 60
+
+
+def test_a_segment_merged_away_meanwhile_is_read_again(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    a = _new("a", 1)
+    (d,) = store.write_articles([a], {}, NOW)
+    store.seal_index()
+    real = Segment.open
+    calls = {"n": 0}
+
+    def gone_once(directory: Path, info: object) -> Segment:
+        calls["n"] += 1
+        if calls["n"] == 1:  # another run merged it and deleted the file after we read the list
+            raise FileNotFoundError(2, "No such file or directory", str(directory / "gone.keys.npy"))
+        return real(directory, info)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Segment, "open", staticmethod(gone_once))
+    assert store.candidates_for_keys(a.band_keys) == [d]
+    assert calls["n"] == 2
