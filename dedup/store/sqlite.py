@@ -283,7 +283,7 @@ class SQLiteStore:
             self._conn.execute("BEGIN")
         try:
             infos, sealed = self._segment_infos()
-            tail_docs, tail_keys = self._band_keys("SELECT doc, band_keys FROM articles WHERE doc > ? ORDER BY doc", (sealed,))
+            tail_docs, tail_keys = self._tail(sealed)
         finally:
             if not in_txn:
                 self._conn.execute("COMMIT")
@@ -310,9 +310,8 @@ class SQLiteStore:
             runs.append(_Run(keys, docs, int(tail_docs[0]), int(tail_docs[-1])))
         return runs
 
-    def _tail(self) -> tuple[np.ndarray, np.ndarray]:
-        """(docs, band keys (n, bands)) of the articles not sealed into a segment yet."""
-        _, sealed = self._segment_infos()
+    def _tail(self, sealed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(docs, band keys (n, bands)) of the articles after ``sealed``: not in a segment yet."""
         return self._band_keys("SELECT doc, band_keys FROM articles WHERE doc > ? ORDER BY doc", (sealed,))
 
     def _band_keys(self, sql: str, args: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
@@ -415,7 +414,7 @@ class SQLiteStore:
                 infos, sealed = [], 0
                 self.set_meta("lsh_segments", "[]")
                 self.set_meta("lsh_sealed", "0")
-            tail_docs, tail_keys = self._tail()
+            tail_docs, tail_keys = self._tail(sealed)
             if tail_docs.size:
                 written.append(Segment.build(directory, tail_keys, tail_docs))
                 segs = [Segment.open(directory, i) for i in infos] + written
