@@ -2,16 +2,16 @@
 
     .venv/bin/python benchmarks/credits.py                 # everything (about a minute)
     .venv/bin/python benchmarks/credits.py --no-counter    # the sample corpus only
-    .venv/bin/python benchmarks/credits.py --dev-only      # development samples A, B, C only
+    .venv/bin/python benchmarks/credits.py --dev-only      # development samples A, B, C, D only
 
 1. Sample corpus: each of the 122 articles' detected credits against
    examples/truth.json "credits" (an article absent there credits nobody).
 2. COUNTER (../shared/data/counter; Urdu, CC BY-NC-SA 4.0, never copied into
    this repo): samples labelled by hand by the rule in
    benchmarks/data/counter_credit_labels.json (document ids and names only).
-   A, B (100 documents each, 70 newspaper + 30 agency) and C (150 documents,
-   100 newspaper + 50 agency) are development samples: the rules were written
-   and revised on them ("A+B+C" is their aggregate). Any other sample in the
+   A, B (100 documents each, 70 newspaper + 30 agency), C and D (150 documents
+   each, 100 newspaper + 50 agency) are development samples: the rules were
+   written and revised on them ("A+B+C+D" is their aggregate). Any other sample in the
    labels file is held out: `--dev-only` skips it entirely (not scored, not
    written), so that rules can be worked on without seeing it. `--dev-only`
    also skips part 3, which runs the detector on every COUNTER document.
@@ -102,7 +102,7 @@ def load_counter(path: Path) -> dict[str, dict]:
     return docs
 
 
-DEVELOPMENT = ("A", "B", "C")  # the samples rules are written on; any other is held out
+DEVELOPMENT = ("A", "B", "C", "D")  # the samples rules are written on; any other is held out
 DEV_KEY = "+".join(DEVELOPMENT)
 
 

@@ -27,7 +27,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -84,6 +84,9 @@ class Source:
     outlets: tuple[str, ...]  # lower-cased outlet names that ARE this source
     aliases: tuple[str, ...]  # as written in running text (all languages)
     dateline_aliases: tuple[str, ...] = ()  # only in datelines
+    # Only where the text says what the name is: after a descriptor ("چینی ٹی وی سی سی ٹی وی",
+    # "the newspaper Dawn") or in a pattern marked ``described`` ("سی سی ٹی وی نے اپنی ویب سائٹ پر").
+    media_aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class _Pattern:
     trigger: tuple[str, ...] = ()  # one must occur in the case-folded text
     fuzzy: bool = False  # a strong credit position: a misspelt Urdu agency name still counts
     kinds: tuple[str, ...] = KINDS  # the kinds of source it can credit
+    described: bool = False  # the phrase says the name is a news organisation: media aliases count
 
 
 # Misspelt names (see [misspellings] in credits.toml). Only Urdu-script agency names
@@ -216,9 +220,37 @@ def _fuzzy_candidate(alias: str) -> bool:
 
 
 def _variants(alias: str) -> list[str]:
-    # "Reuters" is also written "REUTERS" in datelines and sign-offs.
+    # "Reuters" is also written "REUTERS" in datelines and sign-offs; an Urdu name with a space
+    # after a letter that does not join the next is also written without it ("ثناءنیوز",
+    # "ریڈیوپاکستان"): the two look the same.
     up = alias.upper()
-    return [alias] if up == alias or not alias.isascii() else [alias, up]
+    if alias.isascii():
+        return [alias] if up == alias else [alias, up]
+    out = [""]
+    for i, c in enumerate(alias):
+        if c == " " and i and alias[i - 1] in _NON_JOINING:
+            out = [o + s for o in out for s in (" ", "")]
+        else:
+            out = [o + c for o in out]
+    return out[:8]  # (the first is the name as written)
+
+
+# Urdu letters that never join the letter after them. After one of them a missing space
+# does not show, and Urdu papers often leave it out: "برطانوی اخبارفنانشل ٹائمزکے مطابق"
+# reads as "اخبار فنانشل ٹائمز کے مطابق". An Urdu name of at least 5 letters (spaces aside)
+# still counts glued to the word before it when that word ends in one of these letters, or
+# glued to the word after it when the name itself ends in one; shorter names never do
+# ("انسا" is also the start of "انسان", human; "وام" the end of "عوام", the public).
+_NON_JOINING = "\u0627\u0622\u0623\u0625\u062f\u0688\u0630\u0631\u0691\u0632\u0698\u0648\u0624\u06d2\u06d3\u0621"
+_GLUE_MIN_LETTERS = 5
+# After a name: not a letter, a digit, "@" or ".x", except an Urdu letter after a non-joining
+# one (a glued word; find() keeps it only after a name that may be glued).
+_END = rf"(?:(?![\w@]|\.\w)|(?<=[{_NON_JOINING}])(?=[\u0600-\u06ff]))"
+
+
+def _glues(alias: str) -> bool:
+    """An Urdu name long enough to be found glued to a neighbouring word."""
+    return _ARABIC.search(alias) is not None and len(_squeeze(alias)) >= _GLUE_MIN_LETTERS
 
 
 def _alternation(aliases: Iterable[str]) -> str:
@@ -229,25 +261,45 @@ def _alternation(aliases: Iterable[str]) -> str:
     alts = "|".join(re.escape(a) for a in sorted(folded, key=lambda a: (-len(a), a)))
     # No look-behind in front: it would stop the regex engine from skipping ahead to
     # the names' first letters (5-10x slower). find() checks the character before instead.
-    return rf"(?-i:(?:{alts})(?![\w@]|\.\w))"
+    return rf"(?-i:(?:{alts}){_END})"
 
 
-@dataclass(frozen=True, slots=True)
+_NON_JOINING_SET = frozenset(_NON_JOINING)
+# The rest of a word after each non-joining letter in it: "اخبارفنانشل" → …, "فنانشل".
+_AFTER_NON_JOINING = re.compile(f"[{_NON_JOINING}](?=([^\\W\\d_]{{2,}}))")
+# The words a one-word name glued to the next word is glued to: the credit phrase's first
+# word ("سنہواکے مطابق", "رائٹرزنے بتایا", "رائٹرزاور").
+_GLUED_AFTER = ("کے", "کی", "کا", "نے", "سے", "کو", "میں", "پر", "اور")
+
+
+@dataclass(slots=True)
 class _Compiled:
-    """The patterns compiled for one set of names."""
+    """The patterns for one set of names, each compiled when first needed (a text in one
+    language needs few of them)."""
 
-    name_plain: str
-    name_all: str
-    find_plain: re.Pattern[str]
-    find_all: re.Pattern[str]
-    item_plain: re.Pattern[str]
-    item_all: re.Pattern[str]
-    patterns: tuple[_Pattern | None, ...]  # aligned with the templates; None: cannot match
+    present: frozenset[str]
+    patterns: list[_Pattern | None | bool]  # aligned with the templates; None: cannot match; False: not yet
+    # By (dateline, described): the names a pattern of that kind accepts, as a regex, as a
+    # finder (names and domains) and as a dateline item (a name and a desk word).
+    names: dict[tuple[bool, bool], str] = field(default_factory=dict)
+    find: dict[tuple[bool, bool], re.Pattern[str]] = field(default_factory=dict)
+    item: dict[tuple[bool, bool], re.Pattern[str]] = field(default_factory=dict)
 
 
 _TOKEN = re.compile(r"\w+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _GLUED = re.compile(r"[\w.@/-]")
+_LETTER = re.compile(r"[^\W\d_]")  # (after a name, only an Urdu one glued to the next word: see _END)
+
+
+def _last(finder: re.Pattern[str], names: str) -> str | None:
+    """The last name in a matched list of names, if the list ends with it."""
+    last = None
+    for last in finder.finditer(names):
+        pass
+    return last.group(0) if last is not None and last.end() == len(names) else None
+
+
 # ASCII punctuation → space, on UTF-8 bytes: splitting a text into words this way is
 # ~10x faster than a regex, and multi-byte letters (Urdu) are never touched.
 _PUNCT = bytes.maketrans(b"!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~", b" " * 31)
@@ -261,13 +313,15 @@ class CreditRules:
     """Compiled credit rules. Use :func:`load_rules`, not the constructor."""
 
     def __init__(self, sources: Iterable[Source], patterns: Iterable[Mapping[str, Any]], origin: str = "",
-                 not_names: Iterable[str] = ()) -> None:
+                 not_names: Iterable[str] = (), descriptors: Mapping[str, Iterable[str]] | None = None,
+                 name_suffix: str = "") -> None:
         self.origin = origin
         self.sources = tuple(sources)
         self._by_alias: dict[str, Source] = {}
         self._by_outlet: dict[str, Source] = {}
         self._by_name: dict[str, Source] = {}
         self._dateline_only: set[str] = set()
+        self._media_only: set[str] = set()
         for s in self.sources:
             self._by_name[s.name.casefold()] = s
             for o in (*s.outlets, s.name):
@@ -275,24 +329,45 @@ class CreditRules:
             for a in s.aliases:
                 for v in _variants(fold_script(a)):
                     self._by_alias.setdefault(v, s)
-            for a in s.dateline_aliases:
-                for v in _variants(fold_script(a)):
-                    self._by_alias.setdefault(v, s)
-                    self._dateline_only.add(v)
+        for s in self.sources:
+            # (A name that is also one of the source's running-text aliases stays unrestricted.)
+            plain = {v for a in s.aliases for v in _variants(fold_script(a))}
+            for restricted, aliases in ((self._dateline_only, s.dateline_aliases), (self._media_only, s.media_aliases)):
+                for a in aliases:
+                    for v in _variants(fold_script(a)):
+                        if self._by_alias.setdefault(v, s) is s and v not in plain:
+                            restricted.add(v)
+        # "<descriptor> <name>" ("اخبار ڈان", "خبر رساں ادارے پی ٹی آئی", "broadcaster CCTV"): a
+        # dateline or media name counts anywhere after a descriptor of its source's kind.
+        self._descriptor: dict[str, str] = {}
+        for kind, words in (descriptors or {}).items():
+            folded = sorted({fold_script(w) for w in words}, key=lambda w: (-len(w), w))
+            urdu = "|".join(re.escape(w) for w in folded if _ARABIC.search(w))
+            latin = "|".join(re.escape(w) for w in folded if not _ARABIC.search(w))
+            alts = ([rf"(?:{urdu})[ \t]*"] if urdu else []) + ([rf"(?i:{latin})[ \t]+"] if latin else [])
+            if alts:
+                self._descriptor[kind] = "(?:" + "|".join(alts) + ")"
+        self._strip_descriptor = re.compile("|".join(self._descriptor.values()) or "(?!)")
+        self._find_descriptor = {k: re.compile(d, re.MULTILINE) for k, d in self._descriptor.items()}
         self._aliases = tuple(self._by_alias)
         # Names a misspelling may stand for (agencies only), and real words that are one
         # letter away from one of them but mean something else ("کیوٹو" Kyoto, not Kyodo).
-        # (By length: a name one letter off is at most one letter longer or shorter.)
+        # (By length: a name one letter off is at most one letter longer or shorter.) Media
+        # aliases are never matched this way (a slip there is a word), nor names as written
+        # without a space ("مہرنیوز ایجنسی"): the guards look at the words as written.
+        written = [fold_script(a) for s in self.sources for a in (*s.aliases, *s.dateline_aliases, *s.media_aliases)]
+        joined = {v for a in written if not a.isascii() for v in _variants(a)[1:]} - set(written)
+        exact_only = self._media_only | joined
         self._fuzzy_names: dict[int, list[str]] = {}
         for a, s in self._by_alias.items():
-            if s.kind == "agency" and _fuzzy_candidate(a):
+            if s.kind == "agency" and _fuzzy_candidate(a) and a not in exact_only:
                 self._fuzzy_names.setdefault(len(a), []).append(a)
         # Long names (agencies and outlets), spaces removed: near-misses count anywhere in Urdu.
         # One edit (or swap) leaves the first or the last four letters of a long name as they
         # are, so the names are indexed by both: a window of words is compared with a few.
         self._long_names: dict[str, list[tuple[str, str]]] = {}
         for a in self._by_alias:
-            if _long_candidate(a):
+            if _long_candidate(a) and a not in exact_only:
                 sq = _squeeze(a)
                 self._long_names.setdefault("^" + sq[:4], []).append((a, sq))
                 self._long_names.setdefault("$" + sq[-4:], []).append((a, sq))
@@ -302,6 +377,19 @@ class CreditRules:
         for a in self._aliases:
             first = a.encode("utf-8", "surrogatepass").translate(_PUNCT).split()
             self._by_first_word.setdefault(first[0] if first else a.encode(), []).append(a)
+        # Urdu names that may be glued to the word before them, by their first word (dateline
+        # and media names of any length: their descriptor is what glues, "اخبارڈان"); one-word
+        # names glued to the word after them are looked up as that word ("سنہواکے").
+        self._glued_first: dict[str, list[str]] = {}
+        for a in self._aliases:
+            if _ARABIC.search(a) is None:
+                continue
+            if _glues(a) or a in self._dateline_only or a in self._media_only:
+                self._glued_first.setdefault(a.split()[0], []).append(a)
+            if _glues(a) and " " not in a and a[-1] in _NON_JOINING_SET:
+                for w in _GLUED_AFTER:
+                    self._by_first_word.setdefault((a + w).encode(), []).append(a)
+        self._name_suffix = name_suffix
         self._templates = tuple(self._check(p) for p in patterns)
         # An Urdu {names} pattern also runs with a window of words in place of the names,
         # for misspelt ones: it does not depend on the names a text contains. A pattern
@@ -319,9 +407,54 @@ class CreditRules:
                       else t["regex"].replace("{names}", _FUZZY_WINDOW))
             self._fuzzy_regex[i] = (re.compile(source, re.IGNORECASE | re.MULTILINE), before)
         self._cache: dict[frozenset[str], _Compiled] = {}
-        self.patterns: tuple[_Pattern, ...] = tuple(
-            p for p in self._compiled(frozenset(self._aliases)).patterns if p is not None
-        )
+        self._every = frozenset(self._aliases) | {"\0" + a for a in self._dateline_only | self._media_only}
+        # A bad pattern is a ConfigError now, not in the middle of a run (compiled with a name or
+        # two: with every name it takes seconds).
+        some = frozenset(self._aliases[:1]) | {"\0" + a for a in sorted(self._dateline_only | self._media_only)[:1]}
+        for i in range(len(self._templates)):
+            self._pattern(_Compiled(some, [False] * len(self._templates)), i)
+
+    @property
+    def patterns(self) -> tuple[_Pattern, ...]:
+        """Every pattern, compiled with every name."""
+        comp = self._compiled(self._every)
+        return tuple(p for i in range(len(self._templates)) if (p := self._pattern(comp, i)) is not None)
+
+    def _accepts(self, alias: str, dateline: bool, described: bool) -> bool:
+        """Whether a pattern of that kind accepts the name: dateline-only names in datelines,
+        media names where the phrase says the name is a news organisation."""
+        if alias in self._dateline_only and dateline:
+            return True
+        if alias in self._media_only and described:
+            return True
+        return alias not in self._dateline_only and alias not in self._media_only
+
+    def _names(self, present: frozenset[str], dateline: bool, described: bool) -> str:
+        """The regex of the names ``present`` that a pattern of that kind accepts: bare, or
+        (those marked "\0" in ``present``: a dateline or media name that the text has after
+        a descriptor of its kind) after a descriptor."""
+        alts = []
+        for kind, descriptor in self._descriptor.items():
+            restricted = [a[1:] for a in present if a[0] == "\0" and self._by_alias[a[1:]].kind == kind]
+            if restricted:
+                alts.append(descriptor + _alternation(restricted))
+        plain = _alternation(a for a in present if a[0] != "\0" and self._accepts(a, dateline, described))
+        return f"(?:{'|'.join([*alts, plain])})" if alts else plain
+
+    def _after_descriptor(self, text: str, names: Iterable[str]) -> set[str]:
+        """The dateline and media ``names`` that ``text`` has right after a descriptor of
+        their kind ("خبر رساں ادارے پی ٹی آئی"), each marked "\0"."""
+        out: set[str] = set()
+        ends: dict[str, list[int]] = {}
+        for a in names:
+            kind = self._by_alias[a].kind
+            if kind not in self._find_descriptor:
+                continue
+            if kind not in ends:
+                ends[kind] = [m.end() for m in self._find_descriptor[kind].finditer(text)]
+            if any(text.startswith(a, e) for e in ends[kind]):
+                out.add("\0" + a)
+        return out
 
     def _check(self, p: Mapping[str, Any]) -> dict[str, Any]:
         template = p.get("regex")
@@ -337,7 +470,7 @@ class CreditRules:
                 "dateline": bool(p.get("dateline", False)), "domains": bool(p.get("domains", False)),
                 "lang": str(p.get("lang", "any")), "example": str(p.get("example", "")),
                 "trigger": tuple(fold_script(t).casefold() for t in trigger), "fuzzy": bool(p.get("fuzzy", False)),
-                "kinds": tuple(kinds)}
+                "kinds": tuple(kinds), "described": bool(p.get("described", False))}
 
     def _compiled(self, present: frozenset[str]) -> _Compiled:
         """The patterns with only the names ``present`` in a text: a short alternation is
@@ -345,33 +478,52 @@ class CreditRules:
         got = self._cache.get(present)
         if got is not None:
             return got
-        plain = [a for a in present if a not in self._dateline_only]
-        name_plain, name_all = _alternation(plain), _alternation(present)
-        compiled: list[_Pattern | None] = []
-        for t in self._templates:
-            if not present and not t["domains"] and not (
-                    "{paren}" in t["regex"] and (t["fuzzy"] or t["lang"] == "ur")):
-                compiled.append(None)  # nothing it could credit (a "(...)" may hold a misspelt name)
-                continue
-            name = name_all if t["dateline"] else name_plain
-            one = f"(?:{name}|{_DOMAIN})" if t["domains"] else name
-            source = t["regex"].replace("{names}", f"(?P<names>{one}(?:{_SEP}{one})*)")
-            source = source.replace("{paren}", r"\((?P<inner>[^()\n]{1,80})\)")
-            try:
-                regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
-            except re.error as exc:
-                raise ConfigError(f"{self.origin}: pattern {t['regex']!r}: {exc}") from exc
-            compiled.append(_Pattern(regex, t["lang"], t["dateline"], t["domains"], t["example"], t["trigger"],
-                                     t["fuzzy"], t["kinds"]))
-        got = _Compiled(
-            name_plain, name_all,
-            re.compile(f"{name_plain}|{_DOMAIN}"), re.compile(f"{name_all}|{_DOMAIN}"),
-            re.compile(f"(?:{name_plain}){_ITEM_SUFFIX}"), re.compile(f"(?:{name_all}){_ITEM_SUFFIX}"),
-            tuple(compiled),
-        )
+        got = _Compiled(present, [False] * len(self._templates))
         if len(self._cache) >= 1024:
             self._cache.clear()
         self._cache[present] = got
+        return got
+
+    def _name_regex(self, comp: _Compiled, key: tuple[bool, bool]) -> str:
+        got = comp.names.get(key)
+        if got is None:
+            got = comp.names[key] = self._names(comp.present, *key)
+        return got
+
+    def _finder(self, comp: _Compiled, key: tuple[bool, bool]) -> re.Pattern[str]:
+        got = comp.find.get(key)
+        if got is None:
+            got = comp.find[key] = re.compile(f"{self._name_regex(comp, key)}|{_DOMAIN}")
+        return got
+
+    def _item(self, comp: _Compiled, key: tuple[bool, bool]) -> re.Pattern[str]:
+        got = comp.item.get(key)
+        if got is None:
+            got = comp.item[key] = re.compile(f"(?:{self._name_regex(comp, key)}){_ITEM_SUFFIX}")
+        return got
+
+    def _pattern(self, comp: _Compiled, i: int) -> _Pattern | None:
+        """Template ``i`` compiled for the names of ``comp`` (None: it cannot credit any)."""
+        got = comp.patterns[i]
+        if got is not False:
+            return got  # type: ignore[return-value]
+        t = self._templates[i]
+        if not comp.present and not t["domains"] and not (
+                "{paren}" in t["regex"] and (t["fuzzy"] or t["lang"] == "ur")):
+            comp.patterns[i] = None  # nothing it could credit (a "(...)" may hold a misspelt name)
+            return None
+        name = self._name_regex(comp, (t["dateline"], t["described"]))
+        one = f"(?:{name}|{_DOMAIN})" if t["domains"] else name
+        if self._name_suffix and t["lang"] == "ur":
+            one = f"{one}(?:{self._name_suffix})?"  # "الجزیرہ ٹی وی", "زی میڈیا بیورو"
+        source = t["regex"].replace("{names}", f"(?P<names>{one}(?:{_SEP}{one})*)")
+        source = source.replace("{paren}", r"\((?P<inner>[^()\n]{1,80})\)")
+        try:
+            regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
+        except re.error as exc:
+            raise ConfigError(f"{self.origin}: pattern {t['regex']!r}: {exc}") from exc
+        got = comp.patterns[i] = _Pattern(regex, t["lang"], t["dateline"], t["domains"], t["example"], t["trigger"],
+                                          t["fuzzy"], t["kinds"], t["described"])
         return got
 
     # -- names ------------------------------------------------------------------
@@ -403,6 +555,7 @@ class CreditRules:
         return s is not None and s.kind == "agency"
 
     def _resolve(self, token: str) -> tuple[str, str]:
+        token = self._bare(token)
         s = self._by_alias.get(token)
         if s is not None:
             return s.name, s.kind
@@ -429,17 +582,24 @@ class CreditRules:
         for mark in _ARABIC_PUNCT if arabic else ():
             spaced = spaced.replace(mark, " ")
         words = set(spaced.encode("utf-8", "surrogatepass").translate(_PUNCT).split())
-        present = frozenset(a for w in words & self._by_first_word.keys() for a in self._by_first_word[w] if a in text)
+        found = {a for w in words & self._by_first_word.keys() for a in self._by_first_word[w] if a in text}
+        if arabic:  # names glued to the word before ("اخبارفنانشل ٹائمز")
+            glued = set(_AFTER_NON_JOINING.findall(spaced))
+            found.update(a for w in glued & self._glued_first.keys() for a in self._glued_first[w] if a in text)
+        restricted = [a for a in found if a in self._dateline_only or a in self._media_only]
+        present = frozenset(found | self._after_descriptor(text, restricted)) if restricted else frozenset(found)
         comp = self._compiled(present)
         hits: list[tuple[int, FoundCredit]] = []
-        for p in (comp.patterns[i] for i in active):
+        for p in (self._pattern(comp, i) for i in active):
             if p is None:
                 continue
-            for m in self._matches(p.regex, text):
+            key = (p.dateline, p.described)
+            finder = self._finder(comp, key)
+            for m in self._matches(p.regex, text, finder):
                 phrase = m.group(0).strip()
                 groups = m.groupdict()
                 if groups.get("inner") is not None:
-                    item_re = comp.item_all if p.dateline else comp.item_plain
+                    item_re = self._item(comp, key)
                     tokens = []
                     for item in _ITEM_SPLIT.split(groups["inner"]):
                         im = item_re.fullmatch(item.strip())
@@ -448,10 +608,9 @@ class CreditRules:
                         elif near := self._misspelt(item, p.dateline, strong=p.fuzzy):
                             tokens.append(near)
                 else:
-                    finder = comp.find_all if p.dateline else comp.find_plain
                     tokens = [t.group(0) for t in finder.finditer(groups["names"])]
                     if not p.domains:
-                        tokens = [t for t in tokens if t in self._by_alias]
+                        tokens = [t for t in tokens if self._bare(t) in self._by_alias]
                 for token in tokens:
                     name, kind = self._resolve(token)
                     if name and name != own and kind in p.kinds:
@@ -488,9 +647,10 @@ class CreditRules:
         return tuple(seen.values())
 
     @staticmethod
-    def _matches(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    def _matches(regex: re.Pattern[str], text: str, finder: re.Pattern[str] | None = None) -> Iterator[re.Match[str]]:
         """Like ``regex.finditer(text)``, but a name glued to a word, a dot or a path
-        ("xReuters", "a.AFP", "/AP") does not start a match."""
+        ("xReuters", "a.AFP", "/AP") does not start a match, except an Urdu name of 5 letters
+        or more (as ``finder`` reads it) after a letter that does not join the next."""
         has_names = "names" in regex.groupindex
         pos = 0
         while pos <= len(text):
@@ -498,8 +658,16 @@ class CreditRules:
             if m is None:
                 return
             start = m.start("names") if has_names else -1
-            if start > 0 and _GLUED.match(text, start - 1):
+            if start > 0 and _GLUED.match(text, start - 1) and not (
+                    finder is not None and text[start - 1] in _NON_JOINING
+                    and (f := finder.match(text, start)) is not None and _glues(f.group(0))):
                 pos = m.start() + 1
+                continue
+            end = m.end("names") if has_names else -1
+            if 0 < end < len(text) and _LETTER.match(text, end) and not (
+                    finder is not None and (last := _last(finder, m.group("names"))) is not None
+                    and last[-1] in _NON_JOINING and _glues(last)):
+                pos = m.start() + 1  # a name glued to the next word, but short or not glued there
                 continue
             yield m
             pos = m.end() if m.end() > m.start() else m.start() + 1
@@ -531,9 +699,16 @@ class CreditRules:
         # Two agencies one letter away: no way to tell which was meant.
         return near[0] if near and len({self._by_alias[a].name for a in near}) == 1 else None
 
+    def _bare(self, token: str) -> str:
+        """The name without a descriptor before it: "اخبار ڈان" → "ڈان"."""
+        if token in self._by_alias:
+            return token
+        m = self._strip_descriptor.match(token)
+        return token[m.end():] if m else token
+
     def _token(self, item: str, comp: _Compiled) -> str:
         # Drop a trailing desk word ("بی بی سی رپورٹ" → "بی بی سی").
-        m = re.match(comp.name_all, item)
+        m = re.match(self._name_regex(comp, (True, True)), item)
         return m.group(0) if m else item
 
 
@@ -553,11 +728,12 @@ def _sources(data: Mapping[str, Any], origin: str) -> list[Source]:
                 raise ConfigError(f"{where} ({name}): {key} must map languages to lists of names")
             return tuple(a for v in table.values() for a in v if isinstance(a, str) and a.strip())
 
-        aliases, dateline = langs("aliases"), langs("dateline_aliases")
-        if not aliases and not dateline:
-            raise ConfigError(f"{where} ({name}): needs aliases or dateline_aliases")
+        aliases, dateline, media = langs("aliases"), langs("dateline_aliases"), langs("media_aliases")
+        if not aliases and not dateline and not media:
+            raise ConfigError(f"{where} ({name}): needs aliases, dateline_aliases or media_aliases")
         outlets = tuple(o.casefold() for o in s.get("outlets", []))
-        out.append(Source(name=name, kind=kind, outlets=outlets, aliases=aliases, dateline_aliases=dateline))
+        out.append(Source(name=name, kind=kind, outlets=outlets, aliases=aliases, dateline_aliases=dateline,
+                          media_aliases=media))
     if not out:
         raise ConfigError(f"{origin}: no [[source]] entries")
     return out
@@ -574,8 +750,18 @@ def rules_from_toml(text: str, origin: str = "credits.toml") -> CreditRules:
     if not isinstance(not_names, dict) or not all(isinstance(v, list) for v in not_names.values()):
         raise ConfigError(f"{origin}: misspellings.not_names must map languages to lists of words")
     words = [w for v in not_names.values() for w in v if isinstance(w, str) and w.strip()]
-    patterns = _expand_parts(data.get("pattern", []), data.get("parts", {}), origin)
-    return CreditRules(_sources(data, origin), patterns, origin, words)
+    descriptors = data.get("descriptors", {})
+    if not isinstance(descriptors, dict) or not set(descriptors) <= set(KINDS) or not all(
+            isinstance(t, dict) and all(isinstance(v, list) for v in t.values()) for t in descriptors.values()):
+        raise ConfigError(f"{origin}: descriptors must map {' / '.join(KINDS)} to languages to lists of words")
+    descriptor_words = {k: [d for v in t.values() for d in v if isinstance(d, str) and d.strip()]
+                        for k, t in descriptors.items()}
+    parts = data.get("parts", {})
+    patterns = _expand_parts(data.get("pattern", []), parts, origin)
+    suffix = ""
+    if isinstance(parts, dict) and isinstance(parts.get("name_suffix"), str):
+        suffix = _expand_parts([{"regex": "{name_suffix}"}], parts, origin)[0]["regex"]
+    return CreditRules(_sources(data, origin), patterns, origin, words, descriptor_words, suffix)
 
 
 _PART = re.compile(r"\{([a-z_]+)\}")

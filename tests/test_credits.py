@@ -118,6 +118,64 @@ def test_required_agencies_are_in_the_data_file() -> None:
         ("انہوں نے انڈوایشین نیوز سر وس سے انٹرو یو میں کہا کہ فلم اچھی ہے۔", ["IANS"]),
         ("اداکار نے انڈوایشین نیوز سرسو سے انٹرویو میں کہا کہ فلم اچھی ہے۔", ["IANS"]),
         ("یہ بات انہوں نے پاکستان ٹیلی و یژن سے گفتگو میں کہی۔", ["ptv.com.pk"]),
+        # Fourth round. Names that are also words or things count after a descriptor that says
+        # what they are ("چینی ٹی وی سی سی ٹی وی", Chinese TV CCTV; "اخبار ڈان", the paper Dawn), or
+        # where they have a website; dateline-only names after a descriptor of their kind.
+        ("چین کے سرکاری ٹی وی سی سی ٹی وی کے مطابق فیکٹری میں دھماکہ ہوا۔", ["cctv.com"]),
+        ("دھماکے کی تفصیل سی سی ٹی وی نے اپنی ویب سائٹ پر جاری کی۔", ["cctv.com"]),
+        ("سی سی ٹی وی کی ویب سائٹ پر شائع رپورٹ میں کہا گیا کہ آگ بجھا دی گئی۔", ["cctv.com"]),
+        ("بھارتی خبر رساں ادارے پی ٹی آئی کے مطابق ممبئی میں بارش ہوئی۔", ["PTI"]),
+        ("نیوز ایجنسی یو این آئی سے گفتگو میں وزیر نے کہا کہ بجٹ متوازن ہوگا۔", ["UNI"]),
+        ("انگریزی اخبار ڈان کے مطابق بجٹ خسارہ بڑھ گیا۔", ["dawn.com"]),
+        ("بھارتی ٹی وی آج تک نے بتایا کہ اداکار ہسپتال میں ہیں۔", ["aajtak.in"]),
+        ("نجی ٹی وی آج نیوز سے گفتگو کرتے ہوئے وزیر نے کہا کہ اجلاس کل ہوگا۔", ["aaj.tv"]),
+        ("جرمن اخبار بلڈ نے لکھا ہے کہ کھلاڑی فٹ ہے۔", ["bild.de"]),
+        ("امریکی جریدے فارن پالیسی نے اپنی تازہ رپورٹ میں لکھا ہے کہ امداد کم ہو گی۔", ["foreignpolicy.com"]),
+        ("فلسطینی خبر رساں ادارے وفا کے مطابق دو افراد زخمی ہوئے۔", ["WAFA"]),
+        ("روس کے خبر رساں ادارے سپوتنک کے مطابق مذاکرات جاری ہیں۔", ["sputniknews.com"]),
+        ("سعودی اخبار الوطن کی رپورٹ کے مطابق ویزا فیس بڑھ گئی۔", ["alwatan.com.sa"]),
+        ("ترک اخبار حریت کے مطابق صدر نے استعفیٰ مسترد کر دیا۔", ["hurriyet.com.tr"]),
+        # More organisations, in the Urdu forms papers use.
+        ("کشمیر ٹائمز کے مطابق وادی میں کرفیو نافذ ہے۔", ["kashmirtimes.com"]),
+        ("سری نگر (کے این ایس) وادی میں ہڑتال رہی۔", ["KNS"]),
+        ("افغان اسلامک پریس کے مطابق حملے کی ذمہ داری قبول کر لی گئی۔", ["AIP"]),
+        ("امریکی اخبار وال سٹریٹ جنرل نے انکشاف کیا ہے کہ معاہدہ ہو گیا۔", ["wsj.com"]),
+        ("برطانوی اخبار دی ٹائمز کے مطابق وزیر مستعفی ہو گئے۔", ["thetimes.co.uk"]),
+        ("برطانوی اخبار ٹیلی گراف کے مطابق پارلیمنٹ میں بحث ہوئی۔", ["telegraph.co.uk"]),
+        ("بریڈ فورڈ ٹیلی گراف نے ایک رپورٹ میں کہا ہے کہ کونسل نے بجٹ منظور کر لیا۔", ["thetelegraphandargus.co.uk"]),
+        ("روئٹر کے مطابق تیل کی قیمت بڑھ گئی۔", ["Reuters"]),
+        ("باکس آفس انڈیا کے مطابق فلم نے سو کروڑ کما لیے۔", ["boxofficeindia.com"]),
+        ("سعودی اخبار اردو نیوز کے مطابق ویزا کی مدت بڑھا دی گئی۔", ["urdunews.com"]),
+        ("انڈیپنڈنٹ اردو سے گفتگو میں انہوں نے کہا کہ تحقیقات جاری ہیں۔", ["independenturdu.com"]),
+        # A word after the name ("ٹی وی", "بیورو", "اردو سروس", "نیوز ایجنسی", "ڈاٹ کام").
+        ("اداکار نے زی میڈیا بیورو سے انٹرویو میں کہا کہ فلم مکمل ہو گئی۔", ["Zee Media"]),
+        ("الجزیرہ ٹی وی نے بتایا کہ لڑائی جاری ہے۔", ["aljazeera.com"]),
+        ("بی بی سی اردو سروس سے گفتگو کرتے ہوئے انہوں نے کہا کہ حالات بہتر ہیں۔", ["bbc.com"]),
+        ("شنہوا نیوز ایجنسی کے مطابق زلزلے سے عمارتیں گر گئیں۔", ["Xinhua"]),
+        ("ٹائمز آف انڈیا ڈاٹ کام کے مطابق فلم کامیاب رہی۔", ["timesofindia.indiatimes.com"]),
+        # More phrasings: X said / wrote / says, citing X, X's programme, broadcast on X, "انٹریو".
+        ("بی بی سی کا کہنا ہے کہ انتخابات ملتوی ہو گئے۔", ["bbc.com"]),
+        ("الجزیرہ نے اپنی نشریات میں بتایا کہ شہر پر قبضہ ہو گیا۔", ["aljazeera.com"]),
+        ("بحوالہ اے ایف پی، تیل کی قیمت بڑھ گئی۔", ["AFP"]),
+        ("غیر ملکی میڈیا نے رائٹرز کے حوالے سے بتایا کہ مذاکرات ناکام ہو گئے۔", ["Reuters"]),
+        ("خبر رساں ادارے اے پی نے بورڈ کے ایک ترجمان کے حوالے سے بتایا کہ کپتان زخمی ہے۔", ["AP"]),
+        ("اے آر وائی نیوز کے پروگرام 'سوال یہ ہے' میں گفتگو کرتے ہوئے انہوں نے کہا", ["arynews.tv"]),
+        ("پی ٹی وی پر نشر ہونے والے انٹرویو میں وزیر اعظم نے کہا کہ معیشت بہتر ہے۔", ["ptv.com.pk"]),
+        ("اداکارہ نے مڈ ڈے سے انٹریو میں کہا کہ وہ گانا سیکھ رہی ہیں۔", ["mid-day.com"]),
+        ("بی بی سی کے نامہ نگار کے مطابق شہر میں کرفیو ہے۔", ["bbc.com"]),
+        ("رائٹرز کی تازہ ترین رپورٹ کے مطابق تیل مہنگا ہو گیا۔", ["Reuters"]),
+        ("اے پی پی کی جانب سے جاری رپورٹ میں کہا گیا کہ برآمدات بڑھ گئیں۔", ["APP"]),
+        # A name glued to the word before or after it (no visible space after a non-joining letter).
+        ("لندن (اے پی پی) برطانوی اخبارفنانشل ٹائمزکے مطابق مہنگائی کم ہوئی۔", ["APP", "ft.com"]),
+        ("انگریزی اخبارڈان کے مطابق بجٹ خسارہ بڑھ گیا۔", ["dawn.com"]),
+        ("انہوں نے رائٹرزسے گفتگو میں کہا کہ وہ مستعفی نہیں ہوں گے۔", ["Reuters"]),
+        ("اسلام آباد (ثناءنیوز) وزیراعظم نے اجلاس طلب کر لیا۔", ["SANA"]),  # no space after "ء"
+        ("ریڈیوپاکستان سے گفتگو کرتے ہوئے وزیر نے کہا کہ برآمدات بڑھیں گی۔", ["radio.gov.pk"]),
+        # English descriptors and websites.
+        ("News agency PTI reported that the talks would resume.", ["PTI"]),
+        ("The blast killed 68 people, according to state broadcaster CCTV.", ["cctv.com"]),
+        ("The minister told the newspaper Dawn that taxes would rise.", ["dawn.com"]),
+        ("The toll rose to 12, CCTV said on its website.", ["cctv.com"]),
     ],
 )
 def test_credits_found(text: str, expected: list[str]) -> None:
@@ -208,6 +266,52 @@ def test_credits_found(text: str, expected: list[str]) -> None:
         "ہندو عقائد کے مطابق یہ دن مقدس ہے۔",
         "The festival falls in March, according to the Hindu calendar.",
         "He told Steve Forbes that taxes were too high.",
+        # Fourth round. Media and dateline names without a descriptor of their kind, or with one
+        # but no credit phrase after them: cameras, a party, a don, a child's guardian, words.
+        "سی سی ٹی وی کیمروں کی فوٹیج کے مطابق ڈاکو تین تھے۔",
+        "پولیس نے سی سی ٹی وی کی مدد سے ملزم پکڑ لیا۔",
+        "غیر ملکی خبر رساں ادارے سی سی ٹی وی فوٹیج دکھا رہے ہیں۔",  # news agencies (plural), cameras
+        "ٹی وی چینل سی سی ٹی وی فوٹیج نشر کر رہے ہیں۔",
+        "غیر ملکی خبر رساں ادارے پی ٹی آئی کے دھرنے کی کوریج کر رہے ہیں۔",  # the party
+        "سرکاری ٹی وی پی ٹی آئی سے بات چیت کی کوریج نہیں کر رہا۔",  # an outlet descriptor: not the agency
+        "پی ٹی آئی نے اپنی ویب سائٹ پر امیدواروں کی فہرست جاری کر دی۔",  # a party's website
+        "پی ٹی آئی کا کہنا ہے کہ انتخابات میں دھاندلی ہوئی۔",
+        "حریت کانفرنس کی ویب سائٹ پر جاری بیان میں کہا گیا کہ ہڑتال ہو گی۔",
+        "حریت نے اپنی ویب سائٹ پر بیان جاری کیا۔",  # the Hurriyat Conference, not the Turkish paper
+        "ہسپتال کے ایم ایس نے بتایا کہ زخمیوں کی حالت بہتر ہے۔",
+        "انڈر ورلڈ ڈان کا کہنا ہے کہ وہ بے قصور ہے۔",
+        "طالب علم کے گارڈین کا کہنا ہے کہ فیس زیادہ ہے۔",
+        "بچے کے گارڈین نے بتایا کہ وہ سکول نہیں گیا۔",
+        "آج تک کے مطابق کوئی فیصلہ نہیں ہوا۔",  # "until today"
+        "آئی ایم ایف کی ورلڈ اکنامک آؤٹ لک رپورٹ کے مطابق ترقی کم ہوگی۔",
+        "معروف اکانومسٹ کا کہنا ہے کہ معیشت سست ہے۔",
+        "ملک کی فارن پالیسی کے مطابق فیصلے کیے جاتے ہیں۔",
+        "اس خبر نے ملک میں تہلکہ مچا دیا۔",
+        "بلڈ بینک کی ویب سائٹ پر عطیہ دہندگان کی فہرست موجود ہے۔",
+        "آر ٹی ایس کے مطابق نتائج تاخیر سے آئے۔",
+        "حکومت نے منظوری دی سن 2014 میں منصوبہ شروع ہوا۔",
+        # The new phrasings where the name is not the source: "said about X", "about online
+        # matters", an attack on X's website, X's staff as the speaker.
+        "وزیر نے پی ٹی وی کے حوالے سے بتایا کہ ادارے میں اصلاحات ہوں گی۔",  # "about PTV": agencies only
+        "اے پی پی کے حوالے سے کہا گیا کہ ادارے کو فنڈز ملیں گے۔",
+        "حکومت نے آن لائن کے حوالے سے بتایا کہ نظام بہتر ہوگا۔",
+        "ہیکرز نے بی بی سی کی ویب سائٹ پر حملہ کیا۔",
+        "پیمرا نے جیو نیوز کی ویب سائٹ بند کر دی۔",
+        "سی این این کے اینکر نے بتایا کہ وہ ملک چھوڑ رہے ہیں۔",
+        "اے ایف پی کے فوٹوگرافر نے بتایا کہ صورتحال خراب ہے۔",
+        "اے ایف پی کے فوٹوگرافر کے مطابق پل ٹوٹ گیا۔",
+        "حکومت کی جانب سے جاری رپورٹ میں کہا گیا کہ برآمدات بڑھ گئیں۔",
+        # A word after "آن لائن" (online) does not make it the agency; "انٹری" (entry) is no interview.
+        "وزیر نے ایک آن لائن ٹی وی سے گفتگو میں کہا کہ منصوبہ مکمل ہوگا۔",
+        "ایک آن لائن ویب سائٹ کے مطابق قیمتیں بڑھ گئیں۔",
+        "کھلاڑی کو پی ٹی وی سے انٹری ملی اور وہ ٹیم میں شامل ہو گیا۔",
+        # Short names inside longer words, after a non-joining letter ("عوامی", "انسانی", "گزارنا").
+        "پاکستان عوامی تحریک کے مطابق دھرنا جاری رہے گا۔",
+        "انسانی حقوق کی تنظیموں کے مطابق صورتحال خراب ہے۔",
+        "وہ سادہ زندگی گزارنا کے بجائے شہرت چاہتے ہیں۔",
+        "Police said CCTV footage showed the suspect.",
+        "According to CCTV footage, the car sped away.",
+        "The party PTI said on its website that it would protest.",
     ],
 )
 def test_precision_not_a_credit(text: str) -> None:
@@ -241,6 +345,53 @@ def test_long_names_tolerate_one_slip_anywhere_short_names_only_in_strong_positi
     assert names("عنہوا کے مطابق دھماکہ صبح ہوا۔") == []
     # A correctly spelt name in the window is left to the exact patterns, which know AP from APP.
     assert names("خبر رساں ادارے ایسوسی ایٹڈ پریس کے مطابق") == ["AP"]
+
+
+def test_media_and_dateline_names_need_a_descriptor_of_their_kind() -> None:
+    # CCTV (the broadcaster) only where the text says it is one; never the cameras.
+    assert names("سی سی ٹی وی کے مطابق ملزم فرار ہو گیا۔") == []
+    assert names("چینی ٹی وی سی سی ٹی وی کے مطابق ملزم فرار ہو گیا۔") == ["cctv.com"]
+    assert names("سی سی ٹی وی نے اپنی ویب سائٹ پر بتایا کہ ملزم فرار ہو گیا۔") == ["cctv.com"]
+    # PTI (the agency; in Pakistan also the party) after an agency descriptor only, never a media one.
+    assert names("خبر رساں ادارے پی ٹی آئی کے مطابق بارش ہوئی۔") == ["PTI"]
+    assert names("سرکاری ٹی وی پی ٹی آئی کے مطابق بارش ہوئی۔") == []
+    assert names("اخبار پی ٹی آئی کے مطابق بارش ہوئی۔") == []
+    # A descriptor alone credits nobody; a descriptor glued to the name it describes still counts.
+    assert names("اخبار کے مطابق بارش ہوئی۔") == []
+    assert names("انگریزی اخبارڈان کے مطابق بارش ہوئی۔") == ["dawn.com"]
+    rules = rules_from_toml('[[source]]\nname = "Acme"\nkind = "outlet"\nmedia_aliases.en = ["Acme"]\n'
+                            '[[source]]\nname = "Wire"\nkind = "agency"\ndateline_aliases.en = ["WR"]\n'
+                            '[descriptors]\noutlet.en = ["newspaper"]\nagency.en = ["news agency"]\n'
+                            '[[pattern]]\nregex = "told (?:the )?{names}"\n'
+                            '[[pattern]]\ndescribed = true\nregex = "{names} said on its website"\n')
+    def found(text: str) -> list[str]:
+        return [c.name for c in rules.find(text)]
+    assert found("She told Acme.") == []
+    assert found("She told the newspaper Acme.") == ["Acme"]
+    assert found("Acme said on its website.") == ["Acme"]
+    assert found("She told WR.") == [] and found("She told the news agency WR.") == ["Wire"]
+    assert found("She told the newspaper WR.") == []  # an outlet's descriptor, an agency's name
+    assert found("WR said on its website.") == []  # dateline names are not media names
+    with pytest.raises(ConfigError, match="descriptors must map"):
+        rules_from_toml('[[source]]\nname = "X"\nkind = "agency"\naliases.en = ["X"]\n[descriptors]\nwire.en = ["w"]\n')
+
+
+def test_glued_names_only_when_long_and_after_a_non_joining_letter() -> None:
+    # "اے ایف پی" (7 letters) glued to "نے" (ending in a non-joining "ے") still counts;
+    # "ارنا" (IRNA, 4 letters) does not: too many words contain it ("گزارنا", to spend).
+    assert names("انہوں نےاے ایف پی سے گفتگو میں کہا کہ دھماکہ صبح ہوا۔") == ["AFP"]
+    assert names("ایرانی میڈیا اور ارنا کے مطابق دھماکہ صبح ہوا۔") == ["IRNA"]
+    assert names("ایرانی میڈیا اورارنا کے مطابق دھماکہ صبح ہوا۔") == []
+    # Not after a joining letter, where the missing space would show: "کیاے ایف پی" is no word break.
+    assert names("انہوں نے کہا کیاے ایف پی سے گفتگو میں") == []
+    # Glued to the phrase after it: only a name ending in a non-joining letter ("سنہوا", not "تاس").
+    assert names("اطلاعات ہیں کہ سنہواکے مطابق دھماکہ صبح ہوا۔") == ["Xinhua"]
+    assert names("اطلاعات ہیں کہ تاسکے مطابق دھماکہ صبح ہوا۔") == []
+
+
+def test_cctv_and_cgtn_are_two_outlets() -> None:
+    assert RULES.canonical("cctv.com") == "cctv.com" and RULES.canonical("cgtn.com") == "cgtn.com"
+    assert names("CGTN reported that the talks had stalled.") == ["cgtn.com"]
 
 
 def test_pattern_kinds_and_parts_are_checked() -> None:
