@@ -45,6 +45,13 @@ _FAR_FUTURE = datetime.max.replace(tzinfo=None)
 # How far a naive time or a bare date may be from the truth: the assumed zone
 # can be wrong by up to UTC-12..UTC+14, and a date says nothing of the hour.
 _NAIVE_SLACK = timedelta(hours=14)
+# A member published this long before every other member of its story, and only
+# loosely like them (below STRONG_LINK similarity, contained in none, containing
+# none), is an earlier related text -- a recurring template or background the
+# story reused -- not the origin of the story: copies of news appear within days.
+STALE_GAP = timedelta(days=7)
+STRONG_LINK = 0.5
+
 
 
 def parse_stored_time(value: str | None) -> datetime | None:
@@ -111,6 +118,23 @@ def _when(a: StoredArticle, t: datetime | None) -> str:
     return text if a.time_precision == TimePrecision.EXACT else f"{text}, {a.time_precision}"
 
 
+def _earlier_related(times: Sequence[datetime | None], sigs: np.ndarray, sizes: np.ndarray, cfg: ClusterConfig) -> set[int]:
+    """Members that are an earlier related text, not a possible origin (see STALE_GAP)."""
+    known = [i for i, t in enumerate(times) if t is not None]
+    if len(known) < 3:  # a pair is a pair: its earlier member stays the origin
+        return set()
+    out: set[int] = set()
+    for i in known:
+        others = [j for j in known if j != i]
+        if min(times[j] for j in others) - times[i] <= STALE_GAP:  # type: ignore[operator]
+            continue
+        sim = (sigs[others] == sigs[i]).mean(axis=1)
+        c_i, c_j = containment_both(sim, np.full(len(others), float(sizes[i])), sizes[others].astype(np.float64))
+        if sim.max() < STRONG_LINK and c_i.max() < cfg.min_containment and c_j.max() < cfg.min_containment:
+            out.add(i)
+    return out
+
+
 def build_story(
     story_id: str,
     articles: Sequence[StoredArticle],
@@ -139,8 +163,9 @@ def build_story(
     agency = [rules.is_agency(a.outlet) for a in articles]
 
     by_time = sorted(range(n), key=lambda i: (keys[i], articles[i].doc))
+    stale = _earlier_related(times, sigs, sizes, cfg)
     # A member that credits another member copied it: it cannot be the origin.
-    candidates = [i for i in by_time if not credits_member[i]] or by_time
+    candidates = [i for i in by_time if not credits_member[i] and i not in stale] or by_time
     c0 = candidates[0]
     bounds = [time_bounds(a.time_precision, times[i]) for i, a in enumerate(articles)]
     if bounds[c0] is None:  # every candidate's time is unknown
@@ -215,6 +240,12 @@ def build_story(
     ]
     if chained:
         conflicts.append(f"not a copy of the origin, linked through another member: {', '.join(chained)}")
+    for i in sorted(stale, key=lambda i: keys[i]):
+        if i != f:
+            conflicts.append(
+                f"earlier related text, not the origin: {articles[i].id} ({articles[i].outlet}, {_when(articles[i], times[i])}) "
+                f"precedes the rest by more than {STALE_GAP.days} days and is only loosely like them"
+            )
     # A bare date on a timed first's day has lag 0 by construction: not a tie
     # (two bare dates on one day are).
     same_time = [

@@ -332,3 +332,42 @@ def test_member_linked_only_through_another_is_flagged() -> None:
     assert s.first.id == "old-template"
     assert "not a copy of the origin, linked through another member: wire" in s.conflicts
     assert s.confidence == "medium"
+
+
+def _linked(sim_old_to_wire: float) -> np.ndarray:
+    """Signatures: wire and paper alike (0.8); the old text shares ``sim_old_to_wire`` of the wire's slots."""
+    base = np.arange(128, dtype=np.uint32)
+    paper = base.copy()
+    paper[: int(0.2 * 128)] += 1000
+    old = base.copy()
+    old[int(sim_old_to_wire * 128) :] += 2000
+    return np.stack([old, base, paper])
+
+
+def test_an_old_loosely_related_text_is_not_the_origin() -> None:
+    # A paper's recurring template of six weeks earlier, linked to the wire story at Jaccard ~0.32.
+    arts = [_art(1, "template", "2014-10-11", "date"), _art(2, "app", "2014-11-28", "date"), _art(3, "paper", "2014-11-29", "date")]
+    story = _build(arts, _linked(0.32))
+    assert story.first.id == "app"
+    assert any(c.startswith("earlier related text, not the origin: template") for c in story.conflicts)
+    assert [m.id for m in story.members] == ["app", "template", "paper"]
+
+
+def test_an_old_text_closely_like_the_rest_stays_the_origin() -> None:
+    arts = [_art(1, "old", "2014-10-11", "date"), _art(2, "app", "2014-11-28", "date"), _art(3, "paper", "2014-11-29", "date")]
+    story = _build(arts, _linked(0.6))  # a real copy weeks later: the old text is the source
+    assert story.first.id == "old"
+    assert not any(c.startswith("earlier related text") for c in story.conflicts)
+
+
+def test_a_pair_weeks_apart_keeps_its_earlier_member_first() -> None:
+    arts = [_art(1, "old", "2014-10-11", "date"), _art(2, "app", "2014-11-28", "date")]
+    sigs = _linked(0.32)[:2]
+    story = _build(arts, sigs)
+    assert story.first.id == "old"
+
+
+def test_an_old_loosely_related_text_within_a_week_stays_the_origin() -> None:
+    arts = [_art(1, "wire", "2014-11-22", "date"), _art(2, "rewrite", "2014-11-28", "date"), _art(3, "copy", "2014-11-29", "date")]
+    story = _build(arts, _linked(0.32))  # six days: still news time, the earliest is first
+    assert story.first.id == "wire"
