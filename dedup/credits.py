@@ -286,7 +286,6 @@ class _Compiled:
     item: dict[tuple[bool, bool], re.Pattern[str]] = field(default_factory=dict)
 
 
-_TOKEN = re.compile(r"\w+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _GLUED = re.compile(r"[\w.@/-]")
 _LETTER = re.compile(r"[^\W\d_]")  # (after a name, only an Urdu one glued to the next word: see _END)

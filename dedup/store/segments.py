@@ -15,7 +15,7 @@ are searched from their rows.
 >>> import numpy as np, tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> seg = Segment.build(d, np.array([[5, 9], [7, 5]], np.int64), np.array([1, 2], np.int64))
->>> seg.lookup(np.array([5, 8]), cap=10).tolist()   # (query row, doc) pairs
+>>> bucket_join(seg.keys, seg.docs, np.array([5, 8]), cap=10).tolist()   # (query row, doc) pairs
 [[0, 1], [0, 2]]
 """
 
@@ -115,18 +115,14 @@ class Segment:
             raise StoreError(f"{kp}: LSH segment holds {keys.shape[0]} entries, the store expects {info.entries}")
         return cls(info, keys, docs)
 
-    def lookup(self, query_keys: np.ndarray, cap: int | None = MAX_CLIQUE_BUCKET) -> np.ndarray:
-        """(n, 2) int64 (index into ``query_keys``, doc) for every entry sharing a key;
-        buckets larger than ``cap`` give their first member only (``None``: all)."""
-        return bucket_join(self.keys, self.docs, query_keys, cap)
-
     def remove_files(self, directory: Path) -> None:
         for p in segment_paths(directory, self.info.name):
             p.unlink(missing_ok=True)
 
 
 def bucket_join(keys: np.ndarray, docs: np.ndarray, query_keys: np.ndarray, cap: int | None) -> np.ndarray:
-    """Pairs (query position, doc) of a sorted (keys, docs) index matching ``query_keys``."""
+    """(n, 2) int64 (position in ``query_keys``, doc) for every entry of a sorted (keys, docs)
+    run sharing a key; buckets larger than ``cap`` give their first member only (``None``: all)."""
     if keys.size == 0 or query_keys.size == 0:
         return np.empty((0, 2), dtype=np.int64)
     # Sorted queries make the binary searches walk the index in order (several

@@ -110,6 +110,20 @@ class _Run(NamedTuple):
     hi: int
 
 
+def _decode_keys(rows: Sequence[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    """(docs, band keys (n, bands)) from (doc, band_keys blob) rows."""
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.int64)
+    keys = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<i8").reshape(len(rows), -1)
+    return np.array([d for d, _ in rows], dtype=np.int64), keys.astype(np.int64, copy=False)
+
+
+def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unordered doc pairs packed into one int64 each (low doc << 32 | high doc), unique:
+    a 1-D unique is far faster than ``unique(axis=0)`` on pairs."""
+    return np.unique((np.minimum(a, b) << 32) | np.maximum(a, b))
+
+
 def _schema_version(conn: sqlite3.Connection) -> str | None:
     """The store's schema version; None for a new, empty database."""
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone() is None:
@@ -315,23 +329,11 @@ class SQLiteStore:
         return self._band_keys("SELECT doc, band_keys FROM articles WHERE doc > ? ORDER BY doc", (sealed,))
 
     def _band_keys(self, sql: str, args: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
-        docs: list[int] = []
-        blobs: list[bytes] = []
-        for doc, blob in self._conn.execute(sql, args):
-            docs.append(doc)
-            blobs.append(blob)
-        if not docs:
-            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.int64)
-        keys = np.frombuffer(b"".join(blobs), dtype="<i8").reshape(len(docs), -1).astype(np.int64, copy=False)
-        return np.array(docs, dtype=np.int64), keys
+        return _decode_keys(self._conn.execute(sql, args).fetchall())
 
     def _keys_of(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         found: dict[int, bytes] = dict(_select_in(self._conn, "SELECT doc, band_keys FROM articles WHERE doc IN ({in})", docs))
-        have = [d for d in docs if d in found]
-        if not have:
-            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.int64)
-        keys = np.frombuffer(b"".join(found[d] for d in have), dtype="<i8").reshape(len(have), -1)
-        return np.array(have, dtype=np.int64), keys.astype(np.int64, copy=False)
+        return _decode_keys([(d, found[d]) for d in docs if d in found])
 
     def _alive(self, docs: np.ndarray) -> np.ndarray:
         """The subset of ``docs`` (unique) still stored: segments keep entries of replaced articles."""
@@ -366,8 +368,7 @@ class SQLiteStore:
         # runs would miss the pairs between them.)
         for r in sorted(runs, key=lambda r: -r.keys.size):
             if self._covered(r, asked_sorted):
-                a, b = within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET).T
-                packed_parts.append(np.unique((np.minimum(a, b) << 32) | np.maximum(a, b)))
+                packed_parts.append(_packed(*within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET).T))
                 runs = [x for x in runs if x is not r]
                 break
         # In chunks: a bulk load asks for every article at once, and the
@@ -382,11 +383,10 @@ class SQLiteStore:
             hits = self._lookup(runs, qkeys.reshape(-1), MAX_CLIQUE_BUCKET)
             a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
             keep = a != b
-            a, b = a[keep], b[keep]
-            packed_parts.append(np.unique((np.minimum(a, b) << 32) | np.maximum(a, b)))
+            packed_parts.append(_packed(a[keep], b[keep]))
         if not packed_parts:
             return np.empty((0, 2), dtype=np.int64)
-        packed = np.unique(np.concatenate(packed_parts))  # 1-D unique is far faster than unique(axis=0)
+        packed = np.unique(np.concatenate(packed_parts))
         pairs = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
         # Docs found in segments may have been replaced since; the queried ones exist.
         others = np.setdiff1d(pairs, np.concatenate(asked))
