@@ -27,31 +27,13 @@ def _splitmix(x):  # type: ignore[no-untyped-def]
     return x ^ (x >> np.uint64(31))
 
 
-@numba.njit(inline="always", cache=True)
-def _radix_sort(a, tmp):  # type: ignore[no-untyped-def]
-    # LSD radix sort, 4 passes of 8 bits: numba's own sort is ~4x slower here.
-    n = a.shape[0]
-    src, dst = a, tmp
-    for shift in range(0, 32, 8):
-        count = np.zeros(257, dtype=np.int64)
-        for q in range(n):
-            count[((src[q] >> np.uint32(shift)) & np.uint32(0xFF)) + 1] += 1
-        for b in range(256):
-            count[b + 1] += count[b]
-        for q in range(n):
-            d = (src[q] >> np.uint32(shift)) & np.uint32(0xFF)
-            dst[count[d]] = src[q]
-            count[d] += 1
-        src, dst = dst, src
-    return src  # after an even number of passes: ``a`` itself
-
-
 @numba.njit(cache=True, parallel=True, nogil=True)
 def char_shingles(cps, offsets, table, size, out, counts):  # type: ignore[no-untyped-def]
-    """Fused token_hashes + ngram_hashes + sorted unique, one article per iteration.
+    """Fused token_hashes + ngram_hashes + unique, one article per iteration.
 
-    Text ``i`` is ``cps[offsets[i]:offsets[i+1]]`` (code points); its shingles go
-    to ``out[offsets[i] : offsets[i] + counts[i]]``.
+    Text ``i`` is ``cps[offsets[i]:offsets[i+1]]`` (code points); its distinct
+    shingles go to ``out[offsets[i] : offsets[i] + counts[i]]``, in order of
+    first occurrence (not sorted: MinHash does not need it).
     """
     space = table[32]
     for i in numba.prange(offsets.shape[0] - 1):
@@ -81,7 +63,16 @@ def char_shingles(cps, offsets, table, size, out, counts):  # type: ignore[no-un
             continue
         n = min(size, m)
         g = m - n + 1
-        sh = np.empty(g, dtype=np.uint32)
+        # Distinct values through an open-addressing set at most half full:
+        # 22 vs 31 µs per news article for an LSD radix sort and a scan
+        # (measured). 0 marks an empty slot, so the value 0 is tracked apart.
+        bits = 4
+        while (1 << bits) < 2 * g:
+            bits += 1
+        slots = np.zeros(1 << bits, dtype=np.uint32)
+        mask = (1 << bits) - 1
+        shift = np.uint32(32 - bits)
+        seen_zero = False
         # Rolling: acc = sum buf[q+j] * GOLDEN^(n-1-j) (mod 2^64), slid one token at a
         # time (drop the oldest term, shift, add the newest) -- the same values as
         # recomputing each window, with 3 multiplications instead of n - 1.
@@ -91,16 +82,28 @@ def char_shingles(cps, offsets, table, size, out, counts):  # type: ignore[no-un
         acc = buf[0]
         for j in range(1, n):
             acc = acc * GOLDEN + buf[j]
-        sh[0] = np.uint32(_splitmix(acc) >> np.uint64(32))
-        for q in range(1, g):
-            acc = (acc - buf[q - 1] * top) * GOLDEN + buf[q + n - 1]
-            sh[q] = np.uint32(_splitmix(acc) >> np.uint64(32))
-        sh = _radix_sort(sh, np.empty(g, dtype=np.uint32))
         u = 0
         for q in range(g):
-            if q == 0 or sh[q] != sh[q - 1]:
-                out[start + u] = sh[q]
-                u += 1
+            if q > 0:
+                acc = (acc - buf[q - 1] * top) * GOLDEN + buf[q + n - 1]
+            v = np.uint32(_splitmix(acc) >> np.uint64(32))
+            if v == 0:
+                if not seen_zero:
+                    seen_zero = True
+                    out[start + u] = v
+                    u += 1
+                continue
+            s = np.int64(np.uint32(v * np.uint32(0x9E3779B1)) >> shift)  # Fibonacci hashing
+            while True:
+                cur = slots[s]
+                if cur == 0:
+                    slots[s] = v
+                    out[start + u] = v
+                    u += 1
+                    break
+                if cur == v:
+                    break
+                s = (s + 1) & mask
         counts[i] = u
 
 

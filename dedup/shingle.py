@@ -176,7 +176,8 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True, slots=True)
 class ShingleBatch:
     """Shingle sets of many texts in one flat array: set ``i`` is
-    ``values[starts[i] : starts[i] + counts[i]]`` (sorted, unique)."""
+    ``values[starts[i] : starts[i] + counts[i]]`` (unique; sorted only when
+    built by :meth:`of` from sorted sets, not by the compiled path)."""
 
     values: np.ndarray  # uint32
     starts: np.ndarray  # int64
@@ -199,7 +200,7 @@ class ShingleBatch:
 
 
 def shingle_batch(texts: Sequence[str], cfg: ShingleConfig, languages: Sequence[str] | None = None) -> ShingleBatch:
-    """Shingle many normalised texts at once; equal to ``[shingle(t, cfg, lang) for t, lang in …]``."""
+    """Shingle many normalised texts at once; the same sets as ``[shingle(t, cfg, lang) for t, lang in …]``."""
     if cfg.kind != "char" or len(texts) < _COMPILED_MIN_TEXTS:
         langs = languages if languages is not None else [""] * len(texts)
         return ShingleBatch.of([shingle(t, cfg, lang) for t, lang in zip(texts, langs, strict=True)])

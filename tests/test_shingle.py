@@ -143,4 +143,18 @@ def test_shingle_batch_equals_one_by_one(news, n_copies: int, kind: str, size: i
     batch = shingle_batch(texts, cfg)
     assert len(batch) == len(texts)
     for i, t in enumerate(texts):
-        assert np.array_equal(batch.get(i), shingle(t, cfg)), (i, t[:40])
+        got = batch.get(i)
+        assert np.unique(got).size == got.size  # no repeats, in whatever order
+        assert np.array_equal(np.sort(got), shingle(t, cfg)), (i, t[:40])
+
+
+def test_compiled_sets_of_long_and_repetitive_texts_equal_numpy() -> None:
+    rng = np.random.default_rng(7)
+    words = ["harga", "beras", "naik", "di", "pasar", "induk", "cipinang", "kata", "pedagang", "rp"]
+    texts = [" ".join(rng.choice(words, size=n)) for n in (3, 50, 2_000, 20_000)] + ["ab " * 5_000] * 40
+    cfg = ShingleConfig(kind="char", size=7)
+    batch = shingle_batch(texts, cfg)  # 44 texts: the compiled path
+    for i, t in enumerate(texts):
+        got = batch.get(i)
+        assert np.unique(got).size == got.size
+        assert np.array_equal(np.sort(got), shingle(t, cfg)), i
