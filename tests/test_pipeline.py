@@ -127,6 +127,23 @@ def test_record_hash_covers_stored_fields(articles) -> None:  # type: ignore[no-
         assert record_hash(replace(a, **change)) != record_hash(a), change
 
 
+def test_record_hash_is_the_digest_stores_already_hold(articles) -> None:  # type: ignore[no-untyped-def]
+    """Computed as stores written so far computed it (each part fed to xxh3-128,
+    then a NUL): were it to change, every stored article would look replaced."""
+    import xxhash
+
+    from dedup.config import ReadConfig
+    from dedup.read.records import to_article
+
+    (a,) = list(to_article(articles["rates"], "x:1", ReadConfig()))
+    for art in (a, replace(a, language="id", published_raw=None, title="Ｔｉｔｌｅ \udc80")):
+        h = xxhash.xxh3_128()
+        for part in (art.url, art.outlet, art.title, art.text, art.published_raw or "", *((art.language,) if art.language else ())):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        assert record_hash(art) == h.hexdigest()
+
+
 def test_rejected_and_notices_are_counted(cfg: Config, articles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "mixed.jsonl"
     rates = {**articles["rates"], "published_at": "sometime yesterday"}
