@@ -245,8 +245,9 @@ class SQLiteStore:
                 next_doc += 1
                 inserts.append((
                     doc, a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision,
-                    a.published_raw, a.record_hash, a.n_shingles, a.signature.astype("<u4").tobytes(),
-                    a.band_keys.astype("<i8").tobytes(), json.dumps(list(a.stripped), ensure_ascii=False), now,
+                    a.published_raw, a.record_hash, a.n_shingles, a.signature.astype("<u4", copy=False).tobytes(),
+                    a.band_keys.astype("<i8", copy=False).tobytes(),
+                    json.dumps(list(a.stripped), ensure_ascii=False) if a.stripped else "[]", now,
                 ))
                 members.append((doc, prev))
                 docs.append(doc)
