@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -75,8 +76,16 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     """
     started = time.perf_counter()
     paths = list(paths)
+    fresh = not cfg.store.exists()
     store = open_store(cfg.store)
-    lsh = ensure_params(store, cfg)
+    try:
+        store.lock_writer()
+        lsh = ensure_params(store, cfg)
+    except BaseException:
+        store.close()
+        if fresh:  # refused settings (too few bands…): leave nothing behind
+            shutil.rmtree(cfg.store, ignore_errors=True)
+        raise
     workers = cfg.effective_workers()
     pages = (lambda n: progress("pages", n)) if progress else None
     # With a second core, reading runs on its own process (read/background.py),

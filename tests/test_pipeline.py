@@ -414,3 +414,33 @@ def test_export_articles_and_stories(cfg: Config, articles, jsonl, tmp_path: Pat
     tram = frame.filter(pl.col("first_id") == "tram-orig").sort("lag_seconds")
     assert tram["id"].to_list() == ["tram-orig", "tram-junk", "tram-abr"]
     assert tram["relation"].to_list() == ["original", "uncredited_copy", "partial_copy"]
+
+
+def test_settings_refused_on_a_new_store_leave_nothing_behind(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    from dedup.config import IndexConfig, SignConfig
+    from dedup.errors import ConfigError
+
+    path = jsonl("n1.jsonl", [articles["rates"]])
+    bad = replace(cfg, sign=SignConfig(num_perm=32), index=IndexConfig(threshold=0.95))
+    with pytest.raises(ConfigError, match="at least 2 bands"):
+        index_corpus([str(path)], bad)
+    assert not cfg.store.exists()
+    index_corpus([str(path)], cfg)  # a store that exists is kept when a run is refused
+    with pytest.raises(StoreError, match="built with"):
+        index_corpus([str(path)], bad)
+    assert stats(cfg)["articles"] == 1
+
+
+def test_a_second_index_run_on_a_store_is_refused_and_changes_nothing(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    from dedup.store import open_store
+
+    index_corpus([str(jsonl("n1.jsonl", [articles["rates"]]))], cfg)
+    running = open_store(cfg.store)
+    running.lock_writer()  # as a run in another process would
+    try:
+        with pytest.raises(StoreError, match="is being indexed by"):
+            index_corpus([str(jsonl("n2.jsonl", [articles["football"]]))], cfg)
+    finally:
+        running.close()
+    assert stats(cfg)["articles"] == 1
+    assert index_corpus([str(jsonl("n2.jsonl", [articles["football"]]))], cfg).added == 1

@@ -95,6 +95,10 @@ class Store(Protocol):
 
     def is_empty(self) -> bool: ...
 
+    def lock_writer(self) -> None:
+        """Claim the store for one index run until close(); StoreError when another run holds it."""
+        ...
+
     def begin_bulk(self) -> None:
         """A large load starts: the store may defer index maintenance until end_bulk."""
         ...

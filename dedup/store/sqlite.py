@@ -18,11 +18,13 @@ is simply ignored and removed.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
@@ -32,6 +34,7 @@ from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merg
 
 SCHEMA_VERSION = "4"
 DB_NAME = "dedup.sqlite"
+WRITER_LOCK = "writer.lock"
 LSH_DIR = "lsh"
 
 _MEMBERSHIPS = (
@@ -146,6 +149,7 @@ class SQLiteStore:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
+        self._writer: IO[str] | None = None
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> SQLiteStore:
@@ -572,8 +576,37 @@ class SQLiteStore:
         files = [*self.path.glob(DB_NAME + "*"), *(self.path / LSH_DIR).glob("*.npy")]
         return sum(f.stat().st_size for f in files)
 
+    def lock_writer(self) -> None:
+        """Claim the store for one index run; a second run fails at once, naming the first.
+
+        SQLite alone would serialise two runs' transactions, but each run's
+        clustering reads the pending articles and then assigns them: two at
+        once could give one story two ids. An advisory lock on
+        ``<store>/writer.lock``, released on close (or when the process dies);
+        where fcntl does not exist (Windows) runs are not guarded."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover -- not POSIX
+            return
+        fh = (self.path / WRITER_LOCK).open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise StoreError(f"{self.path} is being indexed by {holder}; run this when it has finished") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"'dedup index' (pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')})")
+        fh.flush()
+        self._writer = fh
+
     def close(self) -> None:
         try:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._conn.close()
+            if self._writer is not None:
+                self._writer.close()  # releases the lock
+                self._writer = None

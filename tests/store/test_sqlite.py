@@ -287,3 +287,16 @@ def test_replace_moves_the_article_to_its_new_buckets_only(store: SQLiteStore) -
             assert _count(store, "buckets") == LSH.bands
         assert store.candidates_for_keys(replacement.band_keys) == [new_doc]
         assert store.candidates_for_keys(_new("a", seed=1).band_keys) == []
+
+
+def test_one_index_run_at_a_time(tmp_path: Path) -> None:
+    first = open_store(tmp_path / "store")
+    first.lock_writer()
+    second = open_store(tmp_path / "store")
+    try:
+        with pytest.raises(StoreError, match=r"is being indexed by 'dedup index' \(pid \d+"):
+            second.lock_writer()
+        first.close()  # the lock goes with it
+        second.lock_writer()
+    finally:
+        second.close()
