@@ -142,6 +142,23 @@ def bench_signing(n: int) -> dict[str, object]:
     return out
 
 
+_BURN = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(15_000_000):\n    x += i * i\nprint(time.perf_counter() - t)"
+
+
+def bench_machine(reps: int = 3) -> dict[str, float]:
+    """What "2 cores" buys here: a pure-Python loop alone, then two copies at once
+    on separate processes. 2.0 would be two full cores; shared or hyper-threaded
+    cores give less, and every "2 core" figure below is bounded by it."""
+
+    def burn(n: int) -> list[float]:
+        procs = [subprocess.Popen([sys.executable, "-c", _BURN], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return [float(p.communicate()[0]) for p in procs]
+
+    alone = statistics.median(burn(1)[0] for _ in range(reps))
+    pair = statistics.median(max(burn(2)) for _ in range(reps))
+    return {"python_loop_alone_s": round(alone, 3), "python_loop_two_at_once_s": round(pair, 3), "two_process_speedup": round(2 * alone / pair, 2)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10k articles only, fewer repetitions")
@@ -153,7 +170,7 @@ def main() -> None:
     reps = args.reps or (1 if args.quick else 3)
     results: dict[str, object] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), **bench_machine()},
         "versions": {p: version(p) for p in ("dedup", "datasketch", "numpy", "numba")},
         "command": " ".join(["benchmarks/speed.py", *sys.argv[1:]]),
         "signing": bench_signing(2000 if args.quick else 10000),
