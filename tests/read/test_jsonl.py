@@ -204,3 +204,31 @@ def test_read_jsonl_stream_line_numbers_count_blank_lines() -> None:
     stream = io.BytesIO(b"\n\n" + _line({"id": "z", "text": "Isi."}))
     (art,) = list(read_jsonl(stream, "mem", ReadConfig()))
     assert isinstance(art, Article) and art.source == "mem:3"
+
+
+_HARD_LINES = [
+    b'{"id": "a1", "text": "plain", "published_at": "2026-11-24T09:15:00+07:00"}',
+    b'{"id": 123456789012345678901234567890, "text": "an id beyond 64 bits"}',
+    b'{"id": 7, "text": "numbers", "title": 1.5, "published_at": 20261124}',
+    b'{"id": "a2", "text": "lone surrogate \\udc80 kept"}',
+    b'{"id": "a3", "text": "not a number", "score": NaN}',
+    b'{"id": "a4", "id": "a5", "text": "duplicate keys: the last wins"}',
+    b'{"id": "a6", "text": "nested", "outlet": {"name": "x"}}',
+    b'\xef\xbb\xbf{"id": "a7", "text": "a byte-order mark"}',
+    b'{"id": "a8", "text": "bad utf-8 \xff here"}',
+    b'["a list"]',
+    b'{"id": "a9", "text": "\\u00e9t\\u00e9 \\ud83d\\ude00"}',
+    b'{"id": "a10", "text": "overflow", "x": 1e400}',
+]
+
+
+def test_fast_parser_reads_exactly_what_the_json_module_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.read.jsonl as jsonl
+
+    path = tmp_path / "hard.jsonl"
+    path.write_bytes(b"\n".join(_HARD_LINES) + b"\n")
+    fast = list(read_paths([str(path)], ReadConfig()))
+    assert sum(jsonl._fast(line) is not None for line in _HARD_LINES) >= 4  # the fast path is taken
+    monkeypatch.setattr(jsonl, "_fast", lambda raw: None)
+    assert fast == list(read_paths([str(path)], ReadConfig()))
+    assert any(isinstance(i, Article) and i.id == "123456789012345678901234567890" for i in fast)
