@@ -213,6 +213,9 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
         used.add(keep)
         for d in docs:
             assignments[d] = keep
+    # A previous story that no component took has no member left: every member of
+    # a story is pending again once one of them is replaced.
+    dropped.extend({s for s in (story_of.get(d) for d in pending) if s is not None} - used - set(dropped))
     store.assign(assignments, created, touched, dropped, now)
     if progress is not None:
         progress(len(pending))

@@ -444,3 +444,13 @@ def test_a_second_index_run_on_a_store_is_refused_and_changes_nothing(cfg: Confi
         running.close()
     assert stats(cfg)["articles"] == 1
     assert index_corpus([str(jsonl("n2.jsonl", [articles["football"]]))], cfg).added == 1
+
+
+def test_a_story_left_by_all_its_members_is_gone(cfg: Config, articles, jsonl, news) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", [articles[k] for k in ("tram-orig", "tram-junk", "rates")]))], cfg)
+    assert _counts(cfg)["stories"] == 2
+    # "rates" (a story of its own) now carries a copy of the tram story: it joins that story.
+    moved = {**articles["rates"], "text": articles["tram-orig"]["text"], "title": articles["tram-orig"]["title"]}
+    index_corpus([str(jsonl("n2.jsonl", [moved]))], cfg)
+    assert len(set(_stories(cfg).values())) == 1
+    assert _counts(cfg)["stories"] == 1  # the old story of "rates" has no member left
