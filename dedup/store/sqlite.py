@@ -604,7 +604,12 @@ class SQLiteStore:
 
     def close(self) -> None:
         try:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # The index run folds its WAL into the database file. Others (query,
+            # report, a refused second run) leave that to it: a checkpoint from
+            # them during a bulk load would copy the load's pages early, and
+            # SQLite checkpoints anyway when the last connection closes.
+            if self._writer is not None:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             self._conn.close()
             if self._writer is not None:
