@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -38,7 +37,7 @@ from .read.background import can_read_in_background, read_in_background
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import NewArticle, SQLiteStore, open_store
+from .store import NewArticle, SQLiteStore, discard_if_empty, open_store
 
 Progress = Callable[[str, int], None]
 """Called as ``progress(phase, n)`` when ``n`` more items of ``phase`` are done."""
@@ -80,11 +79,15 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     store = open_store(cfg.store)
     try:
         store.lock_writer()
+    except BaseException:
+        store.close()
+        raise
+    try:
         lsh = ensure_params(store, cfg)
     except BaseException:
         store.close()
         if fresh:  # refused settings (too few bands…): leave nothing behind
-            shutil.rmtree(cfg.store, ignore_errors=True)
+            discard_if_empty(cfg.store)
         raise
     workers = cfg.effective_workers()
     pages = (lambda n: progress("pages", n)) if progress else None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .interface import NewArticle, Store, StoredArticle
-from .sqlite import SQLiteStore
+from .sqlite import SQLiteStore, discard_if_empty
 
-__all__ = ["NewArticle", "Store", "StoredArticle", "SQLiteStore", "open_store"]
+__all__ = ["NewArticle", "Store", "StoredArticle", "SQLiteStore", "discard_if_empty", "open_store"]
 
 
 def open_store(path: Path, *, create: bool = True) -> SQLiteStore:

@@ -143,6 +143,34 @@ def _row_to_article(r: sqlite3.Row) -> StoredArticle:
     )
 
 
+def discard_if_empty(path: Path) -> bool:
+    """Remove the store at ``path`` if it holds nothing (no settings, no article):
+    its own files only, then the directory if nothing else is in it.
+
+    For a run refused before it wrote anything; never touches a store in use
+    (its writer lock is tried first) or files the store did not make."""
+    db = path / DB_NAME
+    if not db.exists():
+        return False
+    probe = SQLiteStore.open(path, create=False)
+    try:
+        probe.lock_writer()
+        if probe.get_meta("params") is not None or not probe.is_empty():
+            return False
+    except StoreError:
+        return False
+    finally:
+        probe.close()
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", WRITER_LOCK):
+        (path / name).unlink(missing_ok=True)
+    for directory in (path / LSH_DIR, path):
+        try:
+            directory.rmdir()  # only if empty
+        except OSError:
+            pass
+    return not path.exists()
+
+
 class SQLiteStore:
     """SQLite in WAL mode at ``<path>/dedup.sqlite``."""
 

@@ -300,3 +300,32 @@ def test_one_index_run_at_a_time(tmp_path: Path) -> None:
         second.lock_writer()
     finally:
         second.close()
+
+
+def test_discard_if_empty_removes_only_an_empty_stores_own_files(tmp_path: Path) -> None:
+    from dedup.store import discard_if_empty
+
+    empty = tmp_path / "empty"
+    open_store(empty).close()
+    assert discard_if_empty(empty) and not empty.exists()
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "notes.txt").write_text("the user's own file")
+    open_store(shared).close()
+    assert not discard_if_empty(shared)
+    assert sorted(p.name for p in shared.iterdir()) == ["notes.txt"]
+
+    used = tmp_path / "used"
+    s = open_store(used)
+    s.set_meta("params", "{}")
+    s.close()
+    assert not discard_if_empty(used) and (used / DB_NAME).exists()
+
+    busy = tmp_path / "busy"
+    holder = open_store(busy)
+    holder.lock_writer()
+    try:
+        assert not discard_if_empty(busy) and (busy / DB_NAME).exists()
+    finally:
+        holder.close()
