@@ -75,7 +75,6 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     """
     started = time.perf_counter()
     paths = list(paths)
-    fresh = not cfg.store.exists()
     store = open_store(cfg.store)
     try:
         store.lock_writer()
@@ -86,8 +85,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         lsh = ensure_params(store, cfg)
     except BaseException:
         store.close()
-        if fresh:  # refused settings (too few bands…): leave nothing behind
-            discard_if_empty(cfg.store)
+        discard_if_empty(cfg.store)  # refused settings (too few bands…) on a new store: leave nothing behind
         raise
     workers = cfg.effective_workers()
     pages = (lambda n: progress("pages", n)) if progress else None
