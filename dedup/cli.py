@@ -70,7 +70,9 @@ def cli() -> None:
 # -- index -------------------------------------------------------------------
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+def _progress(enabled: bool, transient: bool = False) -> Iterator[Callable[[str, int], None] | None]:
+    """A progress display on standard error, only when it is a terminal;
+    ``transient`` clears it when done (the output is what matters then)."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
@@ -81,10 +83,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
         TextColumn("{task.speed:>8.0f}/s" if False else "[cyan]{task.fields[rate]}"), TimeElapsedColumn(),
-        console=console, transient=False,
+        console=console, transient=transient,
     ) as bar:
         tasks: dict[str, Any] = {}
-        labels = {"pages": "pages extracted", "index": "articles", "reject": "rejected", "cluster": "clustered"}
+        labels = {"pages": "pages extracted", "index": "articles", "reject": "rejected", "cluster": "clustered", "stories": "stories built"}
 
         def update(phase: str, n: int) -> None:
             if phase not in tasks:
@@ -263,7 +265,8 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
     from .report import render
 
     cfg = _base_config(store)
-    rep = build_report(cfg, since=parse_since(since), mark=not no_mark)
+    with _progress(True, transient=True) as progress:
+        rep = build_report(cfg, since=parse_since(since), mark=not no_mark, progress=progress)
     text = render(rep, fmt)  # type: ignore[arg-type]
     if out is None:
         click.echo(text, nl=False)
@@ -354,7 +357,8 @@ def export(store: Path | None, what: str, fmt: str, out: Path) -> None:
     """
     from .pipeline import export as run_export
 
-    n = run_export(_base_config(store), what, fmt, out)  # type: ignore[arg-type]
+    with _progress(True, transient=True) as progress:
+        n = run_export(_base_config(store), what, fmt, out, progress=progress)  # type: ignore[arg-type]
     _err(f"wrote {n:,} rows to {out}")
 
 

@@ -293,8 +293,11 @@ def parse_since(value: str, tz: str = "UTC") -> Since:
     return when
 
 
-def build_report(cfg: Config, since: Since = "last", mark: bool = True) -> Report:
-    """Stories that are new or grew since ``since``; remembers this report's time when ``mark``."""
+def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress: Progress | None = None) -> Report:
+    """Stories that are new or grew since ``since``; remembers this report's time when ``mark``.
+
+    ``progress("stories", 1)`` is called as each story is built (credits are
+    sought in every member's text: ~1 ms per article)."""
     store = open_store(cfg.store, create=False)
     try:
         generated = datetime.now(timezone.utc)
@@ -316,6 +319,8 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True) -> Repor
             sigs, sizes = store.signatures([a.doc for a in arts])
             is_new = cut_iso is None or created_at > cut_iso
             stories.append(build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new))
+            if progress:
+                progress("stories", 1)
         stories.sort(key=lambda s: (-len(s.members), s.story_id))
         totals: dict[str, list[int]] = {}
         for s in stories:
@@ -370,8 +375,11 @@ def outlets(cfg: Config, only: Sequence[str] = ()) -> list[OutletInfo]:
         store.close()
 
 
-def export(cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path) -> int:
-    """Write articles (one row each, with story_id) or stories (one row per member) for analysis."""
+def export(
+    cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path, progress: Progress | None = None
+) -> int:
+    """Write articles (one row each, with story_id) or stories (one row per member) for analysis;
+    ``progress("stories", 1)`` is called per story built."""
     import polars as pl
 
     store = open_store(cfg.store, create=False)
@@ -395,6 +403,8 @@ def export(cfg: Config, what: Literal["articles", "stories"], fmt: Literal["json
                 arts = list(store.articles(members[story_id]))
                 sigs, sizes = store.signatures([a.doc for a in arts])
                 st = build_story(story_id, arts, sigs, sizes, cluster_cfg)
+                if progress:
+                    progress("stories", 1)
                 for m in st.members:
                     rows.append({
                         "story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet,

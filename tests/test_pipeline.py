@@ -454,3 +454,13 @@ def test_a_story_left_by_all_its_members_is_gone(cfg: Config, articles, jsonl, n
     index_corpus([str(jsonl("n2.jsonl", [moved]))], cfg)
     assert len(set(_stories(cfg).values())) == 1
     assert _counts(cfg)["stories"] == 1  # the old story of "rates" has no member left
+
+
+def test_report_and_export_report_progress_per_story(cfg: Config, articles, jsonl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    index_corpus([str(jsonl("n1.jsonl", articles.values()))], cfg)
+    seen: list[tuple[str, int]] = []
+    rep = build_report(cfg, since="all", mark=False, progress=lambda phase, n: seen.append((phase, n)))
+    assert len(rep.stories) >= 2 and seen == [("stories", 1)] * len(rep.stories)
+    seen.clear()
+    export(cfg, "stories", "jsonl", tmp_path / "s.jsonl", progress=lambda phase, n: seen.append((phase, n)))
+    assert seen == [("stories", 1)] * len(rep.stories)
