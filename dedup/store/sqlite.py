@@ -143,6 +143,22 @@ def _row_to_article(r: sqlite3.Row) -> StoredArticle:
     )
 
 
+# Writer locks held by this process. A forked child (the background reader, the
+# page pool) closes its copies at once: a flock belongs to every descriptor of
+# the open file, so a child outliving a killed parent would keep the store
+# locked. Closing a copy (not unlocking it) leaves the parent's lock alone.
+_HELD: set[IO[str]] = set()
+
+
+def _drop_inherited_locks() -> None:
+    for fh in _HELD:
+        fh.close()
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 def discard_if_empty(path: Path) -> bool:
     """Remove the store at ``path`` if it holds nothing (no settings, no article):
     its own files only, then the directory if nothing else is in it.
@@ -629,6 +645,7 @@ class SQLiteStore:
         fh.write(f"'dedup index' (pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S %Z')})")
         fh.flush()
         self._writer = fh
+        _HELD.add(fh)
 
     def close(self) -> None:
         try:
@@ -641,5 +658,6 @@ class SQLiteStore:
         finally:
             self._conn.close()
             if self._writer is not None:
+                _HELD.discard(self._writer)
                 self._writer.close()  # releases the lock
                 self._writer = None

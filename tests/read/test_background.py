@@ -85,3 +85,31 @@ def test_closing_early_stops_the_reader(tmp_path: Path) -> None:
     import multiprocessing as mp
 
     assert not [p for p in mp.active_children() if p.name == "dedup-reader"]
+
+
+def test_the_reader_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    path = _mixed_input(tmp_path, n=20000)  # more than the queue holds: the reader blocks on it
+    script = (
+        "import multiprocessing as mp, os, sys, time\n"
+        "from dedup.config import ReadConfig\n"
+        "from dedup.read.background import read_in_background\n"
+        f"it = read_in_background([{str(path)!r}], ReadConfig(), workers=2)\n"
+        "time.sleep(1.5)\n"
+        "print([p.pid for p in mp.active_children()], flush=True)\n"
+        "os._exit(0)  # dies without reading: like SIGKILL, no clean-up runs\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    (pid,) = eval(out)  # noqa: S307 -- our own list of ints
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail("the orphaned reader was still running 10 s after its parent died")

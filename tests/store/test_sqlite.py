@@ -329,3 +329,26 @@ def test_discard_if_empty_removes_only_an_empty_stores_own_files(tmp_path: Path)
         assert not discard_if_empty(busy) and (busy / DB_NAME).exists()
     finally:
         holder.close()
+
+
+def test_a_forked_child_does_not_keep_the_writer_lock(tmp_path: Path) -> None:
+    """The background reader is forked while the index run holds the lock: if the
+    run is killed, the child must not go on holding it."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+    first = open_store(tmp_path / "store")
+    first.lock_writer()
+    ctx = mp.get_context("fork")
+    release = ctx.Event()
+    child = ctx.Process(target=release.wait, args=(30,))
+    child.start()
+    try:
+        first.close()  # as if the run died: only the child's copy could hold the lock now
+        second = open_store(tmp_path / "store")
+        second.lock_writer()
+        second.close()
+    finally:
+        release.set()
+        child.join()
