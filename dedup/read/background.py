@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing as mp
 import operator
-import os
 import queue
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -24,6 +23,7 @@ from ..config import ReadConfig
 from ..errors import InputError
 from ..model import Article
 from . import Item, read_paths
+from .watchdog import exit_with_parent
 
 # Items per message: large enough that queue overhead is negligible (~1 µs per
 # item), small enough that the first batch reaches the indexer at once.
@@ -41,19 +41,8 @@ def can_read_in_background(paths: Sequence[str]) -> bool:
     return "fork" in mp.get_all_start_methods() and "-" not in paths
 
 
-def _put(out: Any, message: tuple[object, ...], parent: int) -> None:
-    """Hand a message over, waiting while the queue is full; exit if the parent
-    died meanwhile (killed with SIGKILL: nobody will read the queue again)."""
-    while True:
-        try:
-            out.put(message, timeout=1.0)
-            return
-        except queue.Full:
-            if os.getppid() != parent:
-                os._exit(1)
-
-
-def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: int) -> None:
+def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any) -> None:
+    exit_with_parent()
     pages = 0
 
     def count_page(n: int) -> None:
@@ -65,17 +54,17 @@ def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: 
         for item in read_paths(paths, cfg, workers=workers, progress=count_page):
             batch.append(_FIELDS(item) if isinstance(item, Article) else item)
             if len(batch) >= _BATCH:
-                _put(out, ("items", batch, pages), parent)
+                out.put(("items", batch, pages))
                 batch, pages = [], 0
-        _put(out, ("items", batch, pages), parent)
-        _put(out, ("done", None, 0), parent)
+        out.put(("items", batch, pages))
+        out.put(("done", None, 0))
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the parent reports it
         pass
     except Exception as exc:  # noqa: BLE001 -- any failure must reach the parent, not die here
         try:
-            _put(out, ("error", exc, 0), parent)
+            out.put(("error", exc, 0))
         except Exception:  # noqa: BLE001 -- the exception itself may not pickle
-            _put(out, ("error", InputError(f"{type(exc).__name__}: {exc}"), 0), parent)
+            out.put(("error", InputError(f"{type(exc).__name__}: {exc}"), 0))
 
 
 def read_in_background(
@@ -87,7 +76,7 @@ def read_in_background(
     ctx = mp.get_context("fork")
     channel: Any = ctx.Queue(maxsize=_QUEUE_SIZE)
     # Not a daemon: the reader starts its own pool for HTML pages.
-    proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel, os.getpid()), name="dedup-reader")
+    proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel), name="dedup-reader")
     proc.start()
     return _receive(proc, channel, progress)
 

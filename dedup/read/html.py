@@ -51,6 +51,7 @@ import xxhash
 from ..model import Article, Notice, Rejected, TimePrecision
 from .outlet import outlet_from_url
 from .timeparse import parse_time
+from .watchdog import exit_with_parent
 
 Item = Article | Rejected | Notice
 
@@ -454,7 +455,8 @@ class _PagePool:
         _libs()[2].classify("warm up")  # import and load the language model once: forked workers inherit them
         # fork: workers start in milliseconds and need only extract_page.
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        # Workers end with the process that made them, even one killed with SIGKILL.
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=exit_with_parent)
 
     def run(self, items: Iterable[Item | Page]) -> Iterator[Item]:
         pending: deque[list[Any]] = deque()  # [future, page] or [None, item]

@@ -113,3 +113,37 @@ def test_the_reader_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
         time.sleep(0.2)
     os.kill(pid, signal.SIGKILL)
     pytest.fail("the orphaned reader was still running 10 s after its parent died")
+
+
+def test_page_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(40):
+        (pages / f"p{i}.html").write_text(f"<html><body><article><p>{'Word ' * 200}{i}</p></article></body></html>")
+    script = (
+        "import multiprocessing as mp, os\n"
+        "from dedup.config import ReadConfig\n"
+        "from dedup.read import read_paths\n"
+        f"it = read_paths([{str(pages)!r}], ReadConfig(), workers=2)\n"
+        "next(it)\n"
+        "print([p.pid for p in mp.active_children()], flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    pids = eval(out)  # noqa: S307 -- our own list of ints
+    assert pids
+    deadline = time.monotonic() + 10
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                pids.remove(pid)
+        time.sleep(0.2)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    assert not pids, "page workers still running 10 s after their parent died"
