@@ -5,7 +5,7 @@ import pytest
 
 from dedup.clean import normalise
 from dedup.config import ShingleConfig
-from dedup.shingle import is_no_space_script, ngram_hashes, shingle, shingle_batch, token_hashes
+from dedup.shingle import ShingleBatch, is_no_space_script, ngram_hashes, shingle, shingle_batch, token_hashes
 
 TEXT = normalise(
     "Harga beras medium di Pasar Induk Cipinang naik Rp 600 per kilogram dalam sepekan, "
@@ -142,9 +142,14 @@ def test_shingle_batch_equals_one_by_one(news, n_copies: int, kind: str, size: i
     cfg = ShingleConfig(kind=kind, size=size)  # type: ignore[arg-type]
     batch = shingle_batch(texts, cfg)
     assert len(batch) == len(texts)
+    _assert_same_sets(batch, texts, cfg)
+
+
+def _assert_same_sets(batch: ShingleBatch, texts: list[str], cfg: ShingleConfig) -> None:
+    """Each batch set holds what :func:`shingle` gives, once each, in whatever order."""
     for i, t in enumerate(texts):
         got = batch.get(i)
-        assert np.unique(got).size == got.size  # no repeats, in whatever order
+        assert np.unique(got).size == got.size
         assert np.array_equal(np.sort(got), shingle(t, cfg)), (i, t[:40])
 
 
@@ -153,8 +158,4 @@ def test_compiled_sets_of_long_and_repetitive_texts_equal_numpy() -> None:
     words = ["harga", "beras", "naik", "di", "pasar", "induk", "cipinang", "kata", "pedagang", "rp"]
     texts = [" ".join(rng.choice(words, size=n)) for n in (3, 50, 2_000, 20_000)] + ["ab " * 5_000] * 40
     cfg = ShingleConfig(kind="char", size=7)
-    batch = shingle_batch(texts, cfg)  # 44 texts: the compiled path
-    for i, t in enumerate(texts):
-        got = batch.get(i)
-        assert np.unique(got).size == got.size
-        assert np.array_equal(np.sort(got), shingle(t, cfg)), i
+    _assert_same_sets(shingle_batch(texts, cfg), texts, cfg)  # 44 texts: the compiled path

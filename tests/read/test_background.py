@@ -87,39 +87,44 @@ def test_closing_early_stops_the_reader(tmp_path: Path) -> None:
     assert not [p for p in mp.active_children() if p.name == "dedup-reader"]
 
 
-def test_the_reader_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
+def _survivors_of_a_killed_parent(script: str) -> list[int]:
+    """Run ``script`` (which prints its children's pids, then dies without clean-up,
+    as under SIGKILL); the children still running 10 s later, killed then."""
     import subprocess
     import sys
     import time
 
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    pids: list[int] = eval(out)  # noqa: S307 -- our own list of ints
+    assert pids
+    deadline = time.monotonic() + 10
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                pids.remove(pid)
+        time.sleep(0.2)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+def test_the_reader_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
     path = _mixed_input(tmp_path, n=20000)  # more than the queue holds: the reader blocks on it
     script = (
-        "import multiprocessing as mp, os, sys, time\n"
+        "import multiprocessing as mp, os, time\n"
         "from dedup.config import ReadConfig\n"
         "from dedup.read.background import read_in_background\n"
         f"it = read_in_background([{str(path)!r}], ReadConfig(), workers=2)\n"
         "time.sleep(1.5)\n"
         "print([p.pid for p in mp.active_children()], flush=True)\n"
-        "os._exit(0)  # dies without reading: like SIGKILL, no clean-up runs\n"
+        "os._exit(0)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
-    (pid,) = eval(out)  # noqa: S307 -- our own list of ints
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
-    pytest.fail("the orphaned reader was still running 10 s after its parent died")
+    assert not _survivors_of_a_killed_parent(script), "the orphaned reader was still running 10 s after its parent died"
 
 
 def test_page_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-    import time
-
     pages = tmp_path / "pages"
     pages.mkdir()
     for i in range(40):
@@ -133,17 +138,4 @@ def test_page_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
         "print([p.pid for p in mp.active_children()], flush=True)\n"
         "os._exit(0)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
-    pids = eval(out)  # noqa: S307 -- our own list of ints
-    assert pids
-    deadline = time.monotonic() + 10
-    while pids and time.monotonic() < deadline:
-        for pid in list(pids):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                pids.remove(pid)
-        time.sleep(0.2)
-    for pid in pids:
-        os.kill(pid, signal.SIGKILL)
-    assert not pids, "page workers still running 10 s after their parent died"
+    assert not _survivors_of_a_killed_parent(script), "page workers still running 10 s after their parent died"
