@@ -7,18 +7,21 @@
 Articles: synthetic news-length articles from synth.py (generated into a temporary directory,
 never stored), plus the real English bodies of ../shared/data/newshtml when present (repeated to
 a few thousand texts; evaluation-only data, read at run time). Every system gets the same input:
-dedup's cleaned text (clean.clean_text), cut into character 5-grams, 128 permutations.
+dedup's cleaned text (clean.clean_text), cut into character 7-grams (dedup's default), 128
+permutations; gaoya-word alone cuts word 5-grams, to show what gaoya does with its usual shingles.
 
 Systems, each as its authors show or recommend:
   datasketch-readme  MinHash(num_perm=128), update(shingle.encode("utf8")) per shingle (default
                      sha1 hash), MinHashLSH.insert per document
   datasketch-best    MinHash.bulk (shared permutations, update_batch) with xxhash's xxh32 as
                      hashfunc, LeanMinHash, MinHashLSH.insertion_session
-  rensa              RMinHash.digest_matrix_from_token_sets on the 5-gram strings; RMinHashLSH.insert_matrix
+  rensa              RMinHash.digest_matrix_from_token_sets on the 7-gram strings; RMinHashLSH.insert_matrix
   rensa-prehashed    RMinHash.digest_matrix_from_flat_token_hashes on dedup's own shingle hashes
                      (the shingling is then dedup's, not rensa's)
-  gaoya              MinHashStringIndex(analyzer="char", ngram_range=(5, 5)): bulk_hash_docs to sign,
+  gaoya              MinHashStringIndex(analyzer="char", ngram_range=(7, 7)): bulk_hash_docs to sign,
                      par_bulk_insert_docs to sign and index
+  gaoya-word         the same with analyzer="word", ngram_range=(5, 5): word 5-grams, far fewer
+                     shingles per article (not the same input as the others: for reference)
   dedup              shingle_batch + sign_batch (sign); band_keys (the index step's bucket keys)
   dedup-index        end to end `dedup index` from JSONL: read, clean, shingle, sign, SQLite store,
                      LSH buckets and clustering (peers do far less: no cleaning, no storage, no clustering)
@@ -55,16 +58,17 @@ import synth  # noqa: E402
 DATA = ROOT.parent / "shared" / "data"
 BIN = Path(sys.executable).parent / "dedup"
 NUM_PERM = 128
-SIZE = 5
+SIZE = 7  # dedup's default shingles (ShingleConfig().size): every system gets the same
+WORD_SIZE = 5  # gaoya-word only
 BATCH = 2000
 THRESHOLD = 0.3
 # (bands, rows) for the peers' LSH: 32 x 4 = 128 slots (dedup picks 37 x 3 for threshold 0.3).
 BANDS, ROWS = 32, 4
 # Largest number of articles timed per run, per system (None: the whole corpus).
-CAPS = {"datasketch-readme": 300, "datasketch-best": 5000, "rensa": 20000, "gaoya": 50000}
+CAPS = {"datasketch-readme": 300, "datasketch-best": 5000, "rensa": 20000, "gaoya": 50000, "gaoya-word": 50000}
 QUICK_CAPS = {"datasketch-readme": 100, "datasketch-best": 1000, "rensa": 5000}
-THREADED = {"rensa", "rensa-prehashed", "gaoya", "dedup"}  # systems that can use more than one core
-SYSTEMS = ("datasketch-readme", "datasketch-best", "rensa", "rensa-prehashed", "gaoya", "dedup")
+THREADED = {"rensa", "rensa-prehashed", "gaoya", "gaoya-word", "dedup"}  # systems that can use more than one core
+SYSTEMS = ("datasketch-readme", "datasketch-best", "rensa", "rensa-prehashed", "gaoya", "gaoya-word", "dedup")
 
 
 # -- workers (run in a subprocess, one system and thread count each) --------------------------------
@@ -146,7 +150,7 @@ def work_rensa_prehashed(texts: list[str]) -> tuple[float, float]:
     start = 0
     for batch in _batches(texts):
         t0 = time.perf_counter()
-        sb = shingle_batch(batch, ShingleConfig())
+        sb = shingle_batch(batch, ShingleConfig(kind="char", size=SIZE))
         flat = np.concatenate([sb.get(i) for i in range(len(sb))]).astype(np.uint64)  # the batch's sets, contiguous
         offsets = np.zeros(len(sb) + 1, dtype=np.uint64)
         np.cumsum(sb.counts, out=offsets[1:])
@@ -159,20 +163,21 @@ def work_rensa_prehashed(texts: list[str]) -> tuple[float, float]:
     return sign, index
 
 
-def _gaoya_index():
+def _gaoya_index(analyzer: str = "char"):
     from gaoya.minhash import MinHashStringIndex
 
+    size = SIZE if analyzer == "char" else WORD_SIZE
     return MinHashStringIndex(hash_size=32, jaccard_threshold=THRESHOLD, num_bands=BANDS, band_size=ROWS,
-                              analyzer="char", lowercase=False, ngram_range=(SIZE, SIZE))
+                              analyzer=analyzer, lowercase=False, ngram_range=(size, size))
 
 
-def work_gaoya(texts: list[str]) -> tuple[float, float]:
-    idx = _gaoya_index()
+def work_gaoya(texts: list[str], analyzer: str = "char") -> tuple[float, float]:
+    idx = _gaoya_index(analyzer)
     t0 = time.perf_counter()
     for batch in _batches(texts):
         idx.minhash_index.bulk_hash_docs(batch)
     sign = time.perf_counter() - t0
-    idx = _gaoya_index()
+    idx = _gaoya_index(analyzer)
     t1 = time.perf_counter()
     start = 0
     for batch in _batches(texts):
@@ -192,7 +197,7 @@ def work_dedup(texts: list[str]) -> tuple[float, float]:
     sign = index = 0.0
     for batch in _batches(texts):
         t0 = time.perf_counter()
-        sigs = sign_batch(shingle_batch(batch, ShingleConfig()), SignConfig())
+        sigs = sign_batch(shingle_batch(batch, ShingleConfig(kind="char", size=SIZE)), SignConfig())
         t1 = time.perf_counter()
         band_keys(sigs, lsh)
         sign += t1 - t0
@@ -201,7 +206,8 @@ def work_dedup(texts: list[str]) -> tuple[float, float]:
 
 
 WORKERS = {"datasketch-readme": work_datasketch_readme, "datasketch-best": work_datasketch_best, "rensa": work_rensa,
-           "rensa-prehashed": work_rensa_prehashed, "gaoya": work_gaoya, "dedup": work_dedup}
+           "rensa-prehashed": work_rensa_prehashed, "gaoya": work_gaoya,
+           "gaoya-word": lambda texts: work_gaoya(texts, "word"), "dedup": work_dedup}
 
 
 def worker_main(system: str, texts_path: Path, reps: int, cap: int | None) -> None:
@@ -293,7 +299,7 @@ def _available(system: str) -> str | None:
     """None when the system can run, else why not."""
     import importlib.util
 
-    mod = {"rensa": "rensa", "rensa-prehashed": "rensa", "gaoya": "gaoya"}.get(system)
+    mod = {"rensa": "rensa", "rensa-prehashed": "rensa", "gaoya": "gaoya", "gaoya-word": "gaoya"}.get(system)
     if mod and importlib.util.find_spec(mod) is None:
         return f"{mod} is not installed (pip install -e '.[bench]'); skipped"
     return None
@@ -347,7 +353,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "note": "2 cores, shared with other engineers' test runs: timings are noisy, compare within one run"},
         "versions": _versions(),
-        "settings": {"shingles": f"char {SIZE}-grams of dedup's cleaned text", "num_perm": NUM_PERM, "batch": BATCH,
+        "settings": {"shingles": f"char {SIZE}-grams of dedup's cleaned text (gaoya-word: word {WORD_SIZE}-grams)", "num_perm": NUM_PERM, "batch": BATCH,
                      "peers_lsh": f"threshold {THRESHOLD}, {BANDS} bands x {ROWS} rows", "reps": args.reps, "caps": caps},
         "skipped": {s: why for s in systems if (why := _available(s))},
         "corpora": {},

@@ -62,9 +62,10 @@ class ReadConfig:
 class ShingleConfig:
     """What a shingle is.
 
-    Character 5-grams by default: measured on COUNTER (real rewritten wire copy),
-    they rank the true source first far more often than word 5-grams
-    (see benchmarks/README.md, "Choosing the shingles").
+    Character 7-grams by default: measured on COUNTER (real rewritten wire copy),
+    character n-grams rank the true source first far more often than word
+    5-grams, and 7-grams make far fewer chance LSH candidates than 5-grams
+    (see benchmarks/SHINGLES.md).
     """
 
     kind: ShingleKind = "char"
