@@ -5,6 +5,7 @@ and only here."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, SignConfig
-from .errors import ConfigError, DedupError
+from .errors import ConfigError, DedupError, OutputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REJECT_LINES = 50
@@ -39,6 +40,11 @@ def friendly_errors(fn: F) -> F:
         except KeyboardInterrupt:
             _err("interrupted: what was committed is kept; run the same command again to complete it")
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader of our output went away (`| head`): not an error worth a traceback.
+            # Python would complain again when flushing stdout at exit, so point it at devnull.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -46,6 +52,37 @@ def friendly_errors(fn: F) -> F:
 def _base_config(store: Path | None, **overrides: Any) -> Config:
     cfg = Config(**overrides)
     return cfg if store is None else replace(cfg, store=store)
+
+
+def _is_stdout(out: Path | None) -> bool:
+    return out is None or str(out) == "-"
+
+
+def _check_out(out: Path | None) -> None:
+    """Fail before the work, not after it, when ``--out`` cannot be written."""
+    if not _is_stdout(out) and not out.parent.is_dir():  # type: ignore[union-attr]
+        raise OutputError(f"--out {out}: no such directory {out.parent}")  # type: ignore[union-attr]
+
+
+def _write_out(out: Path | None, data: str | bytes) -> None:
+    """``data`` to standard output (``--out -`` or none), else to the file: a regular
+    file whole or not at all (written beside it, then renamed into place); anything
+    else (/dev/stdout, a pipe, a symlink) is written through, never replaced."""
+    if out is None or _is_stdout(out):
+        click.echo(data, nl=False)
+        return
+    _check_out(out)
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    in_place = out.is_symlink() or (out.exists() and not out.is_file())
+    target = out if in_place else out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        target.write_bytes(raw)
+        if not in_place:
+            os.replace(target, out)
+    except OSError as exc:
+        if not in_place:
+            target.unlink(missing_ok=True)
+        raise OutputError(f"--out {out}: cannot write ({exc.strerror or exc})") from exc
 
 
 store_option = click.option(
@@ -61,9 +98,9 @@ def cli() -> None:
 
     \b
     Examples:
-      dedup index examples/sample/            # index a corpus (again every night)
-      dedup query --file article.txt          # articles similar to a text
-      dedup report --format html --out r.html # the nightly report
+      dedup index --tz Asia/Jakarta examples/sample/  # index a corpus (again every night)
+      dedup query --file article.txt                  # articles similar to a text
+      dedup report --format html --out r.html         # the nightly report
     """
 
 
@@ -99,6 +136,10 @@ def _progress(enabled: bool, transient: bool = False) -> Iterator[Callable[[str,
         yield update
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for v in values:
@@ -115,24 +156,28 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from another column, e.g. --map text=body (repeatable).")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of naive timestamps, e.g. Asia/Jakarta.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet", "html", "warc"]), default="auto", show_default=True, help="Input format (auto: by file extension, else by content for HTML and WARC).")
-@click.option("--shingle", "shingle_kind", type=click.Choice(["char", "word"]), default="char", show_default=True, help="Shingle kind (fixed when the store is created).")
-@click.option("--shingle-size", type=int, default=ShingleConfig().size, show_default=True, help="Shingle size in characters or words.")
-@click.option("--num-perm", type=int, default=SignConfig().num_perm, show_default=True, help="MinHash permutations.")
-@click.option("--threshold", type=float, default=IndexConfig().threshold, show_default=True, help="LSH Jaccard threshold for candidates.")
-@click.option("--min-similarity", type=float, default=ClusterConfig().min_similarity, show_default=True, help="Estimated Jaccard at which two articles are copies.")
-@click.option("--min-containment", type=float, default=ClusterConfig().min_containment, show_default=True, help="Share of the shorter article found in the longer at which it is a (partial) copy.")
+# Store settings: chosen when a store is created; later runs take the store's
+# unless one is given (and then it must match). Hence no click defaults here.
+@click.option("--shingle", "shingle_kind", type=click.Choice(["char", "word"]), default=None, help=f"Shingle kind.  [new store: {ShingleConfig().kind}]")
+@click.option("--shingle-size", type=int, default=None, help="Shingle size in characters or words (0: the kind's default).  [new store: " + ", ".join(f"{n} for {k}" for k, n in ShingleConfig.DEFAULT_SIZE.items()) + "]")
+@click.option("--num-perm", type=int, default=None, help=f"MinHash permutations.  [new store: {SignConfig().num_perm}]")
+@click.option("--threshold", type=float, default=None, help=f"LSH Jaccard threshold for candidates.  [new store: {IndexConfig().threshold}]")
+@click.option("--min-similarity", type=float, default=None, help=f"Estimated Jaccard at which two articles are copies.  [new store: {ClusterConfig().min_similarity}]")
+@click.option("--min-containment", type=float, default=None, help=f"Share of the shorter article found in the longer at which it is a (partial) copy.  [new store: {ClusterConfig().min_containment}]")
 @click.option("--workers", type=int, default=0, show_default=True, help="Processes/threads to use (0: all cores).")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any record is rejected or warned about.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-record messages.")
 @friendly_errors
-def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str,
-          shingle_size: int, num_perm: int, threshold: float, min_similarity: float, min_containment: float,
-          workers: int, strict: bool, quiet: bool) -> None:
+def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str | None,
+          shingle_size: int | None, num_perm: int | None, threshold: float | None, min_similarity: float | None,
+          min_containment: float | None, workers: int, strict: bool, quiet: bool) -> None:
     """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for JSONL on stdin).
 
     Incremental: articles already stored with the same id and content are skipped,
     the same id with new content replaces the old. Safe to interrupt: the next run
-    completes the work.
+    completes the work. The store settings (--shingle, --shingle-size,
+    --num-perm, --threshold, --min-similarity, --min-containment) are fixed when
+    a store is created: later runs use the store's, and refuse other values.
 
     \b
     Examples:
@@ -143,14 +188,22 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     """
     from .pipeline import index_corpus
 
+    given = {
+        "shingle.kind": shingle_kind, "shingle.size": shingle_size, "sign.num_perm": num_perm,
+        "index.threshold": threshold, "cluster.min_similarity": min_similarity, "cluster.min_containment": min_containment,
+    }
+    defaults = Config()
+    value = lambda name: defaults.setting(name) if given[name] is None else given[name]  # noqa: E731
     cfg = _base_config(
         store,
         read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt),  # type: ignore[arg-type]
-        shingle=ShingleConfig(kind=shingle_kind, size=shingle_size),  # type: ignore[arg-type]
-        sign=SignConfig(num_perm=num_perm),
-        index=IndexConfig(threshold=threshold),
-        cluster=ClusterConfig(min_similarity=min_similarity, min_containment=min_containment),
+        # size 0: the default size of the kind (a word shingle is not 7 words long)
+        shingle=ShingleConfig(kind=value("shingle.kind"), size=0 if shingle_size is None else shingle_size),  # type: ignore[arg-type]
+        sign=SignConfig(num_perm=value("sign.num_perm")),  # type: ignore[arg-type]
+        index=IndexConfig(threshold=value("index.threshold")),  # type: ignore[arg-type]
+        cluster=ClusterConfig(min_similarity=value("cluster.min_similarity"), min_containment=value("cluster.min_containment")),  # type: ignore[arg-type]
         workers=workers, strict=strict, progress=not quiet,
+        chosen=frozenset(name for name, v in given.items() if v is not None),
     )
     with _progress(not quiet) as progress:
         summary = index_corpus(paths, cfg, progress=progress)
@@ -162,11 +215,12 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
             _err(f"… and {len(problems) - MAX_REJECT_LINES} more (see the counts below)")
     rate = summary.read / summary.seconds if summary.seconds else 0.0
     click.echo(
-        f"read {summary.read:,} articles: {summary.added:,} added, {summary.replaced:,} replaced, "
-        f"{summary.unchanged:,} unchanged; {len(summary.rejected):,} rejected, {len(summary.warnings):,} warnings "
+        f"read {_plural(summary.read, 'article', 'articles')}: {summary.added:,} added, {summary.replaced:,} replaced, "
+        f"{summary.unchanged:,} unchanged; {len(summary.rejected):,} rejected, {_plural(len(summary.warnings), 'warning', 'warnings')} "
         f"({summary.seconds:.1f} s, {rate:,.0f} articles/s)"
     )
-    click.echo(f"stories: {summary.stories_new:,} new, {summary.stories_grown:,} grew")
+    # "stories" everywhere means stories with copies (a lone article is not news of reuse)
+    click.echo(f"stories with copies: {summary.stories_new:,} new, {summary.stories_grown:,} grew")
     for reason, n in sorted(summary.rejected_by_reason().items()):
         click.echo(f"  rejected: {n:,} × {reason}")
     for reason, n in sorted(summary.warnings_by_reason().items()):
@@ -245,7 +299,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
 @store_option
 @click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), help="Write to this file (- or none: standard output).")
 @click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one.")
 @friendly_errors
 def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool) -> None:
@@ -261,18 +315,19 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
       dedup report --since all --format json
       dedup report --format html --out tonight.html
     """
-    from .pipeline import build_report, parse_since
+    from .pipeline import build_report, mark_reported, parse_since
     from .report import render
 
     cfg = _base_config(store)
+    _check_out(out)
     with _progress(True, transient=True) as progress:
-        rep = build_report(cfg, since=parse_since(since), mark=not no_mark, progress=progress)
-    text = render(rep, fmt)  # type: ignore[arg-type]
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        _err(f"wrote {out} ({len(rep.stories)} stories)")
+        rep = build_report(cfg, since=parse_since(since), mark=False, progress=progress)
+    _write_out(out, render(rep, fmt))  # type: ignore[arg-type]
+    # Marked only once delivered: a report that could not be written is not lost.
+    if not no_mark:
+        mark_reported(cfg, rep)
+    if not _is_stdout(out):
+        _err(f"wrote {out} ({_plural(len(rep.stories), 'story', 'stories')})")
 
 
 # -- stats / export ------------------------------------------------------------
@@ -295,7 +350,7 @@ def stats(store: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    params = info.pop("params") or {}
+    params = info.pop("settings") or {}
     for k, v in info.items():
         click.echo(f"{k:>20}: {v:,}" if isinstance(v, int) else f"{k:>20}: {v}")
     if params:
@@ -335,7 +390,7 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: 
         return
     learned = [i for i in infos if i.boilerplate]
     for i in infos if show_all else learned:
-        click.echo(f"{i.outlet} ({i.articles:,} articles counted)")
+        click.echo(f"{i.outlet} ({_plural(i.articles, 'article', 'articles')} counted)")
         for b in i.boilerplate:
             click.echo(f"  {b.articles:>6,} {b.share:>5.0%}  {b.line}")
     click.echo(f"{len(infos):,} outlets counted, {len(learned):,} with boilerplate")
@@ -345,7 +400,7 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: 
 @store_option
 @click.option("--what", type=click.Choice(["articles", "stories"]), default="articles", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Output file.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), required=True, help="Output file (- for standard output).")
 @friendly_errors
 def export(store: Path | None, what: str, fmt: str, out: Path) -> None:
     """Export articles (with their story) or story members, for analysis in polars.
@@ -355,11 +410,21 @@ def export(store: Path | None, what: str, fmt: str, out: Path) -> None:
       dedup export --what stories --format parquet --out stories.parquet
       python -c "import polars as pl; print(pl.read_parquet('stories.parquet'))"
     """
-    from .pipeline import export as run_export
+    from .pipeline import export_frame
 
+    _check_out(out)
     with _progress(True, transient=True) as progress:
-        n = run_export(_base_config(store), what, fmt, out, progress=progress)  # type: ignore[arg-type]
-    _err(f"wrote {n:,} rows to {out}")
+        frame = export_frame(_base_config(store), what, progress=progress)  # type: ignore[arg-type]
+    if fmt == "parquet":
+        import io
+
+        buf = io.BytesIO()
+        frame.write_parquet(buf)
+        _write_out(out, buf.getvalue())
+    else:
+        _write_out(out, frame.write_ndjson())
+    if not _is_stdout(out):
+        _err(f"wrote {_plural(frame.height, 'row', 'rows')} to {out}")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ class ReadConfig:
 
             ZoneInfo(self.tz)
         except Exception as exc:  # ZoneInfo raises several types for bad keys
-            raise ConfigError(f"--tz {self.tz!r}: not a known time zone (try UTC, Asia/Jakarta, +07:00 is not accepted)") from exc
+            raise ConfigError(f"--tz {self.tz!r}: not a known time zone; use a zone name such as UTC or Asia/Jakarta (an offset like +07:00 is not a zone)") from exc
 
     def column(self, name: str) -> str:
         for ours, theirs in self.field_map:
@@ -69,10 +69,16 @@ class ShingleConfig:
     """
 
     kind: ShingleKind = "char"
-    size: int = 7
+    size: int = 0  # 0: the kind's default, DEFAULT_SIZE[kind]
+
+    # Word 3-grams: the best of word 1-5 on COUNTER's reuse pairs at few chance
+    # candidates (benchmarks/SHINGLES.md); word 5-grams separate reuse poorly there.
+    DEFAULT_SIZE = {"char": 7, "word": 3}
 
     def __post_init__(self) -> None:
         _check(self.kind in ("char", "word"), f"shingle kind {self.kind!r}: use 'char' or 'word'")
+        if self.size == 0:
+            object.__setattr__(self, "size", self.DEFAULT_SIZE[self.kind])
         _check(1 <= self.size <= 16, f"shingle size {self.size}: must be between 1 and 16 (char 4-6 or word 2-3 suit news)")
 
 
@@ -150,9 +156,24 @@ class BoilerplateConfig:
         _check(self.warmup >= 0 and self.sample_every >= 1, "boilerplate warmup must be >= 0 and sample_every >= 1")
 
 
+# The settings a store is built with, each by its place in Config and its CLI flag.
+STORE_SETTINGS = {
+    "shingle.kind": "--shingle",
+    "shingle.size": "--shingle-size",
+    "sign.num_perm": "--num-perm",
+    "index.threshold": "--threshold",
+    "cluster.min_similarity": "--min-similarity",
+    "cluster.min_containment": "--min-containment",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration.
+
+    ``chosen`` names the store settings (keys of :data:`STORE_SETTINGS`) this
+    run asks for; an existing store supplies the others. ``None`` (a Config
+    built in code) means all of them: a store built otherwise is refused.
 
     >>> Config().shingle.kind
     'char'
@@ -171,13 +192,21 @@ class Config:
     batch_size: int = 2000
     strict: bool = False
     progress: bool = True
+    chosen: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
+        unknown = set(self.chosen or ()) - set(STORE_SETTINGS)
+        _check(not unknown, f"chosen: unknown store settings {sorted(unknown)}; known: {', '.join(STORE_SETTINGS)}")
         _check(self.workers >= 0, f"workers {self.workers}: must be 0 (all cores) or more")
         _check(self.batch_size >= 1, f"batch_size {self.batch_size}: must be at least 1")
 
     def effective_workers(self) -> int:
         return self.workers or (os.cpu_count() or 1)
+
+    def setting(self, name: str) -> object:
+        """A store setting by its dotted name, e.g. ``setting("sign.num_perm")``."""
+        part, attr = name.split(".")
+        return getattr(getattr(self, part), attr)
 
     def signature_params(self) -> dict[str, object]:
         """What a stored signature depends on; the store refuses a mismatch."""

@@ -35,3 +35,9 @@ class QueryError(DedupError):
     """A query names an article that is not in the store, or has no usable text."""
 
     exit_code = 5
+
+
+class OutputError(DedupError):
+    """An output file (``--out``) cannot be written."""
+
+    exit_code = 6

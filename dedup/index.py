@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from .config import Config
+from .config import STORE_SETTINGS, Config, IndexConfig, ShingleConfig, SignConfig
 from .errors import ConfigError, StoreError
 from .store import Store
 
@@ -107,21 +107,57 @@ def _describe(p: dict[str, Any]) -> str:
     return text
 
 
-def ensure_params(store: Store, cfg: Config) -> LSHParams:
-    """Record the signature parameters in a new store; refuse a mismatch in an old one."""
+def ensure_params(store: Store, cfg: Config) -> tuple[Config, LSHParams]:
+    """The settings to index with, and their LSH bands: a new store records ``cfg``'s;
+    an existing store gives its own, and refuses a run that chose others
+    (``cfg.chosen``; all settings when it is None).
+
+    >>> import tempfile, pathlib
+    >>> from dedup.store import open_store
+    >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "s")
+    >>> ensure_params(store, Config(sign=SignConfig(num_perm=64)))[1]
+    LSHParams(bands=21, rows=3)
+    >>> cfg, _ = ensure_params(store, Config(chosen=frozenset()))  # nothing chosen: the store's settings
+    >>> cfg.sign.num_perm
+    64
+    """
     stored = store.get_meta("params")
     if stored is None:
         wanted = signature_params(cfg)
         store.set_meta("params", json.dumps(wanted, sort_keys=True))
-        return LSHParams(int(wanted["bands"]), int(wanted["rows"]))  # type: ignore[call-overload]
+        return cfg, LSHParams(int(wanted["bands"]), int(wanted["rows"]))  # type: ignore[call-overload]
     have = json.loads(stored)
-    mine = cfg.signature_params()
-    if {k: have.get(k) for k in mine} != json.loads(json.dumps(mine)):
+    lsh = LSHParams(int(have["bands"]), int(have["rows"]))
+    if cfg.chosen is None:
+        mine = cfg.signature_params()
+        if {k: have.get(k) for k in mine} != json.loads(json.dumps(mine)):
+            raise StoreError(
+                f"the store was built with {_describe(have)}, but this run asks for "
+                f"{_describe(mine)}; use the store's settings or index into a new --store"
+            )
+        return cfg, lsh
+    theirs = _settings_of(have, cfg)
+    differ = [name for name in STORE_SETTINGS if name in cfg.chosen and cfg.setting(name) != theirs.setting(name)]
+    if differ:
+        built = " ".join(f"{STORE_SETTINGS[n]} {theirs.setting(n)}" for n in differ)
+        asked = " ".join(f"{STORE_SETTINGS[n]} {cfg.setting(n)}" for n in differ)
         raise StoreError(
-            f"the store was built with {_describe(have)}, but this run asks for "
-            f"{_describe(mine)}; use the store's settings or index into a new --store"
+            f"the store was built with {built}, this run asks for {asked}: leave "
+            f"{'it' if len(differ) == 1 else 'them'} out to use the store's settings, or index into a new --store"
         )
-    return LSHParams(int(have["bands"]), int(have["rows"]))
+    return theirs, lsh
+
+
+def _settings_of(have: dict[str, Any], cfg: Config) -> Config:
+    """``cfg`` with the settings recorded in a store (those it lacks stay ``cfg``'s)."""
+    cluster = have.get("cluster") or {}
+    return replace(
+        cfg,
+        shingle=ShingleConfig(**have["shingle"]),
+        sign=SignConfig(**have["sign"]),
+        index=IndexConfig(threshold=float(have["threshold"])),
+        cluster=replace(cfg.cluster, **{k: float(v) for k, v in cluster.items() if k in ("min_similarity", "min_containment")}),
+    )
 
 
 def stored_params(store: Store) -> tuple[dict[str, object], LSHParams]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import xxhash
@@ -38,6 +38,9 @@ from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
 from .store import NewArticle, SQLiteStore, discard_if_empty, open_store
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Progress = Callable[[str, int], None]
 """Called as ``progress(phase, n)`` when ``n`` more items of ``phase`` are done."""
@@ -82,7 +85,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         store.close()
         raise
     try:
-        lsh = ensure_params(store, cfg)
+        cfg, lsh = ensure_params(store, cfg)
     except BaseException:
         store.close()
         discard_if_empty(cfg.store)  # refused settings (too few bands…) on a new store: leave nothing behind
@@ -334,7 +337,7 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress
         )
         counts = store.counts()
         if mark:
-            store.set_meta("last_report_at", generated.isoformat(timespec="microseconds"))
+            _mark(store, generated)
         return Report(
             generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
             totals={
@@ -344,6 +347,22 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress
                 "articles_in_store": counts["articles"],
             },
         )
+    finally:
+        store.close()
+
+
+def _mark(store: SQLiteStore, generated: datetime) -> None:
+    # The time the report was begun, not finished: a story that changes while it
+    # is being built is in the next report too, never in neither.
+    store.set_meta("last_report_at", generated.isoformat(timespec="microseconds"))
+
+
+def mark_reported(cfg: Config, report: Report) -> None:
+    """Remember ``report`` as the last one (``--since last`` starts from it): call
+    this once the report was delivered, so that a failed write loses nothing."""
+    store = open_store(cfg.store, create=False)
+    try:
+        _mark(store, report.generated_at)
     finally:
         store.close()
 
@@ -359,7 +378,7 @@ def stats(cfg: Config) -> dict[str, object]:
             "store": str(cfg.store),
             **store.counts(),
             "size_bytes": store.size_bytes(),
-            "params": json.loads(params) if params else None,
+            "settings": json.loads(params) if params else None,
             "last_report_at": store.get_meta("last_report_at"),
         }
     finally:
@@ -378,7 +397,17 @@ def outlets(cfg: Config, only: Sequence[str] = ()) -> list[OutletInfo]:
 def export(
     cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path, progress: Progress | None = None
 ) -> int:
-    """Write articles (one row each, with story_id) or stories (one row per member) for analysis;
+    """Write :func:`export_frame` to ``out`` as JSON Lines or Parquet; returns the number of rows."""
+    frame = export_frame(cfg, what, progress)
+    if fmt == "parquet":
+        frame.write_parquet(out)
+    else:
+        frame.write_ndjson(out)
+    return frame.height
+
+
+def export_frame(cfg: Config, what: Literal["articles", "stories"], progress: Progress | None = None) -> pl.DataFrame:
+    """Articles (one row each, with story_id) or stories (one row per member), for analysis;
     ``progress("stories", 1)`` is called per story built."""
     import polars as pl
 
@@ -414,12 +443,7 @@ def export(
                     })
     finally:
         store.close()
-    frame = pl.DataFrame(rows, infer_schema_length=None)
-    if fmt == "parquet":
-        frame.write_parquet(out)
-    else:
-        frame.write_ndjson(out)
-    return frame.height
+    return pl.DataFrame(rows, infer_schema_length=None)
 
 
 def with_store(cfg: Config, store: Path | None) -> Config:

@@ -70,7 +70,7 @@ def test_index_summary(store: Path, night: Path) -> None:
     r = _index(store, night)
     assert r.exit_code == 0, r.stderr
     assert "read 11 articles: 11 added, 0 replaced, 0 unchanged; 0 rejected, 0 warnings" in r.stdout
-    assert "stories: 3 new, 0 grew" in r.stdout
+    assert "stories with copies: 3 new, 0 grew" in r.stdout
     again = _index(store, night)
     assert "read 11 articles: 0 added, 0 replaced, 11 unchanged" in again.stdout
 
@@ -141,7 +141,7 @@ def test_map_to_an_unknown_field(store: Path, night: Path) -> None:
 def test_bad_options_are_friendly(store: Path, night: Path) -> None:
     for extra, needle in [
         (("--tz", "Mars/Olympus"), "not a known time zone"),
-        (("--shingle-size", "0"), "shingle size 0"),
+        (("--shingle-size", "17"), "shingle size 17"),
         (("--threshold", "1.5"), "threshold 1.5"),
         (("--num-perm", "8"), "num_perm 8"),
     ]:
@@ -160,15 +160,30 @@ def test_incompatible_store_settings(store: Path, night: Path) -> None:
     assert _index(store, night).exit_code == 0
     r = _index(store, night, extra=("--shingle-size", "4"))
     assert r.exit_code == 4
-    assert r.stderr.startswith("error: the store was built with char 7-grams")
-    assert "char 4-grams" in r.stderr
+    assert r.stderr.startswith("error: the store was built with --shingle-size 7, this run asks for --shingle-size 4")
+    r = _index(store, night, extra=("--shingle", "word", "--num-perm", "128"))
+    assert r.exit_code == 4
+    assert "built with --shingle char, this run asks for --shingle word: leave it out" in r.stderr
+
+
+def test_later_runs_take_the_store_settings(store: Path, night: Path, tmp_path: Path) -> None:
+    first = _index(store, night, extra=("--num-perm", "64", "--threshold", "0.5", "--shingle", "word"))
+    assert first.exit_code == 0, first.stderr
+    # the next night, without repeating how the store was made
+    later = tmp_path / "later.jsonl"
+    later.write_text(night.read_text(encoding="utf-8").replace('"id": "', '"id": "later-'), encoding="utf-8")
+    r = _index(store, later)
+    assert r.exit_code == 0, r.stderr
+    assert "added" in r.stdout
+    params = json.loads(CliRunner().invoke(cli, ["stats", "--json", "--store", str(store)]).stdout)["settings"]
+    assert (params["shingle"], params["sign"]["num_perm"], params["threshold"]) == ({"kind": "word", "size": 3}, 64, 0.5)
 
 
 def test_index_from_stdin(store: Path, articles) -> None:  # type: ignore[no-untyped-def]
     data = "".join(json.dumps(articles[k]) + "\n" for k in ("beras-orig", "beras-copy"))
     r = CliRunner().invoke(cli, ["index", "--store", str(store), "--quiet", "--workers", "1", "-"], input=data)
     assert r.exit_code == 0, r.stderr
-    assert "2 added" in r.stdout and "stories: 1 new" in r.stdout
+    assert "2 added" in r.stdout and "stories with copies: 1 new" in r.stdout
 
 
 def test_interrupt_is_friendly(store: Path, night: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,6 +321,43 @@ def test_report_markdown_and_html(store: Path, night: Path, tmp_path: Path) -> N
     assert bad.exit_code == 2 and bad.stderr.startswith("error: --since")
 
 
+def _stories_since_last(store: Path) -> int:
+    return len(json.loads(run("report", "--store", str(store), "--format", "json", "--no-mark").stdout)["stories"])
+
+
+def test_report_that_cannot_be_written_keeps_the_mark(store: Path, night: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _index(store, night)
+    assert _stories_since_last(store) == 3
+    # a missing directory: refused before the report is built
+    r = run("report", "--store", str(store), "--format", "html", "--out", str(tmp_path / "nodir" / "tonight.html"))
+    _no_traceback(r)
+    assert r.exit_code == 6 and r.stderr == f"error: --out {tmp_path / 'nodir' / 'tonight.html'}: no such directory {tmp_path / 'nodir'}\n"
+    # a write that fails half way (disk full): no file, no half file, and the mark stays
+    def full(self: Path, data: bytes) -> int:
+        Path.write_text(self, "half", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    out = tmp_path / "tonight.html"
+    r = run("report", "--store", str(store), "--format", "html", "--out", str(out))
+    monkeypatch.undo()
+    assert r.exit_code == 6 and "cannot write (No space left on device)" in r.stderr
+    assert not out.exists() and list(tmp_path.glob(".tonight.html*")) == []
+    assert _stories_since_last(store) == 3
+    # written: now the mark moves
+    assert run("report", "--store", str(store), "--format", "html", "--out", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert _stories_since_last(store) == 0
+
+
+def test_out_dash_is_standard_output(store: Path, night: Path) -> None:
+    _index(store, night)
+    r = run("report", "--store", str(store), "--since", "all", "--format", "json", "--out", "-", "--no-mark")
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["stories"]) == 3 and r.stderr == ""
+    e = run("export", "--store", str(store), "--what", "stories", "--out", "-")
+    assert e.exit_code == 0 and len(e.stdout.splitlines()) == 6 and not Path("-").exists()
+
+
 def test_report_missing_store(tmp_path: Path) -> None:
     r = run("report", "--store", str(tmp_path / "none"))
     _no_traceback(r)
@@ -318,7 +370,7 @@ def test_stats(store: Path, night: Path) -> None:
     assert r.exit_code == 0
     info = json.loads(r.stdout)
     assert info["articles"] == 11 and info["stories_with_copies"] == 3 and info["pending"] == 0
-    assert info["params"]["shingle"] == {"kind": "char", "size": 7}
+    assert info["settings"]["shingle"] == {"kind": "char", "size": 7}
     text = run("stats", "--store", str(store))
     assert "articles: 11" in text.stdout
     assert "settings: char 7-grams, num_perm 128, seed 1, affine32, threshold 0.3" in text.stdout

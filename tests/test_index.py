@@ -9,9 +9,8 @@ import pytest
 from datasketch import MinHashLSH
 from datasketch.lsh import _optimal_param
 
-from dedup.config import Config, IndexConfig, ShingleConfig
-from dedup.errors import StoreError
-from dedup.errors import ConfigError
+from dedup.config import ClusterConfig, Config, IndexConfig, ShingleConfig, SignConfig
+from dedup.errors import ConfigError, StoreError
 from dedup.index import LSHParams, band_keys, ensure_params, optimal_params, signature_params, stored_params
 from dedup.store import open_store
 
@@ -67,20 +66,52 @@ def test_ensure_params_records_then_accepts_then_refuses(tmp_path: Path) -> None
     store = open_store(cfg.store)
     try:
         assert store.get_meta("params") is None
-        p = ensure_params(store, cfg)
+        used, p = ensure_params(store, cfg)
+        assert used == cfg
         recorded = json.loads(store.get_meta("params") or "")
         assert recorded == json.loads(json.dumps(signature_params(cfg)))
         assert (recorded["bands"], recorded["rows"]) == (p.bands, p.rows)
-        assert ensure_params(store, cfg) == p
+        assert ensure_params(store, cfg) == (cfg, p)
         assert stored_params(store)[1] == p
-        # cluster settings are not part of what a signature means
-        assert ensure_params(store, replace(cfg, progress=True)) == p
+        assert ensure_params(store, replace(cfg, progress=True))[1] == p
         with pytest.raises(StoreError, match=r"threshold=0\.3.*threshold=0\.5"):
             ensure_params(store, replace(cfg, index=IndexConfig(threshold=0.5)))
         with pytest.raises(StoreError, match="char 7-grams.*word 3-grams"):
             ensure_params(store, replace(cfg, shingle=ShingleConfig(kind="word", size=3)))
     finally:
         store.close()
+
+
+def test_settings_not_chosen_come_from_the_store(tmp_path: Path) -> None:
+    built = Config(store=tmp_path / "s", shingle=ShingleConfig(kind="word"), sign=SignConfig(num_perm=64),
+                   index=IndexConfig(threshold=0.5), cluster=ClusterConfig(min_similarity=0.6, min_containment=0.8))
+    store = open_store(built.store)
+    try:
+        ensure_params(store, built)
+        # A later run that chose nothing (the CLI without options) indexes with the store's settings…
+        used, p = ensure_params(store, Config(store=built.store, chosen=frozenset()))
+        assert (used.shingle, used.sign, used.index) == (built.shingle, built.sign, built.index)
+        assert (used.cluster.min_similarity, used.cluster.min_containment) == (0.6, 0.8)
+        assert p == optimal_params(0.5, 64)
+        # …and one that chose a setting must match the store on it, named by its flag.
+        same = Config(store=built.store, sign=SignConfig(num_perm=64), chosen=frozenset({"sign.num_perm"}))
+        assert ensure_params(store, same)[0].index.threshold == 0.5
+        other = Config(store=built.store, index=IndexConfig(threshold=0.4), chosen=frozenset({"index.threshold"}))
+        with pytest.raises(StoreError, match=r"built with --threshold 0\.5, this run asks for --threshold 0\.4: leave it out"):
+            ensure_params(store, other)
+    finally:
+        store.close()
+
+
+def test_word_shingles_default_to_three_words() -> None:
+    assert ShingleConfig(kind="word").size == 3
+    assert ShingleConfig().size == 7
+    assert ShingleConfig(kind="word", size=2).size == 2
+
+
+def test_chosen_names_known_settings_only() -> None:
+    with pytest.raises(ConfigError, match="unknown store settings"):
+        Config(chosen=frozenset({"sign.seed"}))
 
 
 def test_stored_params_of_an_empty_store(tmp_path: Path) -> None:

@@ -395,7 +395,7 @@ def test_stats(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped
     assert info["stories_with_copies"] == 3
     assert info["pending"] == 0
     assert info["outlets"] == len({r["outlet"] for r in articles.values()})
-    assert info["params"]["shingle"] == {"kind": "char", "size": 7}  # type: ignore[index]
+    assert info["settings"]["shingle"] == {"kind": "char", "size": 7}  # type: ignore[index]
     assert info["last_report_at"] is None
     assert int(info["size_bytes"]) > 0  # type: ignore[call-overload]
 

@@ -199,10 +199,10 @@ class SQLiteStore:
     def open(cls, path: Path, *, create: bool = True) -> SQLiteStore:
         db = path / DB_NAME
         if not db.exists():
-            if not create:
-                raise StoreError(f"no store at {path}: run 'dedup index' first, or pass --store / set DEDUP_STORE")
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path} is a file, not a store directory")
+            if not create:
+                raise StoreError(f"no store at {path}: run 'dedup index' first, or pass --store / set DEDUP_STORE")
             path.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(db, isolation_level=None, timeout=30)

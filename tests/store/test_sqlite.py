@@ -271,7 +271,7 @@ def test_incompatible_settings_are_refused_naming_both(tmp_path: Path, jsonl, ro
     s = open_store(cfg.store, create=False)
     try:
         assert s.counts()["articles"] == 1
-        assert ensure_params(s, cfg).bands >= 1  # the original settings are still accepted
+        assert ensure_params(s, cfg)[1].bands >= 1  # the original settings are still accepted
     finally:
         s.close()
 
