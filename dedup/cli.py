@@ -18,6 +18,7 @@ import click
 
 from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, SignConfig
 from .errors import ConfigError, DedupError, OutputError
+from .model import Notice, Rejected
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REJECT_LINES = 50
@@ -140,6 +141,19 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def _in_input_order(problems: list[tuple[str, Rejected | Notice]]) -> list[tuple[str, Rejected | Notice]]:
+    """By file (in the order first met) then line: records rejected after reading (junk
+    only) and warnings would otherwise come after the rest."""
+    def split(source: str) -> tuple[str, int]:
+        path, _, line = source.rpartition(":")
+        return (path, int(line)) if line.isdigit() else (source, 0)
+
+    rank: dict[str, int] = {}
+    for _, item in problems:
+        rank.setdefault(split(item.source)[0], len(rank))
+    return sorted(problems, key=lambda p: (rank[split(p[1].source)[0]], split(p[1].source)[1]))
+
+
 def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for v in values:
@@ -207,10 +221,10 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     )
     with _progress(not quiet) as progress:
         summary = index_corpus(paths, cfg, progress=progress)
-    problems = [*summary.rejected, *summary.warnings]
+    problems = _in_input_order([("rejected", r) for r in summary.rejected] + [("warning", w) for w in summary.warnings])
     if not quiet:
-        for item in problems[:MAX_REJECT_LINES]:
-            _err(("rejected " if item in summary.rejected else "warning ") + item.message())
+        for kind, item in problems[:MAX_REJECT_LINES]:
+            _err(f"{kind} {item.message()}")
         if len(problems) > MAX_REJECT_LINES:
             _err(f"… and {len(problems) - MAX_REJECT_LINES} more (see the counts below)")
     rate = summary.read / summary.seconds if summary.seconds else 0.0

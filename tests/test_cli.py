@@ -94,6 +94,18 @@ def test_index_strict(store: Path, articles, jsonl, tmp_path: Path) -> None:  # 
     assert "rejected: 1 × malformed JSON" in lenient.stdout
 
 
+def test_problems_are_listed_in_input_order(store: Path, articles, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    junk_only = {**articles["rates"], "id": "junk", "text": "error: Content is protected !!"}  # rejected after reading
+    late = {**articles["krl"], "published_at": "kemarin sore"}  # a warning
+    lines = [json.dumps(junk_only), "{oops", json.dumps(late), json.dumps(articles["football"])]
+    src = tmp_path / "mixed.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = run("index", "--store", str(store), "--workers", "1", str(src))
+    assert r.exit_code == 0, r.stderr
+    problems = [line.split(":")[0:2] for line in r.stderr.splitlines() if line.startswith(("rejected", "warning"))]
+    assert [p[1] for p in problems] == ["1", "2", "3"], r.stderr
+
+
 def test_index_strict_fails_on_warnings_too(store: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
     path = jsonl("w.jsonl", [{**articles["rates"], "published_at": "kemarin sore"}])
     r = _index(store, path, extra=("--strict",))
