@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import gzip
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..config import ReadConfig
 from ..errors import InputError
-from ..model import Article, Rejected
+from ..model import Article, Notice, Rejected
+from .gzipped import GZIP_ERRORS, GuardedLines, gzip_problem
 from .html import MAX_PAGE_BYTES, Page, extract_in_order
 from .jsonl import read_jsonl
 from .records import Item
@@ -57,7 +59,7 @@ def _sniff(path: Path) -> str | None:
         if head[:2] == b"\x1f\x8b":
             with gzip.open(path, "rb") as fh:
                 head = fh.read(2048)
-    except (OSError, EOFError, gzip.BadGzipFile):
+    except (OSError, EOFError, zlib.error):  # a corrupt file is rejected when read, not here
         return None
     if head.startswith((b"WARC/", b"filedesc://")):
         return "warc"
@@ -68,6 +70,20 @@ def _sniff(path: Path) -> str | None:
 
 
 def _expand(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
+    """Every file to read, each once: a file named twice (or also inside a named
+    directory) would otherwise have each of its records rejected as a duplicate
+    of itself. The first occurrence keeps its place."""
+    seen: set[Path] = set()
+    for p in _expand_all(paths, forced):
+        if isinstance(p, Path):
+            key = p.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+        yield p
+
+
+def _expand_all(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
     for p in paths:
         if p == "-":
             yield p
@@ -86,19 +102,50 @@ def _expand(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
 
 
 def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
+    gz = path.name.endswith(".gz")
     try:
-        if path.stat().st_size > MAX_PAGE_BYTES and not path.name.endswith(".gz"):
+        if path.stat().st_size > MAX_PAGE_BYTES and not gz:
             yield Rejected(str(path), "page too large", f"{path.stat().st_size:,} bytes (limit {MAX_PAGE_BYTES:,})")
             return
-        if path.name.endswith(".gz"):
+        if gz:
             with gzip.open(path, "rb") as fh:
                 raw = fh.read(MAX_PAGE_BYTES + 1)
         else:
             raw = path.read_bytes()
-    except (OSError, EOFError) as exc:
-        yield Rejected(str(path), "unreadable file", str(exc))
+    except GZIP_ERRORS as exc:
+        # A page is one record: cut anywhere, what is left is not the page.
+        if gz:
+            yield Rejected(str(path), "corrupt gzip", gzip_problem(exc))
+        else:
+            yield Rejected(str(path), "unreadable file", str(exc))
         return
     yield Page(source=str(path), html=raw, tz=cfg.tz)
+
+
+def _jsonl_file(path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:
+    if not path.name.endswith(".gz"):
+        with path.open("rb") as fh:
+            yield from read_jsonl(fh, str(path), cfg)
+        return
+    with gzip.open(path, "rb") as fh:
+        lines = GuardedLines(fh)
+        yield from read_jsonl(lines, str(path), cfg)
+    rejected = lines.rejected(str(path))
+    if rejected is not None:
+        yield rejected
+
+
+def _is_blank(path: Path) -> bool:
+    """No bytes, or only whitespace. Reads only until the first other byte, so
+    a real file costs one small read; a pipe (``<(zcat …)``) is not read here,
+    as what is read from it would be gone."""
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 16):
+            if chunk.strip():
+                return False
+    return True
 
 
 def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
@@ -110,14 +157,21 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
         else:
             yield from read_jsonl(sys.stdin.buffer, "<stdin>", cfg)
         return
+    try:
+        blank = _is_blank(path)
+    except OSError as exc:  # permissions, a vanished file: this file only, the run goes on
+        yield Rejected(str(path), "unreadable file", exc.strerror or str(exc))
+        return
+    if blank:
+        # The same for every format: polars refuses an empty CSV, a JSONL reader sees no lines.
+        yield Notice(str(path), "empty file")
+        return
     kind = detect_format(path, cfg.fmt)
     if kind is None:
         yield Rejected(str(path), "unknown format", "expected .jsonl, .csv, .parquet, .html, .warc or .arc (or --format)")
         return
     if kind == "jsonl":
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rb") as fh:  # type: ignore[operator]
-            yield from read_jsonl(fh, str(path), cfg)
+        yield from _jsonl_file(path, cfg)
     elif kind == "html":
         yield from _html_file(path, cfg)
     elif kind == "warc":

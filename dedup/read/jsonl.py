@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Iterable, Iterator
 
 import orjson
 
@@ -28,7 +27,19 @@ def _fast(raw: bytes) -> dict[str, object] | None:
     return row
 
 
-def read_jsonl(stream: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """The json module's message with the column: some of its messages end in " at"
+    ("Invalid control character at"), meant to be followed by a character offset.
+
+    >>> try: json.loads('"tab\\there"')
+    ... except json.JSONDecodeError as exc: print(_json_problem(exc))
+    Invalid control character at column 5
+    """
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+
+
+def read_jsonl(stream: Iterable[bytes], name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
+    """The records of a stream of JSON lines (a binary file, or any iterable of lines)."""
     for lineno, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
@@ -45,7 +56,7 @@ def read_jsonl(stream: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item | 
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Rejected(source, "malformed JSON", f"{exc.msg} at column {exc.colno}")
+            yield Rejected(source, "malformed JSON", _json_problem(exc))
             continue
         if not isinstance(row, dict):
             yield Rejected(source, "malformed JSON", f"expected an object, got {type(row).__name__}")

@@ -8,7 +8,7 @@ win over what extraction finds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from ..config import ReadConfig
@@ -43,12 +43,41 @@ def _page(row: Mapping[str, object], source: str, cfg: ReadConfig, col: Callable
     return Page(source=source, html=raw, url=_text(row.get(col("url"))).strip(), given=given, tz=cfg.tz)
 
 
+def _not_a_string(value: object, *, binary_ok: bool = False) -> str | None:
+    """The type of a body value that is not text (None when it is text, or absent).
+    Made into a string, a number or a list would be indexed as if it were an article."""
+    if value is None or isinstance(value, str) or (binary_ok and isinstance(value, bytes)):
+        return None
+    return type(value).__name__
+
+
+def missing_column(name: str, columns: Sequence[str], count_rows: Callable[[], int], cfg: ReadConfig) -> Rejected | None:
+    """The one record rejecting a whole table that has neither a text nor an html
+    column, naming its columns and how many rows that skips (counted only then)."""
+    if cfg.column("text") in columns or cfg.column("html") in columns:
+        return None
+    rows = count_rows()
+    skipped = f"{rows} row{'' if rows == 1 else 's'} skipped"
+    # A file read as the wrong format has a line of data for a header: one line, kept short.
+    listed = ", ".join(c if len(c) <= 40 else c[:39] + "…" for c in columns)
+    return Rejected(name, "missing field", f"no column {cfg.column('text')!r} (columns: {listed}); {skipped}; map another with --map text=COLUMN")
+
+
 def to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     """Validate one record; yields a Notice before the Article when a field was unusable,
     or a Page when the record carries raw HTML and no text."""
     col = _columns(cfg)
-    text = _text(row.get(col("text")))
-    if not text.strip() and row.get(col("html")):
+    raw_text = row.get(col("text"))
+    if (kind := _not_a_string(raw_text)) is not None:
+        yield Rejected(source, "text is not a string", f"got {kind}")
+        return
+    text = _text(raw_text)
+    html = row.get(col("html"))
+    if not text.strip() and html:
+        # bytes are fine: a Parquet binary column holds a page as it was fetched.
+        if (kind := _not_a_string(html, binary_ok=True)) is not None:
+            yield Rejected(source, "text is not a string", f"got {kind} in {col('html')!r}")
+            return
         yield _page(row, source, cfg, col)
         return
     if col("text") not in row:

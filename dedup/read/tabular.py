@@ -1,4 +1,5 @@
-"""CSV and Parquet through polars, in slices so memory stays bounded."""
+"""CSV and Parquet through polars; a CSV file that polars refuses is read row by row
+instead (:mod:`dedup.read.csvrows`), so that one bad row costs only that row."""
 
 from __future__ import annotations
 
@@ -8,44 +9,62 @@ from pathlib import Path
 import polars as pl
 
 from ..config import ReadConfig
-from ..errors import InputError
 from ..model import Rejected
+from .csvrows import csv_record, read_csv_rows
 from .html import Page
-from .records import Item, to_article
+from .records import Item, missing_column, to_article
 
-_SLICE = 5000
+# What polars raises for a file it cannot read: its own errors, I/O errors, and
+# for some malformed files a Rust panic (a BaseException: caught by name only).
+_REFUSED = (pl.exceptions.PolarsError, pl.exceptions.PanicException, OSError)
+_REASON_CHARS = 200
 
 
-def _frames(path: Path, kind: str) -> Iterator[pl.DataFrame]:
-    try:
-        if kind == "parquet":
-            lf = pl.scan_parquet(path)
-        else:
-            # Everything as text: ids like "007" and odd time formats must survive.
-            lf = pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
-        schema = lf.collect_schema()
-    except Exception as exc:  # polars raises many types for unreadable files
-        raise InputError(f"{path}: cannot read as {kind}: {exc}") from exc
-    yield from lf.collect().iter_slices(_SLICE) if schema else iter(())
+def _scan(path: Path, kind: str) -> pl.LazyFrame:
+    if kind == "parquet":
+        return pl.scan_parquet(path)
+    # Everything as text: ids like "007" and odd time formats must survive.
+    return pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+
+
+def _load(path: Path, kind: str, cfg: ReadConfig) -> pl.DataFrame | Rejected:
+    """The whole table, or the record rejecting it for want of a text column."""
+    lf = _scan(path, kind)
+    # Parquet keeps its row count in the metadata; a CSV file must be parsed to count.
+    count = (lambda: lf.select(pl.len()).collect().item()) if kind == "parquet" else (lambda: lf.collect().height)
+    rejected = missing_column(str(path), lf.collect_schema().names(), count, cfg)
+    return rejected if rejected is not None else lf.collect()
+
+
+def _reason(exc: BaseException) -> str:
+    """polars' message, first line only (the rest are hints about its options)."""
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return first if len(first) <= _REASON_CHARS else first[: _REASON_CHARS - 1] + "…"
+
+
+def _csv_lines(frame: pl.DataFrame) -> pl.Series:
+    """The physical line of each row, the header being line 1: a quoted field
+    may span lines, and messages must point where an editor shows the row."""
+    first = 2 + sum(name.count("\n") for name in frame.columns)
+    breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0).cast(pl.Int64) for c in frame.columns)
+    return frame.select(breaks.cum_sum() - breaks + pl.int_range(pl.len(), dtype=pl.Int64) + first).to_series()
 
 
 def read_table(path: Path, kind: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     """Rows of a CSV or Parquet file; the row number in messages counts the header as line 1 for CSV."""
-    first_line = 2 if kind == "csv" else 1
-    offset = 0
-    for frame in _frames(path, kind):
-        if offset == 0 and cfg.column("text") not in frame.columns and cfg.column("html") not in frame.columns:
-            yield Rejected(
-                str(path),
-                "missing field",
-                f"no column {cfg.column('text')!r} (columns: {', '.join(frame.columns)}); map another with --map text=COLUMN",
-            )
-            return
-        for i, row in enumerate(frame.iter_rows(named=True)):
-            text = row.get(cfg.column("text"))
-            source = f"{path}:{offset + i + first_line}"
-            if isinstance(text, str) and "\ufffd" in text and kind == "csv":
-                yield Rejected(source, "undecodable bytes", "text is not valid UTF-8")
-                continue
-            yield from to_article(row, source, cfg)
-        offset += frame.height
+    try:
+        table = _load(path, kind, cfg)
+    except _REFUSED as exc:
+        if kind == "csv":
+            yield from read_csv_rows(path, cfg)
+        else:
+            yield Rejected(str(path), "unreadable file", _reason(exc))
+        return
+    if isinstance(table, Rejected):
+        yield table
+    elif kind == "csv":
+        for line, row in zip(_csv_lines(table), table.iter_rows(named=True), strict=True):
+            yield from csv_record(row, f"{path}:{line}", cfg)
+    else:
+        for number, row in enumerate(table.iter_rows(named=True), start=1):
+            yield from to_article(row, f"{path}:{number}", cfg)

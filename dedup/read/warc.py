@@ -12,6 +12,10 @@ everything else a crawler stores is accounted for:
   read, passed over;
 * a response that is not HTML (images, scripts, PDFs), not a success (404,
   a redirect) or too large becomes a Rejected record with the reason.
+* a damaged archive keeps what was read before the damage: a record cut
+  short (in its header, its HTTP headers or its body, whatever its type) is a
+  ``truncated record``, bytes that are not a record where one should start a
+  ``corrupt archive``.
 
 >>> import io
 >>> from warcio.warcwriter import WARCWriter
@@ -27,16 +31,15 @@ everything else a crawler stores is accounted for:
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ..model import Rejected
+from .gzipped import gzip_problem
 from .html import MAX_PAGE_BYTES, Page
+from .warcio_guard import DAMAGE, MAGIC, CutRecord, WholeGzip, archive_head, archive_iterator
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml+xhtml")
-_SKIPPED_TYPES = frozenset({"warcinfo", "request", "metadata", "revisit", "continuation"})
 
 
 def _looks_like_html(head: bytes) -> bool:
@@ -66,61 +69,99 @@ def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | R
             return
         # Start again on the decompressed stream and skip what was already yielded.
         stream.seek(0)
-        with gzip.GzipFile(fileobj=stream) as plain:
-            for i, item in enumerate(_records(plain, name, tz, [0])):
-                if i >= done[0]:
-                    yield item
+        plain = WholeGzip(stream)
+        last: Page | Rejected | None = None
+        for i, item in enumerate(_records(plain, name, tz, [0])):
+            last = item
+            if i >= done[0]:
+                yield item
+        damage_told = isinstance(last, Rejected) and last.reason in ("truncated record", "corrupt archive")
+        if plain.error is not None and not damage_told:
+            yield Rejected(name, "corrupt gzip", gzip_problem(plain.error, started=True))
 
 
-def _records(stream: BinaryIO, name: str, tz: str, done: list[int]) -> Iterator[Page | Rejected]:
-    from warcio.archiveiterator import ArchiveIterator
+def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) -> Iterator[Page | Rejected]:
     from warcio.exceptions import ArchiveLoadFailed
 
-    records = ArchiveIterator(stream, arc2warc=True)
+    head = archive_head(stream)
+    # (A file cut within its first bytes starts with a part of one of these.)
+    if not any(head.startswith(magic) or magic.startswith(head) for magic in MAGIC):
+        yield Rejected(name, "corrupt archive", f"not a WARC or ARC archive: starts with {head[:20]!r}")
+        return
+    records = archive_iterator(stream, head)
     try:
-        for record in records:
-            kind = record.rec_type
-            if kind == "conversion":  # a WET file's extracted text: no HTML to read
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                yield Rejected(f"{name}@{records.get_record_offset()}", "not an HTML page", f"conversion record (WET text) of {url}")
-                done[0] += 1
-                continue
-            if kind in _SKIPPED_TYPES or kind not in ("response", "resource"):
-                continue
-            item = _one(record, records, name, tz)
+        for item in _items(records, name, tz):
             done[0] += 1
             yield item
+    except CutRecord as exc:
+        yield Rejected(f"{name}@{records.offset}", "truncated record", str(exc))
     except ArchiveLoadFailed as exc:
         if "beyond single record" in str(exc):
             raise _WholeFileGzip from exc
-        yield Rejected(name, "corrupt archive", f"{type(exc).__name__}: {exc}".strip()[:300])
-    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        yield Rejected(f"{name}@{records.offset}", "corrupt archive", f"{type(exc).__name__}: {exc}".strip()[:300])
+    except DAMAGE as exc:
         # A truncated or corrupt archive: what was read so far stands; the rest
         # of this file cannot be resynchronised.
         yield Rejected(name, "corrupt archive", f"{type(exc).__name__}: {exc}"[:300])
 
 
+def _items(records: Any, name: str, tz: str) -> Iterator[Page | Rejected]:
+    errors = 0
+    for record in records:
+        item = _item(record, records, name, tz)
+        if item is not None:
+            yield item
+        if records.err_count > errors:  # seen while reading to the end of this record
+            errors = records.err_count
+            yield Rejected(
+                f"{name}@{records.get_record_offset()}", "corrupt archive",
+                "what follows this record is not a record (a wrong Content-Length, or junk): skipped to the next line",
+            )
+
+
+def _cut(record: Any, url: str) -> str | None:
+    """How the record was cut short, if it was; asked once it was read to its end."""
+    if record.length is None:  # it runs to the end of the file
+        return "the record header has no Content-Length: cut short, or no WARC header"
+    if getattr(record.raw_stream, "limit", 0) > 0:  # its block ended before its declared length
+        return f"{url or f'a {record.rec_type} record'}: the archive ends inside this record"
+    return None
+
+
+def _item(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | None:
+    """The page or reject one record makes; None for records that are no pages."""
+    kind = record.rec_type
+    if kind in ("response", "resource"):
+        return _one(record, records, name, tz)
+    # Asking for the offset reads the record to its end.
+    source = f"{name}@{records.get_record_offset()}"
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if (cut := _cut(record, url)) is not None:
+        return Rejected(source, "truncated record", cut)
+    if kind == "conversion":  # a WET file's extracted text: no HTML to read
+        return Rejected(source, "not an HTML page", f"conversion record (WET text) of {url}")
+    return None  # warcinfo, request, metadata, revisit ("same as an earlier capture"), continuation: not pages
+
+
 def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected:
     url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip()
+    # Read one byte past the limit to know that it was passed; the rest of an
+    # oversized record is skipped by the iterator, never held.
+    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    # Only after the content: asking for the offset reads the record to its end.
+    source = f"{name}@{records.get_record_offset()}"
+    # First: a record cut in its HTTP headers has no status or type to judge by.
+    if (cut := _cut(record, url)) is not None:
+        return Rejected(source, "truncated record", cut)
     if record.rec_type == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
         ctype = record.http_headers.get_header("Content-Type") or ""
         if not status.startswith("2"):
             where = record.http_headers.get_header("Location")
-            source = f"{name}@{records.get_record_offset()}"
             return Rejected(source, "HTTP status not OK", f"{status} for {url}" + (f" → {where}" if where else ""))
     else:
         ctype = record.rec_headers.get_header("Content-Type") or ""
     ctype = ctype.split(";")[0].strip().lower()
-    # Read one byte past the limit to know that it was passed; the rest of an
-    # oversized record is skipped by the iterator, never held.
-    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
-    # The record's block ended before its declared length: the file was cut.
-    truncated = len(body) <= MAX_PAGE_BYTES and getattr(record.raw_stream, "limit", 0) > 0
-    # Only after the content: asking for the offset reads the record to its end.
-    source = f"{name}@{records.get_record_offset()}"
-    if truncated:
-        return Rejected(source, "truncated record", f"{url}: the archive ends inside this record")
     if ctype and ctype not in _HTML_TYPES and not (ctype in ("text/plain", "application/octet-stream") and _looks_like_html(body)):
         return Rejected(source, "not an HTML page", f"{ctype} at {url}")
     if not ctype and not _looks_like_html(body):

@@ -232,3 +232,51 @@ def test_fast_parser_reads_exactly_what_the_json_module_reads(tmp_path: Path, mo
     monkeypatch.setattr(jsonl, "_fast", lambda raw: None)
     assert fast == list(read_paths([str(path)], ReadConfig()))
     assert any(isinstance(i, Article) and i.id == "123456789012345678901234567890" for i in fast)
+
+
+def test_json_error_messages_read_well(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(
+        b'{"id": "c1", "text": "a raw\ttab"}\n'  # the json module says "Invalid control character at"
+        b'{"id": "c2" "text": "Isi."}\n'
+        b'{"id": "c3", "text": }\n'
+        b'{"id": "c4", "text": "no end'  # the last line, without a newline: "Unterminated string starting at"
+    )
+    rej = list(read_paths([str(path)], ReadConfig()))
+    assert [r.message() for r in rej] == [  # type: ignore[union-attr]
+        f"{path}:1: malformed JSON: Invalid control character at column 28",
+        f"{path}:2: malformed JSON: Expecting ',' delimiter at column 13",
+        f"{path}:3: malformed JSON: Expecting value at column 22",
+        f"{path}:4: malformed JSON: Unterminated string starting at column 22",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [(12345, "int"), (1.5, "float"), (True, "bool"), (["Isi."], "list"), ({"body": "Isi."}, "dict")]
+)
+def test_text_that_is_not_a_string_is_rejected(tmp_path: Path, value: object, kind: str) -> None:
+    path = tmp_path / "n.jsonl"
+    path.write_bytes(_line({"id": "n1", "text": value}) + _line({"id": 2, "text": "Isi."}))
+    arts, rej, _ = _split(list(read_paths([str(path)], ReadConfig())))
+    assert [a.id for a in arts] == ["2"]  # a numeric id is fine
+    assert [(r.source, r.reason, r.detail) for r in rej] == [(f"{path}:1", "text is not a string", f"got {kind}")]
+
+
+def test_html_that_is_not_a_string_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_bytes(_line({"id": "h1", "url": "https://x.com/h1", "html": 42}))
+    (rej,) = list(read_paths([str(path)], ReadConfig()))
+    assert isinstance(rej, Rejected)
+    assert (rej.reason, rej.detail) == ("text is not a string", "got int in 'html'")
+
+
+def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
+    root = tmp_path / "night"
+    root.mkdir()
+    a, b = root / "a.jsonl", root / "b.jsonl"
+    a.write_bytes(_line({"id": "a1", "text": "Satu."}) + _line({"id": "a2", "text": "Dua."}))
+    b.write_bytes(_line({"id": "b1", "text": "Tiga."}))
+    again = root / ".." / "night" / "a.jsonl"  # the same file, spelt otherwise
+    arts, rej, _ = _split(list(read_paths([str(b), str(a), str(a), str(root), str(again)], ReadConfig())))
+    assert rej == []
+    assert [(x.id, x.source) for x in arts] == [("b1", f"{b}:1"), ("a1", f"{a}:1"), ("a2", f"{a}:2")]

@@ -221,3 +221,122 @@ def test_newshtml_truth_file_shape() -> None:
     rows = [json.loads(line) for line in (DATA / "truth.jsonl").open(encoding="utf-8")]
     ids = {r["id"] for r in rows}
     assert set(WARC_SUBSET) <= ids
+
+
+# -- damaged archives: what was read before the damage stands, the damage is one record ----
+
+
+def _boundaries(data: bytes) -> list[tuple[int, int, str]]:
+    """(start, end, type) of each record of a plain archive, the blank lines after it excluded."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = ArchiveIterator(io.BytesIO(data))
+    out = []
+    for record in records:
+        kind = record.rec_type
+        start, length = records.get_record_offset(), records.get_record_length()
+        out.append((start, start + length, kind))
+    return out
+
+
+def test_a_plain_warc_cut_anywhere_is_reported(tmp_path: Path) -> None:
+    data = write_warc(tmp_path / "crawl.warc", _fixture_pages()[:3], gz=False, extras=False).read_bytes()
+    records = _boundaries(data)
+    for cut in range(len(b"WARC/"), len(data), 5):  # (a file of four bytes or fewer is no WARC file at all)
+        out = list(read_warc(io.BufferedReader(io.BytesIO(data[:cut])), "x"))
+        damage = [o for o in out if isinstance(o, Rejected) and o.reason in ("truncated record", "corrupt archive")]
+        whole = [r for r in records if r[1] <= cut]
+        cut_inside = len(whole) < len(records) and cut > records[len(whole)][0]
+        assert len(out) - len(damage) == sum(kind == "response" for *_, kind in whole), cut
+        assert len(damage) == (1 if cut_inside else 0), (cut, out)
+        assert not damage or out[-1] is damage[0]
+
+
+def test_a_truncated_warc_gz_keeps_the_records_before_the_cut(tmp_path: Path) -> None:
+    data = write_warc(tmp_path / "crawl.warc.gz", _fixture_pages(), extras=False).read_bytes()
+    for size in (3000, 200, len(data) // 2):
+        cut = tmp_path / f"cut-{size}.warc.gz"
+        cut.write_bytes(data[:size])
+        out = list(read_warc(io.BufferedReader(io.BytesIO(cut.read_bytes())), "x"))
+        assert out and isinstance(out[-1], Rejected) and out[-1].reason == "truncated record", size
+        assert all(isinstance(o, Page) for o in out[:-1])
+
+
+def _warcinfo(tmp_path: Path) -> bytes:
+    return write_warc(tmp_path / "info.warc", [], gz=False, extras=False).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("tail", "reason"),
+    [
+        (b"junk junk junk junk\n" * 20, "corrupt archive"),  # was read as twenty ARC records
+        (b"junk junk junk junk", "corrupt archive"),  # was passed over without a word
+    ],
+    ids=["junk-lines", "one-junk-line"],
+)
+def test_junk_after_a_record_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str], tail: bytes, reason: str) -> None:
+    path = tmp_path / "junk.warc"
+    path.write_bytes(_warcinfo(tmp_path) + tail)
+    items = list(read_paths([str(path)], ReadConfig()))
+    assert [(type(i).__name__, getattr(i, "reason", "")) for i in items] == [("Rejected", reason)]
+    assert items[0].source.startswith(f"{path}@")
+    assert capsys.readouterr().err == ""  # no warning of warcio's own
+
+
+def test_a_wrong_content_length_is_reported_and_reading_goes_on(tmp_path: Path) -> None:
+    info = _warcinfo(tmp_path)
+    plain = write_warc(tmp_path / "crawl.warc", _fixture_pages()[:2], gz=False, extras=False).read_bytes()
+    path = tmp_path / "off.warc"
+    path.write_bytes(info.replace(b"Content-Length: 23", b"Content-Length: 19") + plain)
+    out = list(read_warc(io.BufferedReader(io.BytesIO(path.read_bytes())), "x"))
+    assert [(type(o).__name__, getattr(o, "reason", "")) for o in out] == [("Rejected", "corrupt archive"), ("Page", ""), ("Page", "")]
+    assert out[0].source == "x@0"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"WARC/1.0\r\nWARC-Type: response\r\n\r\n" + b"junk junk\n" * 20, b"WARC/1.0\r\n" + b"junk junk\n" * 20],
+    ids=["no-target-uri", "no-header-fields"],
+)
+def test_a_warc_header_then_junk_is_reported(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "bad.warc"
+    path.write_bytes(data)
+    (rej,) = list(read_paths([str(path)], ReadConfig()))
+    assert isinstance(rej, Rejected) and rej.reason == "truncated record" and rej.source == f"{path}@0"
+    assert "record header" in rej.detail or "record's header" in rej.detail
+
+
+@pytest.mark.parametrize(
+    ("marker", "into"),
+    [
+        (b"WARC-Target-URI: https", len(b"WARC-Target-URI: ht")),  # was "not an HTML page: no content type"
+        (b"Content-Length:", 0),  # was passed over without a word
+        (b"Content-Length:", len(b"Content-Length: 1")),  # a length cut short: was passed over
+        (b"HTTP/1.1 200", len(b"HTTP/1")),  # was "HTTP status not OK"
+        (b"Content-Type: text/html", 0),
+    ],
+    ids=["target-uri", "before-length", "in-length", "http-status", "http-headers"],
+)
+def test_a_plain_warc_cut_in_a_header_is_a_truncated_record(tmp_path: Path, marker: bytes, into: int) -> None:
+    data = write_warc(tmp_path / "crawl.warc", _fixture_pages()[:1], gz=False, extras=False).read_bytes()
+    at = data.index(marker, data.index(b"WARC-Type: response")) + into
+    out = list(read_warc(io.BufferedReader(io.BytesIO(data[:at])), "x"))
+    assert [(type(o).__name__, getattr(o, "reason", "")) for o in out] == [("Rejected", "truncated record")]
+
+
+def test_a_file_that_is_no_archive_is_one_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(b"this is not gzip, nor a WARC file\n" * 10)
+    items = list(read_paths([str(path)], ReadConfig()))
+    assert [(i.source, getattr(i, "reason", "")) for i in items] == [(str(path), "corrupt archive")]
+    assert "not a WARC or ARC archive" in items[0].detail  # type: ignore[union-attr]
+
+
+def test_an_archive_gzipped_as_a_whole_and_cut_keeps_what_was_read(tmp_path: Path) -> None:
+    whole = gzip.compress(write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False).read_bytes())
+    full = list(read_warc(io.BufferedReader(io.BytesIO(whole)), "x"))
+    *kept, last = read_warc(io.BufferedReader(io.BytesIO(whole[: len(whole) // 2])), "x")
+    assert len(kept) >= 2 and kept == full[: len(kept)]  # was nothing at all
+    assert isinstance(last, Rejected) and last.reason == "truncated record"
+    *_, tail = read_warc(io.BufferedReader(io.BytesIO(whole + b"junk")), "x")
+    assert tail == Rejected("x", "corrupt gzip", "data after the end of the gzip stream is not gzip")
