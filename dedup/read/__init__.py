@@ -199,21 +199,38 @@ def read_paths(
     right), and a byte-identical one is rejected as a duplicate page.
     """
     seen: dict[str, tuple[str, str]] = {}
+    # A record's notices (an unparseable time) come just before it: held until it
+    # is known to be kept, so that a rejected duplicate is not also a warning.
+    held: list[Notice] = []
     raw = (item for path in _expand(paths, cfg.fmt) for item in _read_one(path, cfg))
     for item in extract_in_order(raw, workers=workers, progress=progress):
+        if isinstance(item, Notice):
+            held.append(item)
+            continue
         if isinstance(item, Article):
             first = seen.get(item.id)
             if first is not None and item.digest and item.id == item.url:
                 if first[1] == item.digest:
+                    yield from _release(held, dropping=item.source)
                     yield Rejected(item.source, "duplicate page", f"{item.url!r}: same bytes as at {first[0]}")
                     continue
                 item = _as_capture(item)
                 first = seen.get(item.id)
             if first is not None:
+                yield from _release(held, dropping=item.source)
                 yield Rejected(item.source, "duplicate id", f"{item.id!r} already read at {first[0]}")
                 continue
             seen[item.id] = (item.source, item.digest)
+        yield from _release(held)
         yield item
+    yield from _release(held)
+
+
+def _release(held: list[Notice], dropping: str | None = None) -> Iterator[Notice]:
+    """The held notices, but those of the record ``dropping`` (rejected after all); empties ``held``."""
+    kept = [n for n in held if n.source != dropping]
+    held.clear()
+    yield from kept
 
 
 def _as_capture(a: Article) -> Article:

@@ -95,6 +95,21 @@ def test_duplicate_id_across_two_files(tmp_path: Path) -> None:
     assert f"{one}:1" in rej[0].detail
 
 
+def test_a_rejected_duplicate_brings_no_warning(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(
+        _line({"id": "x1", "text": "Satu.", "published_at": "kemarin"})
+        + _line({"id": "x1", "text": "Satu lagi.", "published_at": "kemarin sore"})
+        + _line({"id": "x2", "text": "Dua.", "published_at": "tadi pagi"})
+    )
+    items = list(read_paths([str(path)], ReadConfig()))
+    # the kept records' notices, each just before its article; none for the duplicate
+    assert [(type(i).__name__, i.source) for i in items] == [
+        ("Notice", f"{path}:1"), ("Article", f"{path}:1"), ("Rejected", f"{path}:2"),
+        ("Notice", f"{path}:3"), ("Article", f"{path}:3"),
+    ]
+
+
 def test_unparseable_time_gives_notice_and_unknown_article(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_bytes(_line({"id": "t1", "text": "Isi berita.", "published_at": "kemarin sore"}))
