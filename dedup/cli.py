@@ -22,6 +22,8 @@ from .model import Notice, Rejected
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REJECT_LINES = 50
+# Fewer shingles than this (a few words) rarely share an LSH bucket with anything.
+_SHORT_QUERY = 30
 
 
 def _err(message: str) -> None:
@@ -185,7 +187,8 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str | None,
           shingle_size: int | None, num_perm: int | None, threshold: float | None, min_similarity: float | None,
           min_containment: float | None, workers: int, strict: bool, quiet: bool) -> None:
-    """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for JSONL on stdin).
+    """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for
+    JSON Lines on stdin, or WARC with --format warc).
 
     Incremental: articles already stored with the same id and content are skipped,
     the same id with new content replaces the old. Safe to interrupt: the next run
@@ -240,7 +243,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     for reason, n in sorted(summary.warnings_by_reason().items()):
         click.echo(f"  warning:  {n:,} × {reason}")
     if strict and problems:
-        _err(f"--strict: {len(summary.rejected)} rejected, {len(summary.warnings)} warnings")
+        _err(f"--strict: {len(summary.rejected)} rejected, {_plural(len(summary.warnings), 'warning', 'warnings')}")
         sys.exit(1)
 
 
@@ -286,7 +289,9 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
         click.echo(json.dumps({"query": info, "results": results}, ensure_ascii=False, indent=2))
         return
     if not matches:
-        click.echo("no similar articles")
+        size = int(info.get("shingles", 0))  # type: ignore[call-overload]
+        short = f" (the query is only {_plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
+        click.echo("no similar articles" + (short if size < _SHORT_QUERY else ""))
         return
     from rich.console import Console
     from rich.table import Table
@@ -311,10 +316,10 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
 
 @cli.command()
 @store_option
-@click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time.")
+@click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time (ISO 8601, UTC unless it has an offset). Only 'last' moves the mark.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), help="Write to this file (- or none: standard output).")
-@click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one.")
+@click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one (for a look without using up tonight's report).")
 @friendly_errors
 def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool) -> None:
     """The nightly dedup report: stories new or grown since the last report.
@@ -337,8 +342,9 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
     with _progress(True, transient=True) as progress:
         rep = build_report(cfg, since=parse_since(since), mark=False, progress=progress)
     _write_out(out, render(rep, fmt))  # type: ignore[arg-type]
-    # Marked only once delivered: a report that could not be written is not lost.
-    if not no_mark:
+    # Marked only once delivered, so that a report that could not be written is not
+    # lost; and only by the nightly kind: a look back (--since all|TIME) moves nothing.
+    if since == "last" and not no_mark:
         mark_reported(cfg, rep)
     if not _is_stdout(out):
         _err(f"wrote {out} ({_plural(len(rep.stories), 'story', 'stories')})")
@@ -366,11 +372,13 @@ def stats(store: Path | None, as_json: bool) -> None:
         return
     params = info.pop("settings") or {}
     for k, v in info.items():
-        click.echo(f"{k:>20}: {v:,}" if isinstance(v, int) else f"{k:>20}: {v}")
+        shown = "never" if v is None and k == "last_report_at" else (f"{v:,}" if isinstance(v, int) else v)
+        click.echo(f"{k:>20}: {shown}")
     if params:
-        sh, sg = params["shingle"], params["sign"]
+        sh, sg, cl = params["shingle"], params["sign"], params.get("cluster") or {}
         click.echo(f"{'settings':>20}: {sh['kind']} {sh['size']}-grams, num_perm {sg['num_perm']}, seed {sg['seed']}, "
-                   f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows)")
+                   f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows)"
+                   + (f", min_similarity {cl['min_similarity']}, min_containment {cl['min_containment']}" if cl else ""))
 
 
 @cli.command()

@@ -28,11 +28,12 @@ from .boilerplate import outlets as outlet_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import ClusterConfig, Config, ShingleConfig, SignConfig
-from .errors import ConfigError, QueryError
+from .errors import ConfigError, InputError, QueryError
 from .index import band_keys, ensure_params, stored_params
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
 from .provenance import build_story, parse_stored_time
-from .read import read_paths
+from .read import detect_format, read_paths
+from .read.html import Page, extract_page
 from .read.background import can_read_in_background, read_in_background
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
@@ -208,6 +209,27 @@ def _settings_of(store: SQLiteStore) -> tuple[ShingleConfig, SignConfig, object]
     return ShingleConfig(**sh), SignConfig(**sg), lsh  # type: ignore[arg-type]
 
 
+def _query_file(path: Path) -> tuple[str, str, str]:
+    """(text, title, language) of a query file: a web page is extracted as
+    ``dedup index`` extracts it (its markup would be compared otherwise), any
+    other file is read as UTF-8 text."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"--file {path}: cannot read ({exc.strerror or exc})") from exc
+    if detect_format(path) == "html":
+        items = extract_page(Page(source=str(path), html=raw))
+        article = next((i for i in items if isinstance(i, Article)), None)
+        if article is None:
+            problem = next((i for i in items if isinstance(i, Rejected)), None)
+            raise QueryError(f"--file {path}: no article text in the page ({problem.reason if problem else 'nothing extracted'})")
+        return article.text, article.title, article.language
+    try:
+        return raw.decode("utf-8"), "", ""
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--file {path}: not UTF-8 text at byte {exc.start} (give a text or .html file)") from exc
+
+
 def _epoch(published_at: str | None) -> float:
     return float("inf") if published_at is None else datetime.fromisoformat(published_at).timestamp()
 
@@ -236,20 +258,19 @@ def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, obje
             exclude = art.doc
             info = {"id": art.id, "outlet": art.outlet, "url": art.url, "title": art.title}
         else:
+            title, language = "", ""
             if target.file is not None:
-                try:
-                    text = target.file.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise QueryError(f"{target.file}: cannot read ({exc})") from exc
+                text, title, language = _query_file(target.file)
                 info = {"file": str(target.file)}
             else:
                 text = target.text or ""
                 info = {"text": text[:200]}
-            shingles = shingle(clean_text(text).text, shingle_cfg)
+            shingles = shingle(clean_text(text, title=title).text, shingle_cfg, language)
             if shingles.size == 0:
                 raise QueryError("the query has no text left after cleaning")
             sig = sign_one(shingles, sign_cfg)
             size = int(shingles.size)
+        info["shingles"] = size
         docs = [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]  # type: ignore[arg-type]
         if not docs:
             return info, []

@@ -220,7 +220,7 @@ def test_query_json(store: Path, night: Path, tmp_path: Path, news, wrap_junk) -
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert set(data) == {"query", "results"}
-    assert data["query"] == {"file": str(f)}
+    assert data["query"]["file"] == str(f) and data["query"]["shingles"] > 100
     assert 1 <= len(data["results"]) <= 3
     for res in data["results"]:
         assert QUERY_RESULT_KEYS <= set(res)
@@ -362,6 +362,15 @@ def test_report_that_cannot_be_written_keeps_the_mark(store: Path, night: Path, 
     assert _stories_since_last(store) == 0
 
 
+def test_only_the_nightly_report_moves_the_mark(store: Path, night: Path) -> None:
+    _index(store, night)
+    for look_back in (("--since", "all"), ("--since", "2000-01-01")):
+        assert run("report", "--store", str(store), "--format", "json", *look_back).exit_code == 0
+        assert _stories_since_last(store) == 3, look_back
+    assert run("report", "--store", str(store), "--format", "json").exit_code == 0
+    assert _stories_since_last(store) == 0
+
+
 def test_out_dash_is_standard_output(store: Path, night: Path) -> None:
     _index(store, night)
     r = run("report", "--store", str(store), "--since", "all", "--format", "json", "--out", "-", "--no-mark")
@@ -385,7 +394,8 @@ def test_stats(store: Path, night: Path) -> None:
     assert info["settings"]["shingle"] == {"kind": "char", "size": 7}
     text = run("stats", "--store", str(store))
     assert "articles: 11" in text.stdout
-    assert "settings: char 7-grams, num_perm 128, seed 1, affine32, threshold 0.3" in text.stdout
+    assert "settings: char 7-grams, num_perm 128, seed 1, affine32, threshold 0.3 (37 bands x 3 rows), min_similarity 0.3, min_containment 0.7" in text.stdout
+    assert "last_report_at: never" in text.stdout
 
 
 def test_default_store_from_environment(night: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import dedup.pipeline as pipeline
 from dedup.config import Config
-from dedup.errors import ConfigError, QueryError, StoreError
+from dedup.errors import ConfigError, InputError, QueryError, StoreError
 from dedup.pipeline import QueryTarget, build_report, export, index_corpus, parse_since, query, record_hash, stats
 from _store_helpers import store_counts as _counts
 from _store_helpers import story_ids as _stories
@@ -239,7 +239,7 @@ def test_query_file_with_junk_wrapped_copy(originals_store: Config, news, wrap_j
     f = tmp_path / "copy.txt"
     f.write_text(wrap_junk(news["tram"].title, news["tram"].body, "beritasatu.id"), encoding="utf-8")
     info, matches = query(originals_store, QueryTarget(file=f))
-    assert info == {"file": str(f)}
+    assert info["file"] == str(f) and set(info) == {"file", "shingles"}
     assert matches[0].id == "tram-orig"
     assert matches[0].similarity >= 0.9
     assert matches[0].outlet == "riverpost.com"
@@ -296,14 +296,29 @@ def test_query_errors(originals_store: Config, tmp_path: Path) -> None:
         query(originals_store, QueryTarget(url="https://nowhere.example/x"))
     with pytest.raises(QueryError, match="no text left"):
         query(originals_store, QueryTarget(text="Share this article\n© 2026 Koran News"))
-    with pytest.raises(QueryError, match="cannot read"):
+    # files that cannot be read are input errors (exit 3), as for `dedup index`
+    with pytest.raises(InputError, match="cannot read"):
         query(originals_store, QueryTarget(file=tmp_path / "missing.txt"))
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe\x00broken")
-    with pytest.raises(QueryError, match="cannot read"):
+    with pytest.raises(InputError, match="not UTF-8 text at byte 0"):
         query(originals_store, QueryTarget(file=bad))
     with pytest.raises(StoreError, match="no store"):
         query(replace(originals_store, store=tmp_path / "nope"), QueryTarget(text="x"))
+
+
+def test_query_file_of_a_web_page_is_extracted_first(tmp_path: Path) -> None:
+    pages = Path(__file__).parent / "fixtures" / "html"
+    cfg = Config(store=tmp_path / "s", progress=False, workers=1)
+    index_corpus([str(pages / "riverpost-tram.html"), str(pages / "kabarkota-banjir.html")], cfg)
+    info, matches = query(cfg, QueryTarget(file=pages / "riverpost-tram.html"))
+    # its markup, compared as text, matched its own stored article at ~0.75
+    assert matches[0].similarity >= 0.95 and "riverpost" in matches[0].outlet
+    assert info["file"] == str(pages / "riverpost-tram.html") and int(info["shingles"]) > 100  # type: ignore[call-overload]
+    empty = tmp_path / "empty.html"
+    empty.write_text("<!doctype html><html><body></body></html>", encoding="utf-8")
+    with pytest.raises(QueryError, match="no article text in the page"):
+        query(cfg, QueryTarget(file=empty))
 
 
 def test_query_target_needs_exactly_one() -> None:

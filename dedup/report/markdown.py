@@ -14,7 +14,16 @@ _BAR = 30  # characters of the longest text bar
 
 
 def _cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+    # Scraped text is untrusted: Markdown viewers render inline HTML and links,
+    # so a title like "<script>…" or "[x](javascript:…)" is shown, never run.
+    return s.translate(_CELL)
+
+
+_CELL = str.maketrans({"|": "\\|", "\n": " ", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def _code(s: str) -> str:
@@ -35,8 +44,8 @@ def render(r: Report) -> str:
         "",
         f"Generated {time_text(r.generated_at)}; changes since {since}.",
         "",
-        f"**{t.get('stories', 0)} stories** with copies ({t.get('new_stories', 0)} new), "
-        f"**{t.get('copies', 0)} copies**; {t.get('articles_in_store', 0)} articles in the store.",
+        f"**{_n(t.get('stories', 0), 'story', 'stories')}** with copies ({t.get('new_stories', 0):,} new), "
+        f"**{_n(t.get('copies', 0), 'copy', 'copies')}**; {_n(t.get('articles_in_store', 0), 'article', 'articles')} in the store.",
         "",
     ]
     if r.stories:

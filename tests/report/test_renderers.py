@@ -97,8 +97,9 @@ def test_markdown_renders(report: Report) -> None:
     lines = md.splitlines()
     assert lines[0] == "# dedup report"
     assert "Generated 2026-11-25 01:00 UTC; changes since 2026-11-24 01:00 UTC." in md
-    assert "**1 stories** with copies (1 new), **2 copies**; 40 articles in the store." in md
-    assert f"## Tram vote {XSS}" in md
+    assert "**1 story** with copies (1 new), **2 copies**; 40 articles in the store." in md
+    # scraped text is shown, never rendered as HTML by a Markdown viewer
+    assert f"## Tram vote {XSS.replace('<', '&lt;').replace('>', '&gt;')}" in md and "<script" not in md
     assert "Story `s0123456789ab` (new) · first: **riverpost.com** at 2026-11-24 08:00 UTC" in md
     rows = [ln for ln in lines if ln.startswith("| ") and ln[2].isdigit()]
     assert len(rows) == 3
@@ -116,6 +117,15 @@ def test_markdown_escapes_table_pipes() -> None:
     assert "## A \\| B C" in md
     assert "| x\\|y.com | 1 | 1 | 0 |" in md
     assert "changes since the beginning" in md
+
+
+def test_markdown_does_not_pass_links_through() -> None:
+    m = _member("a", "x.com", None, None, "original", 1.0, title="[win](javascript:alert(1))")
+    rep = Report(datetime(2026, 1, 1, tzinfo=UTC), None, (Story("s", m, (m,)),), (OutletTotals("x.com", 1, 1, 0),),
+                 {"stories": 1, "new_stories": 1, "copies": 0, "articles_in_store": 12345})
+    md = render(rep, "md")
+    assert "## \\[win\\](javascript:alert(1))" in md
+    assert "12,345 articles in the store" in md
 
 
 def test_empty_report_renders_in_every_format() -> None:
