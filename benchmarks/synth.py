@@ -4,10 +4,15 @@ Zipf-distributed vocabulary of made-up words, so that unrelated articles share
 common words like real news does, but no two articles share long passages unless
 planted. A fixed share are copies (verbatim with junk, or abridged) of an earlier
 article, so that clustering has real work to do.
+
+    .venv/bin/python benchmarks/synth.py corpus.jsonl 10000   # 10,000 articles as JSON Lines
+
+The benchmarks import it (``synth.articles``, ``synth.write_jsonl``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -69,7 +74,36 @@ def write_jsonl(path: str, n: int, seed: int = 7, start_id: int = 0) -> None:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
-if __name__ == "__main__":
-    import sys
+def _count(text: str) -> int:
+    """A whole number, 0 or more (argparse words a ValueError as "invalid _count value")."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, 0 or more")
+    return n
 
-    write_jsonl(sys.argv[1], int(sys.argv[2]))
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="synth.py",
+        description="Write N synthetic news-length articles (300-800 made-up words, Zipf-distributed; "
+        "20% are copies of an earlier article, verbatim with junk lines or abridged) to OUT as JSON Lines "
+        "in dedup's input format (id, url, published_at, title, text). The same seed gives the same articles.",
+    )
+    ap.add_argument("out", metavar="OUT", help="JSON Lines file to write (overwritten)")
+    ap.add_argument("n", metavar="N", type=_count, help="number of articles")
+    ap.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
+    ap.add_argument("--start-id", type=_count, default=0,
+                    help="number of the first id, syn-NNNNNNN, to append to an earlier corpus (default: %(default)s)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    write_jsonl(args.out, args.n, seed=args.seed, start_id=args.start_id)
+
+
+if __name__ == "__main__":
+    main()

@@ -32,7 +32,7 @@ from .errors import ConfigError, InputError, QueryError
 from .index import band_keys, ensure_params, stored_params
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
 from .provenance import build_story, parse_stored_time
-from .read import detect_format, read_paths
+from .read import check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
 from .read.background import can_read_in_background, read_in_background
 from .read.timeparse import parse_time
@@ -79,6 +79,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     """
     started = time.perf_counter()
     paths = list(paths)
+    check_inputs(paths, cfg.read)  # a mistyped path must not create the store with default settings
     store = open_store(cfg.store)
     try:
         store.lock_writer()

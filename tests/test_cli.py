@@ -162,10 +162,15 @@ def test_bad_options_are_friendly(store: Path, night: Path) -> None:
         assert r.stderr.startswith("error: ") and needle in r.stderr
 
 
-def test_missing_input_path(store: Path, tmp_path: Path) -> None:
-    r = _index(store, tmp_path / "nope.jsonl")
+def test_missing_input_path(store: Path, night: Path, tmp_path: Path) -> None:
+    r = _index(store, night, tmp_path / "nope.jsonl")
     assert r.exit_code == 3
     assert r.stderr.startswith("error: ") and "no such file" in r.stderr
+    # a mistake in the command: nothing read, and no store made with default settings
+    assert not store.exists()
+    stdin_csv = run("index", "--store", str(store), "--format", "csv", "-", input="id,text\n1,x\n")
+    assert stdin_csv.exit_code == 2 and stdin_csv.stderr.startswith("error: --format csv: standard input") and not store.exists()
+    assert _index(store, night, extra=("--num-perm", "64")).exit_code == 0
 
 
 def test_incompatible_store_settings(store: Path, night: Path) -> None:

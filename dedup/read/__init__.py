@@ -4,6 +4,7 @@ Inputs: JSON Lines, CSV and Parquet rows (of text, or of raw ``html``), raw
 HTML files (``.html``, ``.htm``, optionally gzipped) and WARC/ARC archives
 (``.warc``, ``.arc``, plain or gzipped). The kind comes from the file name,
 else from the first bytes (HTML, WARC), or is forced with ``ReadConfig.fmt``.
+Standard input (``-``) is JSON Lines, or WARC/ARC with ``fmt="warc"``, plain or gzipped.
 Pages are extracted on a process pool (see :mod:`dedup.read.html`).
 
 >>> from dedup.config import ReadConfig
@@ -13,20 +14,30 @@ Pages are extracted on a process pool (see :mod:`dedup.read.html`).
 from __future__ import annotations
 
 import gzip
+import io
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from ..config import ReadConfig
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..model import Article, Notice, Rejected
-from .gzipped import GZIP_ERRORS, GuardedLines, gzip_problem
+from .gzipped import GZIP_ERRORS, GuardedLines, Rewindable, gzip_problem, starts_gzipped
 from .html import MAX_PAGE_BYTES, Page, extract_in_order
 from .jsonl import read_jsonl
 from .records import Item
 
-__all__ = ["read_paths", "detect_format", "Item"]
+__all__ = ["read_paths", "detect_format", "check_inputs", "check_stdin_format", "Item"]
+
+# What standard input can hold: a stream read once, front to back. A table
+# (polars) or a page needs the whole input as a file.
+_STDIN_FORMATS = ("auto", "jsonl", "warc")
+# How much of a gzipped archive on standard input is kept to start again
+# through gzip when it turns out to be gzipped as a whole (warcio tells after
+# its first record, typically a small warcinfo record): two of the largest pages.
+_STDIN_REWIND_BYTES = 2 * MAX_PAGE_BYTES
 
 _SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
@@ -98,7 +109,7 @@ def _expand_all(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
         elif path.exists():
             yield path
         else:
-            raise InputError(f"{p}: no such file or directory")
+            raise _no_such_path(p)
 
 
 def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
@@ -123,16 +134,69 @@ def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
 
 
 def _jsonl_file(path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:
-    if not path.name.endswith(".gz"):
-        with path.open("rb") as fh:
+    with path.open("rb") as fh:
+        if path.name.endswith(".gz"):
+            yield from _jsonl_gzipped(fh, str(path), cfg)
+        else:
             yield from read_jsonl(fh, str(path), cfg)
-        return
-    with gzip.open(path, "rb") as fh:
+
+
+def _jsonl_gzipped(raw: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
+    """The records before any damage, then one ``corrupt gzip`` record for it."""
+    with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
         lines = GuardedLines(fh)
-        yield from read_jsonl(lines, str(path), cfg)
-    rejected = lines.rejected(str(path))
+        yield from read_jsonl(lines, name, cfg)
+    rejected = lines.rejected(name)
     if rejected is not None:
         yield rejected
+
+
+def check_inputs(paths: Sequence[str], cfg: ReadConfig) -> None:
+    """Raise for mistakes in the command itself, before anything is read or opened:
+    a path that does not exist (InputError), a format standard input cannot hold
+    (ConfigError). Bad data inside the inputs is rejected record by record instead."""
+    check_stdin_format(paths, cfg.fmt)
+    for p in paths:
+        if p != "-" and not Path(p).exists():
+            raise _no_such_path(p)
+
+
+def _no_such_path(p: str) -> InputError:
+    return InputError(f"{p}: no such file or directory")
+
+
+def check_stdin_format(paths: Sequence[str], fmt: str) -> None:
+    """Raise ConfigError when standard input is among ``paths`` but ``fmt`` is a
+    kind it cannot hold: otherwise every line would be rejected as bad JSON."""
+    if "-" in paths and fmt not in _STDIN_FORMATS:
+        raise ConfigError(
+            f"--format {fmt}: standard input (-) takes JSON Lines, or WARC with --format warc;"
+            f" give the {fmt} file's path instead"
+        )
+
+
+def _stdin_bytes() -> BinaryIO:
+    """Standard input as a peekable binary stream (a BufferedReader, as it is
+    when run; a test's stand-in may be a bare BytesIO)."""
+    raw = sys.stdin.buffer
+    return raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
+
+
+def _read_stdin(cfg: ReadConfig) -> Iterator[Item | Page]:
+    check_stdin_format(["-"], cfg.fmt)
+    stream = _stdin_bytes()
+    if cfg.fmt == "warc":
+        from .warc import read_warc
+
+        # warcio reads gzip members itself; an archive gzipped as a whole is
+        # read again from its start through gzip, which a pipe cannot do alone.
+        if starts_gzipped(stream) and not stream.seekable():
+            stream = Rewindable(stream, _STDIN_REWIND_BYTES)  # type: ignore[assignment]
+        yield from read_warc(stream, "<stdin>", cfg.tz)
+    elif starts_gzipped(stream):  # `cat night.jsonl.gz | dedup index -`
+        yield from _jsonl_gzipped(stream, "<stdin>", cfg)
+    else:
+        yield from read_jsonl(stream, "<stdin>", cfg)
 
 
 def _is_blank(path: Path) -> bool:
@@ -150,12 +214,7 @@ def _is_blank(path: Path) -> bool:
 
 def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
     if not isinstance(path, Path):  # "-": standard input
-        if cfg.fmt == "warc":
-            from .warc import read_warc
-
-            yield from read_warc(sys.stdin.buffer, "<stdin>", cfg.tz)
-        else:
-            yield from read_jsonl(sys.stdin.buffer, "<stdin>", cfg)
+        yield from _read_stdin(cfg)
         return
     try:
         blank = _is_blank(path)
@@ -191,6 +250,9 @@ def read_paths(
 ) -> Iterator[Item]:
     """Every record of every path, in input order; a repeated id within one run is rejected.
 
+    Raises ConfigError at the call, before anything is read, when standard input
+    (``-``) is given with a format it cannot hold (``csv``, ``parquet``, ``html``).
+
     Pages (HTML files, WARC records, rows with ``html``) are extracted on
     ``workers`` processes; ``progress(n)`` is called as pages are done. A page
     is identified by its URL, so a re-crawl replaces (or, unchanged, skips) it;
@@ -198,6 +260,14 @@ def read_paths(
     ``<url>#<digest>`` (two captures are a near-duplicate pair in their own
     right), and a byte-identical one is rejected as a duplicate page.
     """
+    # Checked here, not when the first item is asked for: the caller learns of
+    # the mistake before it starts writing (not a generator for that reason).
+    paths = list(paths)
+    check_stdin_format(paths, cfg.fmt)
+    return _read_all(paths, cfg, workers, progress)
+
+
+def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None) -> Iterator[Item]:
     seen: dict[str, tuple[str, str]] = {}
     # A record's notices (an unparseable time) come just before it: held until it
     # is known to be kept, so that a rejected duplicate is not also a warning.

@@ -12,6 +12,10 @@ from ..model import Rejected
 from .html import Page
 from .records import Item, to_article
 
+# A UTF-8 byte-order mark, as Windows tools write at the start of a file. It
+# marks the file, not a line: one anywhere else is a broken line, rejected.
+_BOM = b"\xef\xbb\xbf"
+
 
 def _fast(raw: bytes) -> dict[str, object] | None:
     """The record parsed by orjson (3x faster here), or None where the standard
@@ -41,6 +45,8 @@ def _json_problem(exc: json.JSONDecodeError) -> str:
 def read_jsonl(stream: Iterable[bytes], name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     """The records of a stream of JSON lines (a binary file, or any iterable of lines)."""
     for lineno, raw in enumerate(stream, start=1):
+        if lineno == 1:
+            raw = raw.removeprefix(_BOM)
         if not raw.strip():
             continue
         source = f"{name}:{lineno}"

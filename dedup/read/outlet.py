@@ -7,6 +7,8 @@ bundled with tldextract (no network, ever).
 'bbc.co.uk'
 >>> outlet_from_url("https://web.archive.org/web/20120611024252/http://www.he.xinhuanet.com/news/x.htm")
 'xinhuanet.com'
+>>> outlet_from_url("korannews.com:8080/x"), outlet_from_url("mailto:redaksi@korannews.com")
+('korannews.com', '')
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import tldextract
 _HOST = re.compile(r"^https?://([A-Za-z0-9.-]+)(?:[:/?#]|$)")
 # A capture in a web archive belongs to the archived page's outlet.
 _ARCHIVED = re.compile(r"^(?:https?:)?//(?:web\.)?archive\.org/web/[0-9a-z_*]+/(.+)$", re.IGNORECASE)
+# A scheme (RFC 3986: a letter, then letters, digits, "+", "-", "."), and what follows it.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
+# What follows "host:" in a scheme-less "korannews.com:8080/x": a port, at most five digits.
+_PORT = re.compile(r"^[0-9]{1,5}(?:[/?#]|$)")
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +48,8 @@ def outlet_from_url(url: str) -> str:
     m = _HOST.match(url)
     if m:  # the common case, ~10x cheaper than urlsplit
         return _registered_domain(m.group(1).lower())
+    if _other_scheme(url):
+        return ""
     if "//" not in url:
         url = "//" + url  # "korannews.com/x" has no scheme but is still a host
     try:
@@ -49,6 +57,21 @@ def outlet_from_url(url: str) -> str:
     except ValueError:
         return ""
     return _registered_domain(host)
+
+
+def _other_scheme(url: str) -> bool:
+    """A scheme other than http(s): "javascript:…", "mailto:…", "ftp://…",
+    "data:…" name no news outlet (their "host" would be "javascript", "mailto"…).
+
+    >>> [_other_scheme(u) for u in ("ftp://f.example.com/x", "data:text/html,<p>", "localhost:8080", "//a.com/x")]
+    [True, True, False, False]
+    """
+    m = _SCHEME.match(url)
+    if m is None:
+        return False
+    scheme, rest = m.groups()
+    # "korannews.com:8080/x" parses as scheme "korannews.com": a host and port, no scheme.
+    return scheme.lower() not in ("http", "https") and not _PORT.match(rest)
 
 
 @lru_cache(maxsize=65536)

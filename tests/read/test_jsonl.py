@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from dedup.config import ReadConfig
-from dedup.errors import InputError
+from dedup.errors import ConfigError, InputError
 from dedup.model import Article, Notice, Rejected, TimePrecision
 from dedup.read import detect_format, read_paths
 from dedup.read.jsonl import read_jsonl
+from _pipes import Pipe, Stdin
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "read" / "articles.jsonl"
 
@@ -295,3 +296,101 @@ def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
     arts, rej, _ = _split(list(read_paths([str(b), str(a), str(a), str(root), str(again)], ReadConfig())))
     assert rej == []
     assert [(x.id, x.source) for x in arts] == [("b1", f"{b}:1"), ("a1", f"{a}:1"), ("a2", f"{a}:2")]
+
+
+# -- standard input: formats it cannot hold, gzip, a byte-order mark ---------------
+
+
+
+class _Untouchable:
+    """A stdin that fails the test if anything reads it."""
+
+    @property
+    def buffer(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("standard input was read")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "html"])
+def test_stdin_with_a_format_it_cannot_hold_is_refused_before_reading(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", _Untouchable())
+    other = tmp_path / "a.jsonl"
+    other.write_bytes(_line({"id": "f1", "text": "Isi."}))
+    want = f"--format {fmt}: standard input \\(-\\) takes JSON Lines, or WARC with --format warc; give the {fmt} file's path instead"
+    # At the call, not at the first item: nothing is read, not even the file named before "-".
+    with pytest.raises(ConfigError, match=f"^{want}$"):
+        read_paths([str(other), "-"], ReadConfig(fmt=fmt))  # type: ignore[arg-type]
+
+
+def test_stdin_format_error_from_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    res = CliRunner().invoke(cli, ["index", "--store", str(tmp_path / "s"), "--format", "csv", "-"], input="id,text\nc1,Isi.\n")
+    assert res.exit_code == ConfigError.exit_code, res.output
+    (line,) = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert "--format csv: standard input (-) takes JSON Lines" in line
+    assert "malformed JSON" not in res.output
+
+
+@pytest.mark.parametrize("fmt", ["auto", "jsonl"])
+def test_stdin_jsonl_formats_still_read(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", Stdin(_line({"id": "j1", "text": "Isi."})))
+    (art,) = list(read_paths(["-"], ReadConfig(fmt=fmt)))  # type: ignore[arg-type]
+    assert isinstance(art, Article) and art.id == "j1"
+
+
+def _night(n: int) -> bytes:
+    return b"".join(_line({"id": f"g{i}", "text": f"Berita nomor {i}."}) for i in range(1, n + 1))
+
+
+@pytest.mark.parametrize("wrap", [Stdin, lambda data: io.TextIOWrapper(io.BytesIO(data))], ids=["pipe", "bytesio"])
+def test_gzipped_jsonl_on_stdin(wrap, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys, "stdin", wrap(gzip.compress(_night(3))))
+    arts, rej, _ = _split(list(read_paths(["-"], ReadConfig())))
+    assert rej == [] and [(a.id, a.source) for a in arts] == [("g1", "<stdin>:1"), ("g2", "<stdin>:2"), ("g3", "<stdin>:3")]
+
+
+def test_cut_gzip_on_stdin_keeps_the_records_before_the_damage(monkeypatch: pytest.MonkeyPatch) -> None:
+    cut = gzip.compress(_night(3))[:-8]  # without the trailer: the stream ends early
+    monkeypatch.setattr(sys, "stdin", Stdin(cut))
+    items = list(read_paths(["-"], ReadConfig()))
+    assert [i.id for i in items if isinstance(i, Article)] == ["g1", "g2", "g3"]
+    assert items[-1] == Rejected("<stdin>:4", "corrupt gzip", "truncated stream")
+
+
+def test_gzipped_jsonl_piped_to_a_process(tmp_path: Path) -> None:
+    """The real thing: `cat night.jsonl.gz | python …`, stdin a pipe."""
+    import subprocess
+
+    script = (
+        "from dedup.config import ReadConfig\n"
+        "from dedup.read import read_paths\n"
+        "print([getattr(i, 'id', None) or i.reason for i in read_paths(['-'], ReadConfig())])\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], input=gzip.compress(b"\xef\xbb\xbf" + _night(2)), capture_output=True, check=True)
+    assert res.stdout.decode().strip() == "['g1', 'g2']"
+
+
+def test_byte_order_mark_at_the_start_is_not_part_of_the_first_record(tmp_path: Path) -> None:
+    path = tmp_path / "excel.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + _night(2) + b"\xef\xbb\xbf" + _line({"id": "g3", "text": "Isi."}))
+    arts, rej, _ = _split(list(read_paths([str(path)], ReadConfig())))
+    assert [a.id for a in arts] == ["g1", "g2"]
+    # Only the file's first bytes are a byte-order mark; one inside is a broken line, as before.
+    assert [(r.source, r.reason) for r in rej] == [(f"{path}:3", "malformed JSON")]
+
+
+def test_byte_order_mark_on_an_empty_first_line_and_in_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\xef\xbb\xbf\n" + _night(1)))
+    (art,) = list(read_paths([str(path)], ReadConfig()))
+    assert isinstance(art, Article) and art.source == f"{path}:2"
+
+
+def test_byte_order_mark_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", Stdin(b"\xef\xbb\xbf" + _night(1)))
+    (art,) = list(read_paths(["-"], ReadConfig()))
+    assert isinstance(art, Article) and art.id == "g1"

@@ -25,3 +25,42 @@ def test_registered_domain(url: str, outlet: str) -> None:
 
 def test_no_suffix_keeps_what_there_is() -> None:
     assert outlet_from_url("http://localhost:8080/x") == "localhost"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:void(0)",
+        "mailto:redaksi@korannews.com",
+        "ftp://files.example.com/x",
+        "data:text/html,<p>korannews.com</p>",
+        "tel:+62215551234",
+        "https://web.archive.org/web/20120611024252/mailto:redaksi@korannews.com",
+    ],
+)
+def test_other_schemes_name_no_outlet(url: str) -> None:
+    assert outlet_from_url(url) == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "outlet"),
+    [
+        ("korannews.com/2026/11/x.html", "korannews.com"),
+        ("//korannews.com/2026/11/x.html", "korannews.com"),
+        ("korannews.com:8080/x", "korannews.com"),
+        ("HTTPS://WWW.KoranNews.COM/x", "korannews.com"),
+        ("//web.archive.org/web/2012/http://www.korannews.com/x", "korannews.com"),
+        ("https://web.archive.org/web/20120611024252id_/korannews.com/x", "korannews.com"),
+    ],
+)
+def test_scheme_less_and_archived_urls_keep_their_outlet(url: str, outlet: str) -> None:
+    assert outlet_from_url(url) == outlet
+
+
+def test_a_record_with_a_javascript_url_is_from_an_unknown_outlet() -> None:
+    from dedup.config import ReadConfig
+    from dedup.read.records import to_article
+
+    (art,) = list(to_article({"id": "j1", "url": "javascript:alert(1)", "text": "Isi."}, "mem:1", ReadConfig()))
+    assert art.outlet == "unknown"  # type: ignore[union-attr]

@@ -23,6 +23,7 @@ from dedup.pipeline import index_corpus
 from dedup.read import detect_format, read_paths
 from dedup.read.html import Page
 from dedup.read.warc import read_warc
+from _pipes import Pipe, Stdin
 
 HTML = Path(__file__).parent.parent / "fixtures" / "html"
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "newshtml"
@@ -340,3 +341,62 @@ def test_an_archive_gzipped_as_a_whole_and_cut_keeps_what_was_read(tmp_path: Pat
     assert isinstance(last, Rejected) and last.reason == "truncated record"
     *_, tail = read_warc(io.BufferedReader(io.BytesIO(whole + b"junk")), "x")
     assert tail == Rejected("x", "corrupt gzip", "data after the end of the gzip stream is not gzip")
+
+
+# -- gzipped archives on standard input (a pipe: no seek, no tell) -----------------
+
+
+
+def _kinds(items) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(type(i).__name__, getattr(i, "id", getattr(i, "reason", ""))) for i in items]
+
+
+def test_archive_gzipped_per_record_on_a_pipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warc = write_warc(tmp_path / "crawl.warc.gz", _fixture_pages())
+    from_file = list(read_paths([str(warc)], ReadConfig()))
+    monkeypatch.setattr(sys, "stdin", Stdin(warc.read_bytes()))
+    from_pipe = list(read_paths(["-"], ReadConfig(fmt="warc")))
+    assert _kinds(from_pipe) == _kinds(from_file)
+    # offsets in the compressed stream, as for the file
+    assert [i.source.replace("<stdin>", str(warc)) for i in from_pipe] == [i.source for i in from_file]
+
+
+def test_archive_gzipped_as_a_whole_on_a_pipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False)
+    monkeypatch.setattr(sys, "stdin", Stdin(gzip.compress(plain.read_bytes())))
+    got = list(read_paths(["-"], ReadConfig(fmt="warc")))
+    assert _kinds(got) == _kinds(read_paths([str(plain)], ReadConfig()))
+
+
+def test_archive_gzipped_as_a_whole_cut_on_a_pipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False, extras=False)
+    whole = gzip.compress(plain.read_bytes())
+    monkeypatch.setattr(sys, "stdin", Stdin(whole[: int(len(whole) * 0.8)]))
+    items = list(read_paths(["-"], ReadConfig(fmt="warc")))
+    arts, rej = _split(items)
+    assert arts and rej[-1].reason in ("truncated record", "corrupt archive", "corrupt gzip")
+
+
+def test_archive_gzipped_as_a_whole_too_far_in_to_start_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past what is kept of the pipe, one clear reject, not a crash ("not seekable")."""
+    plain = write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False)
+    monkeypatch.setattr("dedup.read._STDIN_REWIND_BYTES", 100)
+    monkeypatch.setattr(sys, "stdin", Stdin(gzip.compress(plain.read_bytes())))
+    (rej,) = [i for i in read_paths(["-"], ReadConfig(fmt="warc")) if isinstance(i, Rejected)][-1:]
+    assert (rej.source, rej.reason) == ("<stdin>", "corrupt archive") and "gunzip it first" in rej.detail
+
+
+def test_archive_gzipped_as_a_whole_piped_to_a_process(tmp_path: Path) -> None:
+    import subprocess
+
+    plain = write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False)
+    want = [a.id for a in read_paths([str(plain)], ReadConfig()) if isinstance(a, Article)]
+    script = (
+        "from dedup.config import ReadConfig\n"
+        "from dedup.model import Article\n"
+        "from dedup.read import read_paths\n"
+        "print([a.id for a in read_paths(['-'], ReadConfig(fmt='warc')) if isinstance(a, Article)])\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], input=gzip.compress(plain.read_bytes()), capture_output=True)
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    assert res.stdout.decode().strip() == repr(want)
