@@ -4,21 +4,24 @@ and only here."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar, cast
 
 import click
 
-from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, SignConfig
+from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, ShingleKind, SignConfig
 from .errors import ConfigError, DedupError, OutputError
-from .model import Notice, Rejected
+from .model import Rejected
+from .report.text import plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REJECT_LINES = 50
@@ -43,11 +46,14 @@ def friendly_errors(fn: F) -> F:
         except KeyboardInterrupt:
             _err("interrupted: what was committed is kept; run the same command again to complete it")
             sys.exit(130)
-        except BrokenPipeError:
+        except OSError as exc:
+            # polars reports it as a plain OSError("Broken pipe (os error 32)"), without errno
+            if exc.errno != errno.EPIPE and not (exc.errno is None and "Broken pipe" in str(exc)):
+                raise
             # The reader of our output went away (`| head`): not an error worth a traceback.
             # Python would complain again when flushing stdout at exit, so point it at devnull.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
+            sys.exit(141)  # 128 + SIGPIPE, as a shell reports a process ended by a closed pipe
 
     return wrapper  # type: ignore[return-value]
 
@@ -67,25 +73,46 @@ def _check_out(out: Path | None) -> None:
         raise OutputError(f"--out {out}: no such directory {out.parent}")  # type: ignore[union-attr]
 
 
-def _write_out(out: Path | None, data: str | bytes) -> None:
-    """``data`` to standard output (``--out -`` or none), else to the file: a regular
-    file whole or not at all (written beside it, then renamed into place); anything
-    else (/dev/stdout, a pipe, a symlink) is written through, never replaced."""
+def _deliver(out: Path | None, write: Callable[[BinaryIO], None]) -> None:
+    """What ``write`` writes, to standard output (``--out -`` or none) or to the file.
+
+    A regular file is written whole or not at all, and survives a crash once this
+    returns (written beside it, synced, renamed into place, keeping the old file's
+    mode); anything else (/dev/stdout, a pipe, a symlink) is written through,
+    never replaced."""
     if out is None or _is_stdout(out):
-        click.echo(data, nl=False)
+        sys.stdout.flush()  # anything printed before comes first
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         return
     _check_out(out)
-    raw = data if isinstance(data, bytes) else data.encode("utf-8")
     in_place = out.is_symlink() or (out.exists() and not out.is_file())
     target = out if in_place else out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        target.write_bytes(raw)
+        with open(target, "wb") as fh:
+            write(fh)
+            if not in_place:
+                fh.flush()
+                os.fsync(fh.fileno())
         if not in_place:
+            if out.exists():
+                shutil.copymode(out, target)
             os.replace(target, out)
+            _fsync_dir(out.parent)
     except OSError as exc:
-        if not in_place:
-            target.unlink(missing_ok=True)
         raise OutputError(f"--out {out}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        if not in_place:
+            target.unlink(missing_ok=True)  # after a failure or an interrupt; gone once renamed
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename itself must reach the disk before the store's mark moves.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 store_option = click.option(
@@ -139,23 +166,6 @@ def _progress(enabled: bool, transient: bool = False) -> Iterator[Callable[[str,
         yield update
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
-def _in_input_order(problems: list[tuple[str, Rejected | Notice]]) -> list[tuple[str, Rejected | Notice]]:
-    """By file (in the order first met) then line: records rejected after reading (junk
-    only) and warnings would otherwise come after the rest."""
-    def split(source: str) -> tuple[str, int]:
-        path, _, line = source.rpartition(":")
-        return (path, int(line)) if line.isdigit() else (source, 0)
-
-    rank: dict[str, int] = {}
-    for _, item in problems:
-        rank.setdefault(split(item.source)[0], len(rank))
-    return sorted(problems, key=lambda p: (rank[split(p[1].source)[0]], split(p[1].source)[1]))
-
-
 def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for v in values:
@@ -205,35 +215,37 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     """
     from .pipeline import index_corpus
 
-    given = {
-        "shingle.kind": shingle_kind, "shingle.size": shingle_size, "sign.num_perm": num_perm,
-        "index.threshold": threshold, "cluster.min_similarity": min_similarity, "cluster.min_containment": min_containment,
-    }
-    defaults = Config()
-    value = lambda name: defaults.setting(name) if given[name] is None else given[name]  # noqa: E731
+    # Store settings not given (None) are the store's, or the defaults for a new store.
+    given = (("shingle.kind", shingle_kind), ("shingle.size", shingle_size), ("sign.num_perm", num_perm),
+             ("index.threshold", threshold), ("cluster.min_similarity", min_similarity),
+             ("cluster.min_containment", min_containment))
+    new = Config()
     cfg = _base_config(
         store,
         read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt),  # type: ignore[arg-type]
         # size 0: the default size of the kind (a word shingle is not 7 words long)
-        shingle=ShingleConfig(kind=value("shingle.kind"), size=0 if shingle_size is None else shingle_size),  # type: ignore[arg-type]
-        sign=SignConfig(num_perm=value("sign.num_perm")),  # type: ignore[arg-type]
-        index=IndexConfig(threshold=value("index.threshold")),  # type: ignore[arg-type]
-        cluster=ClusterConfig(min_similarity=value("cluster.min_similarity"), min_containment=value("cluster.min_containment")),  # type: ignore[arg-type]
+        shingle=ShingleConfig(kind=cast(ShingleKind, shingle_kind or new.shingle.kind), size=shingle_size or 0),
+        sign=SignConfig(num_perm=new.sign.num_perm if num_perm is None else num_perm),
+        index=IndexConfig(threshold=new.index.threshold if threshold is None else threshold),
+        cluster=ClusterConfig(
+            min_similarity=new.cluster.min_similarity if min_similarity is None else min_similarity,
+            min_containment=new.cluster.min_containment if min_containment is None else min_containment,
+        ),
         workers=workers, strict=strict, progress=not quiet,
-        chosen=frozenset(name for name, v in given.items() if v is not None),
+        chosen=frozenset(name for name, value in given if value is not None),
     )
     with _progress(not quiet) as progress:
         summary = index_corpus(paths, cfg, progress=progress)
-    problems = _in_input_order([("rejected", r) for r in summary.rejected] + [("warning", w) for w in summary.warnings])
+    problems = summary.problems
     if not quiet:
-        for kind, item in problems[:MAX_REJECT_LINES]:
-            _err(f"{kind} {item.message()}")
+        for item in problems[:MAX_REJECT_LINES]:
+            _err(f"{'rejected' if isinstance(item, Rejected) else 'warning'} {item.message()}")
         if len(problems) > MAX_REJECT_LINES:
             _err(f"… and {len(problems) - MAX_REJECT_LINES} more (see the counts below)")
     rate = summary.read / summary.seconds if summary.seconds else 0.0
     click.echo(
-        f"read {_plural(summary.read, 'article', 'articles')}: {summary.added:,} added, {summary.replaced:,} replaced, "
-        f"{summary.unchanged:,} unchanged; {len(summary.rejected):,} rejected, {_plural(len(summary.warnings), 'warning', 'warnings')} "
+        f"read {plural(summary.read, 'article', 'articles')}: {summary.added:,} added, {summary.replaced:,} replaced, "
+        f"{summary.unchanged:,} unchanged; {len(summary.rejected):,} rejected, {plural(len(summary.warnings), 'warning', 'warnings')} "
         f"({summary.seconds:.1f} s, {rate:,.0f} articles/s)"
     )
     # "stories" everywhere means stories with copies (a lone article is not news of reuse)
@@ -243,7 +255,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     for reason, n in sorted(summary.warnings_by_reason().items()):
         click.echo(f"  warning:  {n:,} × {reason}")
     if strict and problems:
-        _err(f"--strict: {len(summary.rejected)} rejected, {_plural(len(summary.warnings), 'warning', 'warnings')}")
+        _err(f"--strict: {len(summary.rejected)} rejected, {plural(len(summary.warnings), 'warning', 'warnings')}")
         sys.exit(1)
 
 
@@ -290,7 +302,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
         return
     if not matches:
         size = int(info.get("shingles", 0))  # type: ignore[call-overload]
-        short = f" (the query is only {_plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
+        short = f" (the query is only {plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
         click.echo("no similar articles" + (short if size < _SHORT_QUERY else ""))
         return
     from rich.console import Console
@@ -341,13 +353,14 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
     _check_out(out)
     with _progress(True, transient=True) as progress:
         rep = build_report(cfg, since=parse_since(since), mark=False, progress=progress)
-    _write_out(out, render(rep, fmt))  # type: ignore[arg-type]
+    text = render(rep, fmt)  # type: ignore[arg-type]
+    _deliver(out, lambda fh: fh.write(text.encode("utf-8")))
     # Marked only once delivered, so that a report that could not be written is not
     # lost; and only by the nightly kind: a look back (--since all|TIME) moves nothing.
     if since == "last" and not no_mark:
         mark_reported(cfg, rep)
     if not _is_stdout(out):
-        _err(f"wrote {out} ({_plural(len(rep.stories), 'story', 'stories')})")
+        _err(f"wrote {out} ({plural(len(rep.stories), 'story', 'stories')})")
 
 
 # -- stats / export ------------------------------------------------------------
@@ -412,7 +425,7 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: 
         return
     learned = [i for i in infos if i.boilerplate]
     for i in infos if show_all else learned:
-        click.echo(f"{i.outlet} ({_plural(i.articles, 'article', 'articles')} counted)")
+        click.echo(f"{i.outlet} ({plural(i.articles, 'article', 'articles')} counted)")
         for b in i.boilerplate:
             click.echo(f"  {b.articles:>6,} {b.share:>5.0%}  {b.line}")
     click.echo(f"{len(infos):,} outlets counted, {len(learned):,} with boilerplate")
@@ -432,21 +445,19 @@ def export(store: Path | None, what: str, fmt: str, out: Path) -> None:
       dedup export --what stories --format parquet --out stories.parquet
       python -c "import polars as pl; print(pl.read_parquet('stories.parquet'))"
     """
-    from .pipeline import export_frame
+    from .pipeline import export as run_export
 
     _check_out(out)
-    with _progress(True, transient=True) as progress:
-        frame = export_frame(_base_config(store), what, progress=progress)  # type: ignore[arg-type]
-    if fmt == "parquet":
-        import io
+    rows = 0
 
-        buf = io.BytesIO()
-        frame.write_parquet(buf)
-        _write_out(out, buf.getvalue())
-    else:
-        _write_out(out, frame.write_ndjson())
+    def write(fh: BinaryIO) -> None:
+        nonlocal rows
+        with _progress(True, transient=True) as progress:
+            rows = run_export(_base_config(store), what, fmt, fh, progress=progress)  # type: ignore[arg-type]
+
+    _deliver(out, write)
     if not _is_stdout(out):
-        _err(f"wrote {_plural(frame.height, 'row', 'rows')} to {out}")
+        _err(f"wrote {plural(rows, 'row', 'rows')} to {out}")
 
 
 def main() -> None:

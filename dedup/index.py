@@ -160,6 +160,13 @@ def _settings_of(have: dict[str, Any], cfg: Config) -> Config:
     )
 
 
+def store_settings(store: Store, cfg: Config) -> tuple[Config, LSHParams]:
+    """``cfg`` with the settings the store was built with (queries and reports
+    must shingle, sign and judge as the index did), and its LSH bands."""
+    have, lsh = stored_params(store)
+    return _settings_of(have, cfg), lsh
+
+
 def stored_params(store: Store) -> tuple[dict[str, object], LSHParams]:
     """The parameters a store was built with (for queries: no datasketch import)."""
     stored = store.get_meta("params")

@@ -177,11 +177,18 @@ class IndexSummary:
     added: int
     replaced: int
     unchanged: int
-    rejected: tuple[Rejected, ...]
-    warnings: tuple[Notice, ...]
+    problems: tuple[Rejected | Notice, ...]  # rejects and warnings, in input order
     stories_new: int
     stories_grown: int
     seconds: float
+
+    @property
+    def rejected(self) -> tuple[Rejected, ...]:
+        return tuple(p for p in self.problems if isinstance(p, Rejected))
+
+    @property
+    def warnings(self) -> tuple[Notice, ...]:
+        return tuple(p for p in self.problems if isinstance(p, Notice))
 
     def rejected_by_reason(self) -> dict[str, int]:
         counts: dict[str, int] = {}

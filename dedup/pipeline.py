@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 import numpy as np
 import xxhash
@@ -27,9 +27,9 @@ from .boilerplate import learn as learn_boilerplate
 from .boilerplate import outlets as outlet_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
-from .config import ClusterConfig, Config, ShingleConfig, SignConfig
+from .config import Config
 from .errors import ConfigError, InputError, QueryError
-from .index import band_keys, ensure_params, stored_params
+from .index import band_keys, ensure_params, store_settings
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
 from .provenance import build_story, parse_stored_time
 from .read import check_inputs, detect_format, read_paths
@@ -104,20 +104,23 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     bulk = store.is_empty()
     if bulk:
         store.begin_bulk()
-    rejected: list[Rejected] = []
-    notices: list[Notice] = []
+    # (position in the input, problem): a record found to be junk only is rejected
+    # after the records read behind it, and is listed in its place all the same.
+    problems: list[tuple[int, Rejected | Notice]] = []
     counts = {"read": 0, "added": 0, "replaced": 0, "unchanged": 0}
 
-    def flush(batch: list[Article]) -> None:
+    def flush(batch: list[Article], positions: list[int]) -> None:
         known = store.known([a.id for a in batch])
         todo: list[tuple[Article, str]] = []
-        for a in batch:
+        where: list[int] = []
+        for a, pos in zip(batch, positions, strict=True):
             h = record_hash(a)
             old = known.get(a.id)
             if old is not None and old[1] == h:
                 counts["unchanged"] += 1
             else:
                 todo.append((a, h))
+                where.append(pos)
         # Outlet boilerplate: count the new articles' lines, strip what recurs (dedup/boilerplate.py).
         learned = learn_boilerplate(store, [a for a, _ in todo if a.id not in known], {a.outlet for a, _ in todo}, cfg.boilerplate, _now())
         cleaned = _clean_all([a for a, _ in todo], learned)
@@ -126,7 +129,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         for i in range(len(todo)):
             if shingles.counts[i] == 0:
                 a = todo[i][0]
-                rejected.append(Rejected(a.source, "no text after cleaning", f"id {a.id!r}: only junk lines ({len(cleaned[i].stripped)} stripped)"))
+                problems.append((where[i], Rejected(a.source, "no text after cleaning", f"id {a.id!r}: only junk lines ({len(cleaned[i].stripped)} stripped)")))
         if keep:
             sigs = sign_batch(shingles, cfg.sign)[keep]
             keys = band_keys(sigs, lsh)
@@ -150,21 +153,23 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
 
     try:
         batch: list[Article] = []
-        for item in items:
+        positions: list[int] = []
+        for pos, item in enumerate(items):
             if isinstance(item, Rejected):
-                rejected.append(item)
+                problems.append((pos, item))
                 if progress:
                     progress("reject", 1)
             elif isinstance(item, Notice):
-                notices.append(item)
+                problems.append((pos, item))
             else:
                 counts["read"] += 1
                 batch.append(item)
+                positions.append(pos)
                 if len(batch) >= cfg.batch_size:
-                    flush(batch)
-                    batch = []
+                    flush(batch, positions)
+                    batch, positions = [], []
         if batch:
-            flush(batch)
+            flush(batch, positions)
         if bulk:
             store.end_bulk()
         # Sealed first, so that clustering looks the new articles up in segments
@@ -175,7 +180,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         store.close()
     return IndexSummary(
         read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],
-        rejected=tuple(rejected), warnings=tuple(notices), stories_new=result.stories_new,
+        problems=tuple(p for _, p in sorted(problems, key=lambda pp: pp[0])), stories_new=result.stories_new,
         stories_grown=result.stories_grown, seconds=time.perf_counter() - started,
     )
 
@@ -195,19 +200,6 @@ class QueryTarget:
         given = [n for n in ("text", "file", "id", "url") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ConfigError("give exactly one of --text, --file, --id or --url" + (f" (got {', '.join(given)})" if given else ""))
-
-
-def _cluster_of(store: SQLiteStore, cfg: Config) -> ClusterConfig:
-    """The cluster settings the store was built with (they decide relations too)."""
-    params, _ = stored_params(store)
-    stored = params.get("cluster")
-    return ClusterConfig(**stored) if isinstance(stored, dict) else cfg.cluster
-
-
-def _settings_of(store: SQLiteStore) -> tuple[ShingleConfig, SignConfig, object]:
-    params, lsh = stored_params(store)
-    sh, sg = params["shingle"], params["sign"]
-    return ShingleConfig(**sh), SignConfig(**sg), lsh  # type: ignore[arg-type]
 
 
 def _query_file(path: Path) -> tuple[str, str, str]:
@@ -246,7 +238,8 @@ def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, obje
         raise ConfigError(f"--top {k}: must be at least 1")
     store = open_store(cfg.store, create=False)
     try:
-        shingle_cfg, sign_cfg, lsh = _settings_of(store)
+        built, lsh = store_settings(store, cfg)
+        shingle_cfg, sign_cfg = built.shingle, built.sign
         exclude: int | None = None
         info: dict[str, object]
         if target.id is not None or target.url is not None:
@@ -319,7 +312,9 @@ def parse_since(value: str, tz: str = "UTC") -> Since:
 
 
 def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress: Progress | None = None) -> Report:
-    """Stories that are new or grew since ``since``; remembers this report's time when ``mark``.
+    """Stories that are new or grew since ``since``; when ``mark`` and ``since`` is
+    "last" (the nightly report), remembers this report's time: a look back
+    (``since`` "all" or a time) moves nothing.
 
     ``progress("stories", 1)`` is called as each story is built (credits are
     sought in every member's text: ~1 ms per article)."""
@@ -335,7 +330,7 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress
             cutoff = since  # type: ignore[assignment]
         cut_iso = cutoff.isoformat(timespec="microseconds") if cutoff else None
         stories: list[Story] = []
-        cluster_cfg = _cluster_of(store, cfg)
+        cluster_cfg = store_settings(store, cfg)[0].cluster
         changed = store.stories_changed_since(cut_iso)
         members = store.story_members([s for s, _, _ in changed])
         for story_id, created_at, _ in changed:
@@ -358,7 +353,7 @@ def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress
             for o, (a, orig, c) in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
         )
         counts = store.counts()
-        if mark:
+        if mark and since == "last":
             _mark(store, generated)
         return Report(
             generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
@@ -380,8 +375,9 @@ def _mark(store: SQLiteStore, generated: datetime) -> None:
 
 
 def mark_reported(cfg: Config, report: Report) -> None:
-    """Remember ``report`` as the last one (``--since last`` starts from it): call
-    this once the report was delivered, so that a failed write loses nothing."""
+    """Remember ``report`` (a nightly one, built with ``mark=False``) as the last one,
+    which ``--since last`` starts from: call this once it was delivered, so that a
+    failed write loses nothing."""
     store = open_store(cfg.store, create=False)
     try:
         _mark(store, report.generated_at)
@@ -417,9 +413,11 @@ def outlets(cfg: Config, only: Sequence[str] = ()) -> list[OutletInfo]:
 
 
 def export(
-    cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path, progress: Progress | None = None
+    cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path | BinaryIO,
+    progress: Progress | None = None,
 ) -> int:
-    """Write :func:`export_frame` to ``out`` as JSON Lines or Parquet; returns the number of rows."""
+    """Write :func:`export_frame` to ``out`` (a path or a binary file) as JSON Lines
+    or Parquet, straight from polars; returns the number of rows."""
     frame = export_frame(cfg, what, progress)
     if fmt == "parquet":
         frame.write_parquet(out)
@@ -447,7 +445,7 @@ def export_frame(cfg: Config, what: Literal["articles", "stories"], progress: Pr
             ]
         else:
             rows = []
-            cluster_cfg = _cluster_of(store, cfg)
+            cluster_cfg = store_settings(store, cfg)[0].cluster
             changed = store.stories_changed_since(None)
             members = store.story_members([s for s, _, _ in changed])
             for story_id, _, _ in changed:

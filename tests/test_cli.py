@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
@@ -98,12 +101,21 @@ def test_problems_are_listed_in_input_order(store: Path, articles, tmp_path: Pat
     junk_only = {**articles["rates"], "id": "junk", "text": "error: Content is protected !!"}  # rejected after reading
     late = {**articles["krl"], "published_at": "kemarin sore"}  # a warning
     lines = [json.dumps(junk_only), "{oops", json.dumps(late), json.dumps(articles["football"])]
-    src = tmp_path / "mixed.jsonl"
+    src = tmp_path / "b-mixed.jsonl"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    r = run("index", "--store", str(store), "--workers", "1", str(src))
-    assert r.exit_code == 0, r.stderr
-    problems = [line.split(":")[0:2] for line in r.stderr.splitlines() if line.startswith(("rejected", "warning"))]
-    assert [p[1] for p in problems] == ["1", "2", "3"], r.stderr
+    # read first: a file with only a warning, then an empty one (a warning about the file)
+    first = tmp_path / "z-first.jsonl"
+    first.write_text(json.dumps({**articles["beras-orig"], "published_at": "tadi pagi"}) + "\n", encoding="utf-8")
+    empty = tmp_path / "a-empty.csv"
+    empty.write_text("", encoding="utf-8")
+    for workers in ("1", "2"):
+        r = run("index", "--store", str(tmp_path / f"store-{workers}"), "--workers", workers, str(first), str(empty), str(src))
+        assert r.exit_code == 0, r.stderr
+        problems = [line.split(":")[0:2] for line in r.stderr.splitlines() if line.startswith(("rejected", "warning"))]
+        assert problems == [
+            ["warning " + str(first), "1"], ["warning " + str(empty), " empty file"],
+            ["rejected " + str(src), "1"], ["rejected " + str(src), "2"], ["warning " + str(src), "3"],
+        ], r.stderr
 
 
 def test_index_strict_fails_on_warnings_too(store: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
@@ -349,18 +361,17 @@ def test_report_that_cannot_be_written_keeps_the_mark(store: Path, night: Path, 
     r = run("report", "--store", str(store), "--format", "html", "--out", str(tmp_path / "nodir" / "tonight.html"))
     _no_traceback(r)
     assert r.exit_code == 6 and r.stderr == f"error: --out {tmp_path / 'nodir' / 'tonight.html'}: no such directory {tmp_path / 'nodir'}\n"
-    # a write that fails half way (disk full): no file, no half file, and the mark stays
-    def full(self: Path, data: bytes) -> int:
-        Path.write_text(self, "half", encoding="utf-8")
+    # a disk that fills up: the data reaches the disk when synced, and fails there
+    def full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(os, "fsync", full)
     out = tmp_path / "tonight.html"
     r = run("report", "--store", str(store), "--format", "html", "--out", str(out))
     monkeypatch.undo()
     assert r.exit_code == 6 and "cannot write (No space left on device)" in r.stderr
-    assert not out.exists() and list(tmp_path.glob(".tonight.html*")) == []
-    assert _stories_since_last(store) == 3
+    assert not out.exists() and list(tmp_path.glob(".tonight.html*")) == []  # no half file, no leftover
+    assert _stories_since_last(store) == 3  # and the night's report is not lost
     # written: now the mark moves
     assert run("report", "--store", str(store), "--format", "html", "--out", str(out)).exit_code == 0
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
@@ -421,3 +432,23 @@ def test_export(store: Path, night: Path, tmp_path: Path) -> None:
     assert {r["relation"] for r in rows} == {"original", "uncredited_copy"}
     missing_out = run("export", "--store", str(store))
     assert missing_out.exit_code == 2 and "--out" in missing_out.stderr
+    parquet = tmp_path / "articles.parquet"
+    assert run("export", "--store", str(store), "--format", "parquet", "--out", str(parquet)).exit_code == 0
+    assert pl.read_parquet(parquet).height == 11
+    piped = run("export", "--store", str(store), "--format", "parquet", "--out", "-")
+    assert piped.exit_code == 0 and pl.read_parquet(io.BytesIO(piped.stdout_bytes)).height == 11
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "DEDUP_STORE": str(tmp_path / "s"), "DEDUP_WORKERS": "1"}
+    dedup = [sys.executable, "-m", "dedup"]
+    subprocess.run([*dedup, "index", "--quiet", str(root / "examples" / "sample")], env=env, check=True, capture_output=True)
+    # the export (~300 KB) is more than a pipe holds: writing goes on after the reader left
+    proc = subprocess.Popen([*dedup, "export", "--out", "-"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    head = proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141 and head.startswith(b'{"id"')
+    assert err == "", err

@@ -366,6 +366,10 @@ def test_report_since_last_shows_only_new_and_grown_stories(cfg: Config, article
 
 def test_report_since_a_date(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
     index_corpus([str(jsonl("n1.jsonl", [articles["beras-orig"], articles["beras-copy"]]))], cfg)
+    # a look back, marked or not, leaves the nightly report its stories
+    build_report(cfg, since="all")
+    build_report(cfg, since=parse_since("2000-01-01"))
+    assert len(build_report(cfg, since="last", mark=False).stories) == 1
     assert len(build_report(cfg, since=parse_since("2000-01-01"), mark=False).stories) == 1
     assert build_report(cfg, since=parse_since("2999-01-01T00:00+07:00"), mark=False).stories == ()
 

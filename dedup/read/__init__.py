@@ -149,6 +149,8 @@ def _jsonl_gzipped(raw: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item |
     rejected = lines.rejected(name)
     if rejected is not None:
         yield rejected
+    elif lines.count == 0:  # a gzip of nothing: empty, as a 0-byte plain file is
+        yield Notice(name, "empty file")
 
 
 def check_inputs(paths: Sequence[str], cfg: ReadConfig) -> None:
@@ -291,9 +293,11 @@ def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callabl
                 yield Rejected(item.source, "duplicate id", f"{item.id!r} already read at {first[0]}")
                 continue
             seen[item.id] = (item.source, item.digest)
-        yield from _release(held)
+        if held:
+            yield from _release(held)
         yield item
-    yield from _release(held)
+    if held:
+        yield from _release(held)
 
 
 def _release(held: list[Notice], dropping: str | None = None) -> Iterator[Notice]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import ReadConfig
-from ..model import Rejected
+from ..model import Notice, Rejected
 from .gzipped import GuardedLines
 from .html import Page
 from .records import Item, missing_column, to_article
@@ -30,7 +30,10 @@ _FIELD_LIMIT = 2**31 - 1
 
 def csv_record(row: dict[str, str | None], source: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     """One CSV row, from either reader. Both decode lossily, so a U+FFFD in the
-    text is a byte that was not UTF-8."""
+    text is a byte that was not UTF-8. A row with no value at all (a blank line
+    at the end, which editors leave) is no record: nothing to reject."""
+    if not any(row.values()):
+        return
     text = row.get(cfg.column("text"))
     if isinstance(text, str) and "\ufffd" in text:
         yield Rejected(source, "undecodable bytes", "text is not valid UTF-8")
@@ -127,7 +130,8 @@ def read_csv_rows(path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:
 def _read(lines: _Lines, path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:
     records = _records(lines, str(path))
     header = next(records, None)
-    if header is None:
+    if header is None:  # a gzip of nothing (a plain empty file never gets here)
+        yield Notice(str(path), "empty file")
         return
     if isinstance(header, Rejected):
         yield Rejected(str(path), "unreadable file", f"malformed CSV header: {header.detail}")

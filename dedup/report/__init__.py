@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Literal
 
 from ..model import Report
-from . import html, json, markdown
 
 Format = Literal["md", "json", "html"]
-_RENDERERS = {"md": markdown.render, "json": json.render, "html": html.render}
 
 
 def render(report: Report, fmt: Format) -> str:
     """Render a report as Markdown, JSON or HTML."""
-    return _RENDERERS[fmt](report)
+    # Imported here: commands that render nothing (query, stats) should not load them.
+    from . import html, json, markdown
+
+    renderers = {"md": markdown.render, "json": json.render, "html": html.render}
+    return renderers[fmt](report)

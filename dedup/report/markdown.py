@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import Report
 from .stats import lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, pct_text, since_text, time_text
+from .text import lag_text, pct_text, plural, since_text, time_text
 
 _BAR = 30  # characters of the longest text bar
 
@@ -21,9 +21,6 @@ def _cell(s: str) -> str:
 
 _CELL = str.maketrans({"|": "\\|", "\n": " ", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
 
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
 
 
 def _code(s: str) -> str:
@@ -44,8 +41,8 @@ def render(r: Report) -> str:
         "",
         f"Generated {time_text(r.generated_at)}; changes since {since}.",
         "",
-        f"**{_n(t.get('stories', 0), 'story', 'stories')}** with copies ({t.get('new_stories', 0):,} new), "
-        f"**{_n(t.get('copies', 0), 'copy', 'copies')}**; {_n(t.get('articles_in_store', 0), 'article', 'articles')} in the store.",
+        f"**{plural(t.get('stories', 0), 'story', 'stories')}** with copies ({t.get('new_stories', 0):,} new), "
+        f"**{plural(t.get('copies', 0), 'copy', 'copies')}**; {plural(t.get('articles_in_store', 0), 'article', 'articles')} in the store.",
         "",
     ]
     if r.stories:
@@ -61,9 +58,9 @@ def render(r: Report) -> str:
     for s in r.stories:
         f = s.first
         out += [
-            f"## {_cell(f.title) or f.id}",
+            f"## {_cell(f.title or f.id)}",
             "",
-            f"Story `{s.story_id}` ({'new' if s.is_new else 'grew'}) · first: **{f.outlet}** at {time_text(f.published_at)}",
+            f"Story `{_code(s.story_id)}` ({'new' if s.is_new else 'grew'}) · first: **{_cell(f.outlet)}** at {time_text(f.published_at)}",
             "",
             _cell(origin_note(s)) + ".",
             "",

@@ -5,6 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """A count and its noun, thousands grouped.
+
+    >>> plural(1, "story", "stories"), plural(12345, "story", "stories")
+    ('1 story', '12,345 stories')
+    """
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def time_text(t: datetime | None) -> str:
     return "unknown" if t is None else t.strftime("%Y-%m-%d %H:%M UTC")
 

@@ -108,6 +108,14 @@ def test_corrupt_gzip_in_the_cli_is_reported_not_aborted(tmp_path: Path) -> None
     assert "1 × corrupt gzip" in res.output
 
 
+@pytest.mark.parametrize("name", ["a.jsonl.gz", "b.csv.gz"])
+def test_a_gzip_of_nothing_is_an_empty_file(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b""))
+    items = list(read_paths([str(path)], ReadConfig()))
+    assert _kinds(items) == [("Notice", str(path), "empty file")]
+
+
 @pytest.mark.parametrize("name", ["a.jsonl", "b.csv", "c.parquet", "d.html", "e.warc", "f.jsonl.gz"])
 @pytest.mark.parametrize("content", [b"", b" \n\t\r\n"], ids=["0-bytes", "whitespace"])
 def test_an_empty_file_is_a_notice_whatever_its_format(tmp_path: Path, name: str, content: bytes) -> None:

@@ -220,3 +220,20 @@ def test_missing_column_in_a_malformed_csv_counts_the_rows(tmp_path: Path) -> No
     (rej,) = list(read_paths([str(path)], ReadConfig()))
     assert isinstance(rej, Rejected) and rej.reason == "missing field"
     assert "(columns: id, body); 3 rows skipped; map another" in rej.detail
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["polars", "csv-module"])
+def test_blank_lines_at_the_end_of_a_csv_are_no_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: bool) -> None:
+    import dedup.read.tabular as tabular
+
+    def refuse(path: Path, kind: str) -> pl.LazyFrame:
+        raise pl.exceptions.ComputeError("refused")
+
+    if slow:
+        monkeypatch.setattr(tabular, "_scan", refuse)
+    path = tmp_path / "blank.csv"
+    path.write_text("id,text\nr1,Isi berita.\nr2,\n,\n\n\n", encoding="utf-8")
+    arts, rej = _split(list(read_paths([str(path)], ReadConfig())))
+    assert [a.id for a in arts] == ["r1"]
+    # r2 has an id and no text: still rejected; the row of empty fields and the blank lines are nothing
+    assert [(r.source, r.reason) for r in rej] == [(f"{path}:3", "empty text")]

@@ -126,6 +126,13 @@ def test_markdown_does_not_pass_links_through() -> None:
     md = render(rep, "md")
     assert "## \\[win\\](javascript:alert(1))" in md
     assert "12,345 articles in the store" in md
+    # an outlet and an id come from the input too (the id heads a story without a title)
+    m = _member(XSS, "<img src=x onerror=alert(1)>", None, None, "original", 1.0, title="")
+    rep = Report(datetime(2026, 1, 1, tzinfo=UTC), None, (Story("s", m, (m,)),), ())
+    md = render(rep, "md")
+    prose = "".join(md.split("```")[::2])  # text in fenced blocks is shown as is by any viewer
+    assert "<script" not in prose and "<img" not in prose
+    assert "**&lt;img src=x onerror=alert(1)&gt;**" in md and "## &lt;script&gt;" in md
 
 
 def test_empty_report_renders_in_every_format() -> None:
