@@ -308,20 +308,40 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     from rich.console import Console
     from rich.table import Table
 
+    # Piped output gets a fixed, generous width instead of rich's 80 columns (unless $COLUMNS says).
+    console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
+    # The scores and the time keep their width however narrow the screen: long
+    # values are cut (URL ids in the middle), outlet and id may wrap, and the
+    # title, the least needed, is left out when there is no room for it.
     table = Table(show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("similarity", justify="right")
-    table.add_column("containment", justify="right")
-    table.add_column("outlet", no_wrap=True)
-    table.add_column("published", no_wrap=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=60)
-    for i, m in enumerate(matches, 1):
-        table.add_row(str(i), f"{m.similarity:.2f}", f"{m.containment:.2f}", m.outlet,
-                      m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", m.id, m.title)
-    # Piped output gets a fixed, generous width instead of rich's 80 columns.
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    for name in ("#", "similarity", "containment"):
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    table.add_column("outlet", overflow="fold")
+    table.add_column("published", no_wrap=True, min_width=16)
+    table.add_column("id", overflow="fold")
+    rows = [[str(i), f"{m.similarity:.2f}", f"{m.containment:.2f}", _cut(m.outlet, 24),
+             m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", _cut(m.id, 36)]
+            for i, m in enumerate(matches, 1)]
+    # What the other columns take: their widest cell or header, 2 of padding each, 8 borders.
+    taken = sum(max(c.min_width or 0, len(str(c.header)), *(len(r[j]) for r in rows)) + 2 for j, c in enumerate(table.columns)) + 8
+    title_width = min(60, console.width - taken - 2)
+    if title_width >= 12:
+        table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=title_width)
+    for row, m in zip(rows, matches, strict=True):
+        table.add_row(*row, *([m.title] if title_width >= 12 else []))
     console.print(table)
+
+
+def _cut(value: str, limit: int) -> str:
+    """``value`` shortened in the middle: both ends of a URL id tell it apart.
+
+    >>> _cut("https://www.example.com/2026/11/24/a-very-long-slug.html", 30)
+    'https://www.ex…-long-slug.html'
+    """
+    if len(value) <= limit:
+        return value
+    head = (limit - 1) // 2
+    return value[:head] + "…" + value[len(value) - (limit - 1 - head):]
 
 
 # -- report ------------------------------------------------------------------

@@ -195,6 +195,8 @@ class Config:
     chosen: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.store, Path):  # Config(store="/data/store") from code
+            object.__setattr__(self, "store", Path(self.store))
         unknown = set(self.chosen or ()) - set(STORE_SETTINGS)
         _check(not unknown, f"chosen: unknown store settings {sorted(unknown)}; known: {', '.join(STORE_SETTINGS)}")
         _check(self.workers >= 0, f"workers {self.workers}: must be 0 (all cores) or more")

@@ -133,7 +133,7 @@ def ensure_params(store: Store, cfg: Config) -> tuple[Config, LSHParams]:
         if {k: have.get(k) for k in mine} != json.loads(json.dumps(mine)):
             raise StoreError(
                 f"the store was built with {_describe(have)}, but this run asks for "
-                f"{_describe(mine)}; use the store's settings or index into a new --store"
+                f"{_describe(mine)}; use the store's settings (Config(chosen=frozenset()) takes them all) or index into a new store"
             )
         return cfg, lsh
     theirs = _settings_of(have, cfg)

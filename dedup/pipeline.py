@@ -3,10 +3,16 @@ read → clean → shingle → sign → index → cluster → provenance → rep
 
 No formatting and no CLI here: every entry point returns data.
 
->>> import tempfile, pathlib
->>> cfg = Config(store=pathlib.Path(tempfile.mkdtemp()) / "store", progress=False)
->>> summary = index_corpus(["examples/sample/night1.jsonl"], cfg)  # doctest: +SKIP
->>> [m.id for m in query(cfg, text="…")]  # doctest: +SKIP
+>>> import tempfile
+>>> cfg = Config(store=Path(tempfile.mkdtemp()) / "store", progress=False, workers=1)
+>>> index_corpus(["examples/sample/night1.jsonl"], cfg).added
+81
+>>> info, matches = query(cfg, QueryTarget(id="korannews-0001"), k=3)
+>>> [(m.outlet, m.similarity) for m in matches]
+[('kompas.com', 1.0), ('infoviral.co', 1.0), ('beritaterkini.id', 1.0)]
+>>> report = build_report(cfg, since="all")
+>>> report.totals["stories"], report.stories[0].first.outlet
+(14, 'tempo.co')
 """
 
 from __future__ import annotations
@@ -76,9 +82,16 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     Incremental: stored articles with the same id and content are skipped; the
     same id with new content replaces the old one. Each batch is committed
     atomically, so an interrupted run is completed by the next one.
+
+    Settings: a new store records ``cfg``'s shingle, sign, index and cluster
+    settings. An existing store refuses a ``cfg`` that differs from them,
+    unless ``cfg.chosen`` names the settings that were chosen on purpose (the
+    others are then taken from the store): ``Config(chosen=frozenset())``
+    indexes with whatever the store was built with, as the CLI does.
     """
     started = time.perf_counter()
-    paths = list(paths)
+    # one path given as a string is one path, not its characters
+    paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
     check_inputs(paths, cfg.read)  # a mistyped path must not create the store with default settings
     store = open_store(cfg.store)
     try:
@@ -197,6 +210,8 @@ class QueryTarget:
     url: str | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.file, str):
+            object.__setattr__(self, "file", Path(self.file))
         given = [n for n in ("text", "file", "id", "url") if getattr(self, n) is not None]
         if len(given) != 1:
             raise ConfigError("give exactly one of --text, --file, --id or --url" + (f" (got {', '.join(given)})" if given else ""))
@@ -311,13 +326,18 @@ def parse_since(value: str, tz: str = "UTC") -> Since:
     return when
 
 
-def build_report(cfg: Config, since: Since = "last", mark: bool = True, progress: Progress | None = None) -> Report:
+def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, progress: Progress | None = None) -> Report:
     """Stories that are new or grew since ``since``; when ``mark`` and ``since`` is
     "last" (the nightly report), remembers this report's time: a look back
     (``since`` "all" or a time) moves nothing.
 
     ``progress("stories", 1)`` is called as each story is built (credits are
-    sought in every member's text: ~1 ms per article)."""
+    sought in every member's text: ~1 ms per article). ``since`` may also be
+    given as text, as on the command line (:func:`parse_since`)."""
+    if isinstance(since, str):
+        since = parse_since(since)
+    elif since.tzinfo is None:
+        raise ConfigError(f"since {since.isoformat()}: give a time with its zone (a naive time could be any)")
     store = open_store(cfg.store, create=False)
     try:
         generated = datetime.now(timezone.utc)
@@ -431,6 +451,8 @@ def export_frame(cfg: Config, what: Literal["articles", "stories"], progress: Pr
     ``progress("stories", 1)`` is called per story built."""
     import polars as pl
 
+    if what not in ("articles", "stories"):
+        raise ConfigError(f"export {what!r}: choose 'articles' or 'stories'")
     store = open_store(cfg.store, create=False)
     try:
         if what == "articles":

@@ -270,6 +270,22 @@ def test_query_table(store: Path, night: Path, news) -> None:  # type: ignore[no
     assert nothing.exit_code == 0 and "no similar articles" in nothing.stdout
 
 
+@pytest.mark.parametrize("columns", [None, "80"])
+def test_query_table_keeps_the_scores_with_long_url_ids(store: Path, news, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:  # type: ignore[no-untyped-def]
+    url = "https://www.a-rather-long-regional-news-site.co.id/2026/11/24/" + "harga-beras-naik-lagi-" * 4 + "jakarta.html"
+    src = tmp_path / "long.jsonl"
+    src.write_text(json.dumps({"id": url, "url": url, "title": news["tram"].title, "text": news["tram"].body}) + "\n", encoding="utf-8")
+    assert _index(store, src).exit_code == 0
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    r = run("query", "--store", str(store), "--text", news["tram"].body)
+    assert r.exit_code == 0, r.stderr
+    header, row = r.stdout.splitlines()[1], r.stdout.splitlines()[3]
+    assert "similarity" in header and "containment" in header and "1.00" in row
+    if columns is None:  # piped at 160 columns: the id is cut in its middle, on one line, and the title fits
+        assert "https://www.a-rat…-lagi-jakarta.html" in row and "Riverside" in row
+
+
 def test_query_missing_store_is_friendly() -> None:
     r = run("query", "--store", "/nonexistent", "--text", "x")
     _no_traceback(r)

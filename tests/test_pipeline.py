@@ -483,3 +483,24 @@ def test_report_and_export_report_progress_per_story(cfg: Config, articles, json
     seen.clear()
     export(cfg, "stories", "jsonl", tmp_path / "s.jsonl", progress=lambda phase, n: seen.append((phase, n)))
     assert seen == [("stories", 1)] * len(rep.stories)
+
+
+def test_library_calls_take_plain_strings_and_refuse_wrong_values(tmp_path: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    from dedup.pipeline import export_frame
+    from dedup.report import render
+
+    night = jsonl("n1.jsonl", [articles["beras-orig"], articles["beras-copy"]])
+    cfg = Config(store=str(tmp_path / "s"), progress=False, workers=1)  # type: ignore[arg-type]
+    assert cfg.store == tmp_path / "s"
+    assert index_corpus(str(night), cfg).added == 2  # one path, not its characters
+    copy = tmp_path / "copy.txt"
+    copy.write_text(articles["beras-copy"]["text"], encoding="utf-8")
+    _, matches = query(cfg, QueryTarget(file=str(copy)))  # type: ignore[arg-type]
+    assert matches[0].id == "beras-orig"
+    assert len(build_report(cfg, since="2000-01-01", mark=False).stories) == 1
+    with pytest.raises(ConfigError, match="with its zone"):
+        build_report(cfg, since=datetime(2026, 1, 1), mark=False)
+    with pytest.raises(ConfigError, match="choose 'articles' or 'stories'"):
+        export_frame(cfg, "story")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="choose one of md, json, html"):
+        render(build_report(cfg, since="all", mark=False), "markdown")  # type: ignore[arg-type]

@@ -130,7 +130,7 @@ def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
         else:
             yield Rejected(str(path), "unreadable file", str(exc))
         return
-    yield Page(source=str(path), html=raw, tz=cfg.tz)
+    yield Page(source=str(path), html=raw, tz=cfg.tz, fallback_id=path.resolve().as_uri())
 
 
 def _jsonl_file(path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:

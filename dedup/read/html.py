@@ -113,6 +113,9 @@ class Page:
     url: str = ""
     given: tuple[tuple[str, str], ...] = ()
     tz: str = "UTC"
+    # The id of a page that names no URL (no canonical link): a file's absolute
+    # path, so that the same file typed another way is the same article.
+    fallback_id: str = ""
 
 
 def page_digest(html: bytes) -> str:
@@ -388,7 +391,7 @@ def _extract(page: Page) -> list[Item]:
             out.append(Notice(page.source, "unparseable time", f"{raw_time!r} stored as unknown"))
     else:
         published, precision, raw_time = _time(_local_form(doc.date if doc else None, page.html), page.tz)
-    ident = given.get("id", "").strip() or url or page.source
+    ident = given.get("id", "").strip() or url or page.fallback_id or page.source
     out.append(
         Article(
             id=ident,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..errors import ConfigError
 from ..model import Report
 
 Format = Literal["md", "json", "html"]
@@ -15,4 +16,6 @@ def render(report: Report, fmt: Format) -> str:
     from . import html, json, markdown
 
     renderers = {"md": markdown.render, "json": json.render, "html": html.render}
+    if fmt not in renderers:
+        raise ConfigError(f"report format {fmt!r}: choose one of {', '.join(renderers)}")
     return renderers[fmt](report)

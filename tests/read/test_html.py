@@ -373,3 +373,16 @@ def test_newshtml_nothing_else_merges(newshtml_stories: dict[str, str | None]) -
             groups.setdefault(story, set()).add(page)
     merged = sorted(sorted(g) for g in groups.values() if len(g) > 1)
     assert merged == [["bbaw-001-24horas.cl", "bbaw-031-cooperativa.cl"], ["bbaw-074-reuters.com", "bbaw-075-reuters.com"]]
+
+
+def test_a_page_without_url_is_the_same_article_however_its_path_is_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    shutil.copy(HTML / "kabarkota-banjir.html", crawl / "banjir.html")  # no canonical link, no og:url
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    monkeypatch.chdir(tmp_path)
+    first = index_corpus(["crawl/banjir.html"], cfg)
+    again = index_corpus([str(crawl), "./crawl/../crawl/banjir.html"], cfg)
+    assert (first.added, again.added, again.unchanged) == (1, 0, 1)
+    (article,) = [i for i in read_paths(["crawl/banjir.html"], ReadConfig()) if isinstance(i, Article)]
+    assert article.id == (crawl / "banjir.html").resolve().as_uri() and article.source == "crawl/banjir.html"
