@@ -104,7 +104,9 @@ class Member:
     lag_seconds: float | None  # from the first publisher; None when either time is unknown
     similarity: float  # estimated Jaccard with the first publisher
     containment: float  # estimated share of this member contained in the first publisher
-    relation: str  # "original" | "credited_copy" | "uncredited_copy" | "partial_copy"
+    # "original" | "credited_copy" | "uncredited_copy" | "partial_copy", or one of two that are no copy:
+    # "same_outlet" (the origin's own outlet again) | "related" (an earlier related text)
+    relation: str
     first_line: str = ""
     credits: tuple[str, ...] = ()  # names this article credits ("Reuters", "kompas.com")
     credited: bool = False  # a copy that names the origin's outlet (or the member it copied)

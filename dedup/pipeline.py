@@ -37,7 +37,7 @@ from .config import Config
 from .errors import ConfigError, InputError, QueryError
 from .index import band_keys, ensure_params, store_settings
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
-from .provenance import build_story, parse_stored_time
+from .provenance import build_story, is_copy, parse_stored_time
 from .read import check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
 from .read.background import can_read_in_background, read_in_background
@@ -367,7 +367,10 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
             for m in s.members:
                 t = totals.setdefault(m.outlet, [0, 0, 0])
                 t[0] += 1
-                t[1 if m.relation == "original" else 2] += 1
+                if m.relation == "original":
+                    t[1] += 1
+                elif is_copy(m.relation):  # an outlet's own text again, or an earlier related text, is none
+                    t[2] += 1
         outlets = tuple(
             OutletTotals(outlet=o, articles=a, original=orig, copies=c)
             for o, (a, orig, c) in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -380,7 +383,7 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
             totals={
                 "stories": len(stories),
                 "new_stories": sum(s.is_new for s in stories),
-                "copies": sum(len(s.members) - 1 for s in stories),
+                "copies": sum(is_copy(m.relation) for s in stories for m in s.members),
                 "articles_in_store": counts["articles"],
             },
         )

@@ -23,6 +23,16 @@ copy of), else ``uncredited_copy``. An aggregator that repeats the origin's own
 wire credit ("Seperti dilansir Reuters") but never names the outlet whose text
 it took is an uncredited copy of that outlet.
 
+Two relations are no copies at all, and the report counts neither as one:
+``same_outlet`` for a member published by the origin's own outlet (outlet names
+compared exactly as stored: a re-post, an AMP or print copy, a second capture, an
+agency filing the same text twice), and ``related`` for an earlier related text
+(see ``STALE_GAP``), which precedes the origin and so cannot have copied it. An
+earlier related text of the origin's own outlet is ``related``: it is an older,
+different text, not the origin published again.
+
+>>> is_copy("same_outlet"), is_copy("partial_copy")
+(False, True)
 >>> from datetime import datetime, timezone
 >>> order_key("exact", datetime(2026, 11, 24, tzinfo=timezone.utc)) < order_key("unknown", None)
 True
@@ -52,6 +62,16 @@ _NAIVE_SLACK = timedelta(hours=14)
 STALE_GAP = timedelta(days=7)
 STRONG_LINK = 0.5
 
+
+
+# Members of a story that are no copy of its origin; every other relation is a copy
+# (so that a relation added later is counted, not silently dropped).
+NOT_COPIES = frozenset({"original", "same_outlet", "related"})
+
+
+def is_copy(relation: str) -> bool:
+    """Whether a member with this relation is a copy of the story's origin."""
+    return relation not in NOT_COPIES
 
 
 def parse_stored_time(value: str | None) -> datetime | None:
@@ -219,6 +239,10 @@ def build_story(
         )
         if i == f:
             relation = "original"
+        elif i in stale:
+            relation = "related"  # published long before the origin: it cannot be a copy of it
+        elif a.outlet == articles[f].outlet:
+            relation = "same_outlet"  # the outlet's own text again: no copy, whatever the similarity
         elif sim[i] < cfg.min_similarity or coverage[i] < cfg.min_coverage:
             relation = "partial_copy"  # abridged, or the origin is a small part of it
         else:

@@ -371,3 +371,52 @@ def test_an_old_loosely_related_text_within_a_week_stays_the_origin() -> None:
     arts = [_art(1, "wire", "2014-11-22", "date"), _art(2, "rewrite", "2014-11-28", "date"), _art(3, "copy", "2014-11-29", "date")]
     story = _build(arts, _linked(0.32))  # six days: still news time, the earliest is first
     assert story.first.id == "wire"
+
+
+# -- members that are no copy: the origin's own outlet again, an earlier related text -----------
+
+def test_the_origins_own_outlet_again_is_same_outlet_not_a_copy() -> None:
+    # Two captures of one Reuters page, an abridged AMP version of it, and a real copy elsewhere.
+    arts = [
+        _art(1, "capture-1", "2026-11-24T08:00:00+00:00", outlet="reuters.com"),
+        _art(2, "capture-2", "2026-11-24T08:40:00+00:00", outlet="reuters.com"),
+        _art(3, "amp", "2026-11-24T09:00:00+00:00", outlet="reuters.com"),
+        _art(4, "copy", "2026-11-24T10:00:00+00:00", outlet="newshub24.net"),
+    ]
+    s = _build(arts, np.stack([_sig(128), _sig(128), _sig(40), _sig(128)]), sizes=[1500, 1500, 600, 1500])
+    rel = {m.id: m.relation for m in s.members}
+    assert rel == {"capture-1": "original", "capture-2": "same_outlet", "amp": "same_outlet", "copy": "uncredited_copy"}
+    by_id = {m.id: m for m in s.members}
+    assert by_id["capture-2"].lag_seconds == 2400.0  # still in the story, with its lag
+    assert [m.id for m in s.members] == ["capture-1", "capture-2", "amp", "copy"]
+
+
+def test_same_outlet_compares_the_stored_names_exactly() -> None:
+    # An agency filing twice is the same outlet; a sister site with another stored name is not.
+    arts = [
+        _art(1, "filing-1", "2014-12-01T00:00:00+00:00", "date", raw="2014-12-01", outlet="app"),
+        _art(2, "filing-2", "2014-12-02T00:00:00+00:00", "date", raw="2014-12-02", outlet="app"),
+        _art(3, "sister", "2014-12-02T00:00:00+00:00", "date", raw="2014-12-02", outlet="app.com.pk"),
+        _art(4, "upper", "2014-12-03T00:00:00+00:00", "date", raw="2014-12-03", outlet="APP"),
+    ]
+    s = _build(arts)
+    rel = {m.id: m.relation for m in s.members}
+    assert rel == {"filing-1": "original", "filing-2": "same_outlet", "sister": "uncredited_copy", "upper": "uncredited_copy"}
+
+
+def test_an_earlier_related_text_is_related_not_a_partial_copy() -> None:
+    arts = [_art(1, "template", "2014-10-11", "date"), _art(2, "app", "2014-11-28", "date"), _art(3, "paper", "2014-11-29", "date")]
+    story = _build(arts, _linked(0.32))
+    rel = {m.id: m.relation for m in story.members}
+    assert rel == {"app": "original", "template": "related", "paper": "uncredited_copy"}
+    template = next(m for m in story.members if m.id == "template")
+    assert template.lag_seconds == -48 * 86400.0  # shown as it is: 48 days before the origin
+    assert any(c.startswith("earlier related text, not the origin: template") for c in story.conflicts)
+
+
+def test_an_earlier_related_text_of_the_origins_outlet_is_related() -> None:
+    # Older and only loosely like the origin: not the origin published again.
+    arts = [_art(1, "template", "2014-10-11", "date", outlet="app"), _art(2, "app", "2014-11-28", "date", outlet="app"),
+            _art(3, "paper", "2014-11-29", "date")]
+    story = _build(arts, _linked(0.32))
+    assert [m.relation for m in story.members] == ["original", "related", "uncredited_copy"]

@@ -7,6 +7,10 @@ credits) is escaped; a URL is only made a link when it is http(s).
 
 Sections: the night's summary, charts (copies per outlet, lag distribution,
 originality by outlet), each story as a timeline and a table, the outlet table.
+
+The page is English (lang='en'), but titles and first lines are scraped text in
+any script: each sits in its own element with dir='auto', so that an Urdu or
+Arabic line is laid out right to left.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from ..model import Member, Report, Story
 from .stats import OutletRow, lag_distribution, origin_note, outlet_rows, summary
 from .text import lag_text, pct_text, since_text, time_text
 
-_COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700"}
+_COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700",
+           "same_outlet": "#6e7781", "related": "#8250df"}
 _LABELS = {"original": "original", "credited_copy": "credited copy", "uncredited_copy": "uncredited copy",
-           "partial_copy": "partial copy"}
+           "partial_copy": "partial copy", "same_outlet": "same outlet", "related": "earlier related text"}
 
 # Bucket labels short enough for the chart's x axis (the tooltip has the long one).
 _SHORT_LAG = {"before origin": "before", "< 15 min": "<15m", "15–60 min": "15–60m", "1–3 h": "1–3h", "3–6 h": "3–6h",
@@ -139,6 +144,9 @@ def _originality_chart(rows: list[OutletRow]) -> str:
             (o.whole_credited / a, _COLORS["credited_copy"], f"{o.outlet}: {o.whole_credited} credited copies"),
             (o.whole_uncredited / a, _COLORS["uncredited_copy"], f"{o.outlet}: {o.whole_uncredited} uncredited copies"),
             (o.partial / a, _COLORS["partial_copy"], f"{o.outlet}: {o.partial} partial copies"),
+            # Neither first nor a copy: drawn so that the bar still adds up to all its articles.
+            (o.same_outlet / a, _COLORS["same_outlet"], f"{o.outlet}: {o.same_outlet} of its own texts again"),
+            (o.related / a, _COLORS["related"], f"{o.outlet}: {o.related} earlier related texts"),
         ], pct_text(o.share_original)))
     return _hbars(data, 1.0)
 
@@ -193,7 +201,7 @@ def _summary_cards(r: Report) -> str:
 def _story(s: Story) -> list[str]:
     f = s.first
     parts = [
-        f"<div class='story' id='{_e(s.story_id)}'><h2>{_e(f.title or f.id)}</h2>",
+        f"<div class='story' id='{_e(s.story_id)}'><h2 dir='auto'>{_e(f.title or f.id)}</h2>",
         f"<p class='muted'>Story {_e(s.story_id)} ({'new' if s.is_new else 'grew'}) · first: <b>{_e(f.outlet)}</b> "
         f"at {_e(time_text(f.published_at))}</p>",
         f"<p class='origin'>{_e(origin_note(s))}</p>",
@@ -211,7 +219,7 @@ def _story(s: Story) -> list[str]:
             f"<tr{cls}><td>{_link(m.url, m.outlet)}</td><td>{_e(time_text(m.published_at))}</td>"
             f"<td class='num'>{_e(lag_text(m.lag_seconds))}</td><td class='num'>{m.similarity:.2f}</td>"
             f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
-            f"<td class='first'><b>{_e(m.title)}</b><br>{_e(m.first_line)}</td></tr>"
+            f"<td class='first'><div dir='auto'><b>{_e(m.title)}</b></div><div dir='auto'>{_e(m.first_line)}</div></td></tr>"
         )
     parts.append("</table>")
     parts += [f"<p class='flag'>⚠ {_e(flag)}</p>" for flag in s.flags]

@@ -4,7 +4,8 @@ Keys are only ever added. Story: ``credits`` [{"name", "in_corpus"}],
 ``confidence``, ``conflicts``, ``evidence``, ``origin_note``; member:
 ``credits``, ``credited``, ``first_line``. Top level: ``summary``,
 ``outlet_stats`` (the full outlet table; ``outlets`` keeps its four keys) and
-``lag_distribution``.
+``lag_distribution``. A member's ``relation`` may also be ``same_outlet`` or
+``related``: no copies, so not in ``copies`` anywhere (see ``stats``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def story_dict(s: Story) -> dict[str, Any]:
 
 
 def report_dict(r: Report) -> dict[str, Any]:
+    rows = outlet_rows(r)
     return {
         "generated_at": r.generated_at.isoformat(),
         "since": _time(r.since),
@@ -62,7 +64,7 @@ def report_dict(r: Report) -> dict[str, Any]:
                 "partial_copies": o.partial, "copied_by_others": o.copied_by_others,
                 "median_lag_seconds": o.median_lag_seconds,
             }
-            for o in outlet_rows(r)
+            for o in rows
         ],
         "lag_distribution": [{"bucket": label, "copies": n} for label, n in lag_distribution(r)],
     }

@@ -2,7 +2,9 @@
 summary, the outlet table and the data behind the charts.
 
 Computed here once, from the report's stories, so that Markdown, JSON and HTML
-carry the same numbers.
+carry the same numbers. A member that is no copy (``same_outlet``: the origin's
+own outlet again; ``related``: an earlier related text) is in its story's member
+list, but in no count of copies, credit share or lag statistic.
 
 >>> lag_bucket(600), lag_bucket(7200), lag_bucket(None), lag_bucket(-60)
 ('< 15 min', '1–3 h', 'unknown', 'before origin')
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from ..model import Member, Report, Story
+from ..provenance import is_copy as is_copy_relation
 
 COPY_RELATIONS = ("credited_copy", "uncredited_copy", "partial_copy")
 # Lag buckets for the distribution chart: (label, upper bound in seconds).
@@ -30,7 +33,7 @@ LAG_LABELS = ("before origin", *(label for label, _ in LAG_BUCKETS), "unknown")
 
 
 def is_copy(m: Member) -> bool:
-    return m.relation != "original"
+    return is_copy_relation(m.relation)
 
 
 def lag_bucket(seconds: float | None) -> str:
@@ -51,12 +54,15 @@ class OutletRow:
     outlet: str
     articles: int  # its articles in this report's stories
     original: int  # of which it published first
-    copies: int  # copies it made (any relation but original)
+    copies: int  # copies it made (see provenance.NOT_COPIES)
     credited: int  # of its copies, those that name the source
     partial: int  # of its copies, partial ones
     partial_credited: int  # of its partial copies, those that name the source
     copied_by_others: int  # copies others made of its originals
     median_lag_seconds: float | None  # of its copies with a known lag
+    # Its articles that are neither original nor a copy (in ``articles``, in nothing else):
+    same_outlet: int = 0  # its own text again, in a story its outlet was first in
+    related: int = 0  # earlier related texts
 
     @property
     def share_original(self) -> float:
@@ -81,7 +87,8 @@ def outlet_rows(r: Report) -> list[OutletRow]:
 
     def row(outlet: str) -> dict[str, object]:
         return acc.setdefault(outlet, {"articles": 0, "original": 0, "copies": 0, "credited": 0, "partial": 0,
-                                       "partial_credited": 0, "copied_by_others": 0, "lags": []})
+                                       "partial_credited": 0, "copied_by_others": 0, "lags": [],
+                                       "same_outlet": 0, "related": 0})
 
     for s in r.stories:
         for m in s.members:
@@ -95,6 +102,8 @@ def outlet_rows(r: Report) -> list[OutletRow]:
                 if m.lag_seconds is not None:
                     a["lags"].append(m.lag_seconds)  # type: ignore[attr-defined]
                 row(s.first.outlet)["copied_by_others"] += 1  # type: ignore[operator]
+            elif m.relation in ("same_outlet", "related"):
+                a[m.relation] += 1  # type: ignore[operator]
             else:
                 a["original"] += 1  # type: ignore[operator]
     order = [o.outlet for o in r.outlets] + sorted(set(acc) - {o.outlet for o in r.outlets})
@@ -108,11 +117,14 @@ def outlet_rows(r: Report) -> list[OutletRow]:
             outlet=name,
             articles=g.articles if g else int(a["articles"]),  # type: ignore[arg-type]
             original=g.original if g else int(a["original"]),  # type: ignore[arg-type]
-            copies=g.copies if g else int(a["copies"]),  # type: ignore[arg-type]
+            # Counted here, not taken from the report's totals: those count every member but the
+            # origin as a copy, an outlet's own duplicates and earlier related texts included.
+            copies=int(a["copies"]),  # type: ignore[arg-type]
             credited=int(a["credited"]), partial=int(a["partial"]),  # type: ignore[arg-type]
             partial_credited=int(a["partial_credited"]),  # type: ignore[arg-type]
             copied_by_others=int(a["copied_by_others"]),  # type: ignore[arg-type]
             median_lag_seconds=float(median(lags)) if lags else None,  # type: ignore[arg-type]
+            same_outlet=int(a["same_outlet"]), related=int(a["related"]),  # type: ignore[arg-type]
         ))
     return out
 
