@@ -63,7 +63,6 @@ STALE_GAP = timedelta(days=7)
 STRONG_LINK = 0.5
 
 
-
 # Members of a story that are no copy of its origin; every other relation is a copy
 # (so that a relation added later is counted, not silently dropped).
 NOT_COPIES = frozenset({"original", "same_outlet", "related"})
