@@ -205,7 +205,21 @@ def build_story(
         earliest = f == by_time[0]
         evidence.append(f"{'earliest known time' if earliest else 'time'}: {_when(articles[f], times[f])}")
         if articles[f].time_precision in (TimePrecision.DATE, TimePrecision.NAIVE):
-            conflicts.append(f"first publisher's time is {articles[f].time_precision} ({articles[f].published_raw})")
+            # A vague time only matters when another member may fall within its span: a
+            # wire dated the 10th is first of copies dated the 11th. Two bare dates were
+            # read in one zone (--tz), so only the same date overlaps; otherwise the
+            # span allows for any zone.
+            latest = bounds[f][1]  # type: ignore[index]
+            both_dates = lambda i: articles[i].time_precision == TimePrecision.DATE == articles[f].time_precision  # noqa: E731
+            overlaps = any(
+                times[i] == times[f] if both_dates(i) else (bounds[i] is not None and bounds[i][0] <= latest)  # type: ignore[index]
+                for i in range(n) if i != f and i not in stale
+            )
+            vague = f"first publisher's time is {articles[f].time_precision} ({articles[f].published_raw})"
+            if overlaps:
+                conflicts.append(vague)
+            else:
+                evidence.append(vague + ", before every other member's all the same")
     if credited_by[f]:
         evidence.append("credited by " + ", ".join(sorted({articles[i].outlet for i in credited_by[f]})))
     if agency[f]:

@@ -105,6 +105,23 @@ def test_bare_date_counts_as_end_of_its_day() -> None:
     assert s.members[1].lag_seconds == pytest.approx(86400)
 
 
+def test_a_vague_first_time_is_no_conflict_when_nothing_else_can_fall_in_its_span() -> None:
+    # dated feeds (COUNTER's are): a wire dated the 10th is first of papers dated the 11th
+    arts = [
+        _art(1, "wire", "2014-12-10T00:00:00+00:00", "date", raw="2014-12-10"),
+        _art(2, "paper", "2014-12-11T00:00:00+00:00", "date", raw="2014-12-11"),
+    ]
+    s = _build(arts)
+    assert s.first.id == "wire" and s.conflicts == ()
+    assert "first publisher's time is date (2014-12-10), before every other member's all the same" in s.evidence
+    # the same date cannot be ordered: a conflict
+    same = [arts[0], _art(2, "paper", "2014-12-10T00:00:00+00:00", "date", raw="2014-12-10")]
+    assert any("first publisher's time is date (2014-12-10)" in c for c in _build(same).conflicts)
+    # an exact time early the next day may be earlier in the date's own zone: a conflict too
+    timed = [arts[0], _art(2, "paper", "2014-12-11T03:00:00+00:00")]
+    assert any("first publisher's time is date (2014-12-10)" in c for c in _build(timed).conflicts)
+
+
 def test_naive_first_is_flagged() -> None:
     arts = [
         _art(1, "naive", "2026-11-24T02:00:00+00:00", "naive", raw="2026-11-24 09:00"),
