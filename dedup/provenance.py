@@ -219,7 +219,7 @@ def build_story(
             if overlaps:
                 conflicts.append(vague)
             else:
-                evidence.append(vague + ", before every other member's all the same")
+                evidence.append(vague + ", still before every other member's")
     if credited_by[f]:
         evidence.append("credited by " + ", ".join(sorted({articles[i].outlet for i in credited_by[f]})))
     if agency[f]:

@@ -113,7 +113,7 @@ def test_a_vague_first_time_is_no_conflict_when_nothing_else_can_fall_in_its_spa
     ]
     s = _build(arts)
     assert s.first.id == "wire" and s.conflicts == ()
-    assert "first publisher's time is date (2014-12-10), before every other member's all the same" in s.evidence
+    assert "first publisher's time is date (2014-12-10), still before every other member's" in s.evidence
     # the same date cannot be ordered: a conflict
     same = [arts[0], _art(2, "paper", "2014-12-10T00:00:00+00:00", "date", raw="2014-12-10")]
     assert any("first publisher's time is date (2014-12-10)" in c for c in _build(same).conflicts)
