@@ -117,9 +117,7 @@ def outlet_rows(r: Report) -> list[OutletRow]:
             outlet=name,
             articles=g.articles if g else int(a["articles"]),  # type: ignore[arg-type]
             original=g.original if g else int(a["original"]),  # type: ignore[arg-type]
-            # Counted here, not taken from the report's totals: those count every member but the
-            # origin as a copy, an outlet's own duplicates and earlier related texts included.
-            copies=int(a["copies"]),  # type: ignore[arg-type]
+            copies=g.copies if g else int(a["copies"]),  # type: ignore[arg-type]
             credited=int(a["credited"]), partial=int(a["partial"]),  # type: ignore[arg-type]
             partial_credited=int(a["partial_credited"]),  # type: ignore[arg-type]
             copied_by_others=int(a["copied_by_others"]),  # type: ignore[arg-type]
