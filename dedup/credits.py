@@ -38,9 +38,10 @@ from .read.outlet import outlet_from_url
 
 KINDS = ("agency", "outlet")
 # Items inside one credit: "Reuters dan AFP", "Reuters/AFP", "(آن لائن+ این این آئی)",
-# "پریس ٹرسٹ آف انڈیا اور مڈ ڈے سے انٹرویو" (Urdu "اور" and Persian "و": and).
-_SEP = r"[ \t]*(?:,|،|/|\+|&|\band\b|\bdan\b|\bserta\b|\bو\b|\bاور\b)[ \t]*"
-_ITEM_SPLIT = re.compile(r"[+/,،&]|\s(?:and|dan|serta|و|اور)\s")
+# "پریس ٹرسٹ آف انڈیا اور مڈ ڈے سے انٹرویو" (Urdu "اور" and Persian "و": and), "AFP, EFE y
+# Reuters", "AFP et Reuters", "dpa und AFP" (Spanish, French, German: and).
+_SEP = r"[ \t]*(?:,|،|/|\+|&|\band\b|\bdan\b|\bserta\b|\by\b|\bet\b|\bund\b|\bو\b|\bاور\b)[ \t]*"
+_ITEM_SPLIT = re.compile(r"[+/,،&]|\s(?:and|dan|serta|y|et|und|و|اور)\s")
 # A desk word after a name inside a dateline: "(بی بی سی رپورٹ)", "(Reuters News)".
 _ITEM_SUFFIX = r"(?:[ \t]+(?:رپورٹ|نیوز|News|report))?"
 # Bare domains count only where a pattern allows them (after "dikutip dari",
