@@ -254,6 +254,8 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
         click.echo(f"  rejected: {n:,} × {reason}")
     for reason, n in sorted(summary.warnings_by_reason().items()):
         click.echo(f"  warning:  {n:,} × {reason}")
+    for reason, n in summary.skipped:  # a crawl's images and redirects: counted, not errors, not --strict
+        click.echo(f"  skipped:  {n:,} × {reason}")
     if strict and problems:
         _err(f"--strict: {len(summary.rejected)} rejected, {plural(len(summary.warnings), 'warning', 'warnings')}")
         sys.exit(1)

@@ -57,6 +57,16 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record that is no article and never claimed to be one: the image, script or
+    redirect a crawl archive holds beside its pages. Counted, not an error."""
+
+    source: str
+    reason: str  # short, stable category, e.g. "not an HTML page"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     """A record that was used, but with a caveat (e.g. unparseable time stored as unknown)."""
 
@@ -183,6 +193,7 @@ class IndexSummary:
     stories_new: int
     stories_grown: int
     seconds: float
+    skipped: tuple[tuple[str, int], ...] = ()  # (reason, count): records that are no articles
 
     @property
     def rejected(self) -> tuple[Rejected, ...]:

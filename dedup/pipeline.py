@@ -36,7 +36,7 @@ from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import Config
 from .errors import ConfigError, InputError, QueryError
 from .index import band_keys, ensure_params, store_settings
-from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Story
+from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story
 from .provenance import build_story, is_copy, parse_stored_time
 from .read import check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
@@ -120,6 +120,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     # (position in the input, problem): a record found to be junk only is rejected
     # after the records read behind it, and is listed in its place all the same.
     problems: list[tuple[int, Rejected | Notice]] = []
+    skipped: dict[str, int] = {}  # by reason: a crawl's images and redirects, only counted
     counts = {"read": 0, "added": 0, "replaced": 0, "unchanged": 0}
 
     def flush(batch: list[Article], positions: list[int]) -> None:
@@ -174,6 +175,8 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                     progress("reject", 1)
             elif isinstance(item, Notice):
                 problems.append((pos, item))
+            elif isinstance(item, Skipped):
+                skipped[item.reason] = skipped.get(item.reason, 0) + 1
             else:
                 counts["read"] += 1
                 batch.append(item)
@@ -193,7 +196,8 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         store.close()
     return IndexSummary(
         read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],
-        problems=tuple(p for _, p in sorted(problems, key=lambda pp: pp[0])), stories_new=result.stories_new,
+        problems=tuple(p for _, p in sorted(problems, key=lambda pp: pp[0])), skipped=tuple(sorted(skipped.items())),
+        stories_new=result.stories_new,
         stories_grown=result.stories_grown, seconds=time.perf_counter() - started,
     )
 

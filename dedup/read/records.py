@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from ..config import ReadConfig
-from ..model import Article, Notice, Rejected, TimePrecision
+from ..model import Article, Notice, Rejected, Skipped, TimePrecision
 from .html import Page
 from .outlet import outlet_from_url
 from .timeparse import parse_time
 
-Item = Article | Rejected | Notice
+Item = Article | Rejected | Notice | Skipped
 
 
 def _text(value: object) -> str:

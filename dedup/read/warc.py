@@ -10,8 +10,9 @@ everything else a crawler stores is accounted for:
   without its page);
 * ``revisit`` records say "same payload as an earlier capture": nothing new to
   read, passed over;
-* a response that is not HTML (images, scripts, PDFs), not a success (404,
-  a redirect) or too large becomes a Rejected record with the reason.
+* a response that is not HTML (images, scripts, PDFs) or not a success (404,
+  a redirect) is no page and is Skipped, with the reason: counted, not an error
+  (a crawl holds many beside its pages); a page too large is Rejected.
 * a damaged archive keeps what was read before the damage: a record cut
   short (in its header, its HTTP headers or its body, whatever its type) is a
   ``truncated record``, bytes that are not a record where one should start a
@@ -34,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from ..model import Rejected
+from ..model import Rejected, Skipped
 from .gzipped import gzip_problem
 from .html import MAX_PAGE_BYTES, Page
 from .warcio_guard import DAMAGE, MAGIC, CutRecord, WholeGzip, archive_head, archive_iterator
@@ -51,8 +52,8 @@ class _WholeFileGzip(Exception):
     """The archive is one gzip stream, not one gzip member per record (non-standard)."""
 
 
-def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | Rejected]:
-    """Pages (and Rejected records) of one WARC/ARC stream, in archive order.
+def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | Rejected | Skipped]:
+    """Pages (and Rejected and Skipped records) of one WARC/ARC stream, in archive order.
 
     ``source`` of each is ``name@offset``: the byte offset of the record in the
     (compressed) file, which ``warcio extract`` and other tools accept. A stream
@@ -70,7 +71,7 @@ def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | R
         # Start again on the decompressed stream and skip what was already yielded.
         stream.seek(0)
         plain = WholeGzip(stream)
-        last: Page | Rejected | None = None
+        last: Page | Rejected | Skipped | None = None
         for i, item in enumerate(_records(plain, name, tz, [0])):
             last = item
             if i >= done[0]:
@@ -80,7 +81,7 @@ def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | R
             yield Rejected(name, "corrupt gzip", gzip_problem(plain.error, started=True))
 
 
-def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) -> Iterator[Page | Rejected]:
+def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) -> Iterator[Page | Rejected | Skipped]:
     from warcio.exceptions import ArchiveLoadFailed
 
     head = archive_head(stream)
@@ -105,7 +106,7 @@ def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) 
         yield Rejected(name, "corrupt archive", f"{type(exc).__name__}: {exc}"[:300])
 
 
-def _items(records: Any, name: str, tz: str) -> Iterator[Page | Rejected]:
+def _items(records: Any, name: str, tz: str) -> Iterator[Page | Rejected | Skipped]:
     errors = 0
     for record in records:
         item = _item(record, records, name, tz)
@@ -128,7 +129,7 @@ def _cut(record: Any, url: str) -> str | None:
     return None
 
 
-def _item(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | None:
+def _item(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | Skipped | None:
     """The page or reject one record makes; None for records that are no pages."""
     kind = record.rec_type
     if kind in ("response", "resource"):
@@ -143,7 +144,7 @@ def _item(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | No
     return None  # warcinfo, request, metadata, revisit ("same as an earlier capture"), continuation: not pages
 
 
-def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected:
+def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | Skipped:
     url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip()
     # Read one byte past the limit to know that it was passed; the rest of an
     # oversized record is skipped by the iterator, never held.
@@ -158,14 +159,14 @@ def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected:
         ctype = record.http_headers.get_header("Content-Type") or ""
         if not status.startswith("2"):
             where = record.http_headers.get_header("Location")
-            return Rejected(source, "HTTP status not OK", f"{status} for {url}" + (f" → {where}" if where else ""))
+            return Skipped(source, "HTTP status not OK", f"{status} for {url}" + (f" → {where}" if where else ""))
     else:
         ctype = record.rec_headers.get_header("Content-Type") or ""
     ctype = ctype.split(";")[0].strip().lower()
     if ctype and ctype not in _HTML_TYPES and not (ctype in ("text/plain", "application/octet-stream") and _looks_like_html(body)):
-        return Rejected(source, "not an HTML page", f"{ctype} at {url}")
+        return Skipped(source, "not an HTML page", f"{ctype} at {url}")
     if not ctype and not _looks_like_html(body):
-        return Rejected(source, "not an HTML page", f"no content type, not HTML at {url}")
+        return Skipped(source, "not an HTML page", f"no content type, not HTML at {url}")
     if len(body) > MAX_PAGE_BYTES:
         return Rejected(source, "page too large", f"over {MAX_PAGE_BYTES:,} bytes at {url}")
     return Page(source=source, html=body, url=url, tz=tz)

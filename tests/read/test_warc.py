@@ -18,7 +18,7 @@ from warcio.warcwriter import WARCWriter
 
 from dedup.cli import cli
 from dedup.config import Config, ReadConfig
-from dedup.model import Article, Rejected
+from dedup.model import Article, Rejected, Skipped
 from dedup.pipeline import index_corpus
 from dedup.read import detect_format, read_paths
 from dedup.read.html import Page
@@ -79,11 +79,12 @@ def test_warc_reads_like_the_directory_of_pages(tmp_path: Path) -> None:
     by_url = {a.url: a for a in arts}
     assert by_url["https://pages.example.org/kabarkota-banjir"].outlet == "example.org"  # the record's URI
     assert all(r.source.startswith(f"{warc}@") for r in rej)
-    assert sorted(r.reason for r in rej) == sorted(
-        [r.reason for r in dir_rej] + ["not an HTML page", "HTTP status not OK", "HTTP status not OK"]
-    )
-    # the revisit record ("same as an earlier capture") and the requests are no pages at all
-    assert len(arts) + len(rej) == 7 + 3
+    assert sorted(r.reason for r in rej) == sorted(r.reason for r in dir_rej)
+    # the crawl's image and redirects are no pages: skipped, counted, not rejected
+    skipped = [i for i in read_paths([str(warc)], ReadConfig()) if isinstance(i, Skipped)]
+    assert sorted(i.reason for i in skipped) == ["HTTP status not OK", "HTTP status not OK", "not an HTML page"]
+    # the revisit record ("same as an earlier capture") and the requests are not even that
+    assert len(arts) + len(rej) + len(skipped) == 7 + 3
 
 
 def test_plain_warc_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,10 +150,16 @@ def test_index_a_warc_and_the_cli(tmp_path: Path, cfg: Config) -> None:
     assert (summary.read, summary.added, summary.stories_new) == (4, 4, 1)
     again = index_corpus([str(warc)], cfg)
     assert (again.added, again.unchanged) == (0, 4)
-    res = CliRunner().invoke(cli, ["index", "--quiet", "--store", str(tmp_path / "s2"), "--format", "warc", str(warc)])
+    assert dict(summary.skipped) == {"HTTP status not OK": 2, "not an HTML page": 1}
+    assert not {r.reason for r in summary.rejected} & {"HTTP status not OK", "not an HTML page"}
+    # --strict: a crawl's images and redirects are not errors (its pages that are no articles are)
+    articles = [(u, h) for u, h in _fixture_pages() if u.startswith("https://www.")][:2]
+    clean = write_warc(tmp_path / "clean.warc.gz", articles)
+    res = CliRunner().invoke(cli, ["index", "--strict", "--store", str(tmp_path / "s2"), "--format", "warc", str(clean)])
     assert res.exit_code == 0, res.output
-    assert "read 4 articles: 4 added" in res.output
-    assert "2 × HTTP status not OK" in res.output and "1 × not an HTML page" in res.output
+    assert "read 2 articles: 2 added" in res.output and "0 rejected" in res.output
+    assert "skipped:  2 × HTTP status not OK" in res.output and "skipped:  1 × not an HTML page" in res.output
+    assert "image/jpeg" not in res.output  # counted, not listed one by one
 
 
 # -- real pages (evaluation data in ../shared/data, absent in some checkouts) ----------
