@@ -133,20 +133,18 @@ def _lag_chart(dist: list[tuple[str, int]]) -> str:
 
 
 def _originality_chart(rows: list[OutletRow]) -> str:
-    ranked = sorted((o for o in rows if o.articles), key=lambda o: (-o.share_original, -o.articles, o.outlet))[:25]
+    ranked = sorted((o for o in rows if o.original + o.copies), key=lambda o: (-o.share_original, -o.articles, o.outlet))[:25]
     if not ranked:
         return "<p class='muted'>No outlets.</p>"
     data = []
     for o in ranked:
-        a = float(o.articles)
+        # Its original and copying articles (its own re-posts and earlier related texts are neither).
+        a = float(o.original + o.copies) or 1.0
         data.append((o.outlet, [
-            (o.original / a, _COLORS["original"], f"{o.outlet}: {o.original} of {o.articles} first"),
+            (o.original / a, _COLORS["original"], f"{o.outlet}: first in {o.original} of {o.original + o.copies}"),
             (o.whole_credited / a, _COLORS["credited_copy"], f"{o.outlet}: {o.whole_credited} credited copies"),
             (o.whole_uncredited / a, _COLORS["uncredited_copy"], f"{o.outlet}: {o.whole_uncredited} uncredited copies"),
             (o.partial / a, _COLORS["partial_copy"], f"{o.outlet}: {o.partial} partial copies"),
-            # Neither first nor a copy: drawn so that the bar still adds up to all its articles.
-            (o.same_outlet / a, _COLORS["same_outlet"], f"{o.outlet}: {o.same_outlet} of its own texts again"),
-            (o.related / a, _COLORS["related"], f"{o.outlet}: {o.related} earlier related texts"),
         ], pct_text(o.share_original)))
     return _hbars(data, 1.0)
 

@@ -109,7 +109,7 @@ def render(r: Report) -> str:
             out += [f"{label:<13}  {_bar(n, top)} {n}" for label, n in dist]
             out += ["```", ""]
         width = max(len(o.outlet) for o in rows)
-        out += ["### Originality by outlet", "", "share of an outlet's articles in these stories that it published first",
+        out += ["### Originality by outlet", "", "of the stories an outlet took part in (first or copying), the share it was first in",
                 "", "```"]
         out += [f"{_code(o.outlet):<{width}}  {_bar(o.share_original, 1.0):<{_BAR}} {pct_text(o.share_original)}"
                 for o in sorted(rows, key=lambda o: (-o.share_original, -o.articles, o.outlet))]

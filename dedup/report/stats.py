@@ -66,7 +66,10 @@ class OutletRow:
 
     @property
     def share_original(self) -> float:
-        return self.original / self.articles if self.articles else 0.0
+        """Of the stories it took part in (first or copying), the share it was first in:
+        its own re-posts and earlier related texts are neither, and count for nothing."""
+        part = self.original + self.copies
+        return self.original / part if part else 0.0
 
     @property
     def share_credited(self) -> float | None:

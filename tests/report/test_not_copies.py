@@ -64,6 +64,7 @@ def test_outlet_rows_leave_them_out(report: Report) -> None:
     app = rows["app"]
     assert (app.articles, app.original, app.copies, app.share_credited) == (2, 1, 0, None)
     assert app.copied_by_others == 2 and app.same_outlet == 1
+    assert app.share_original == 1.0  # first in every story it took part in; its second filing is neither
     assert app.median_lag_seconds is None
     old = rows["nawa-e-waqt"]
     assert (old.copies, old.related, old.median_lag_seconds) == (0, 1, None)
@@ -93,7 +94,7 @@ def test_markdown_counts_only_copies(report: Report) -> None:
     assert "**2 copies**" in md
     assert "- Copies: 1 credited, 1 uncredited, 0 partial; 50% name their source" in md
     assert "| 2 | nawa-e-waqt | " in md and "| related |" in md and "| same_outlet |" in md
-    assert "| app | 2 | 1 | 0 | 50% | 2 | — | — |" in md
+    assert "| app | 2 | 1 | 0 | 100% | 2 | — | — |" in md  # first in every story it took part in
     chart = md.split("### Copies per outlet")[1].split("```")[1]
     assert "app" not in chart and "nawa-e-waqt" not in chart and "jang" in chart
     assert "before origin  " + " 0" in md.split("### Lag distribution")[1]
