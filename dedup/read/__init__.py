@@ -185,7 +185,7 @@ def _stdin_bytes() -> BinaryIO:
 
 
 def _read_stdin(cfg: ReadConfig) -> Iterator[Item | Page]:
-    check_stdin_format(["-"], cfg.fmt)
+    # The format was checked by read_paths, the only way here.
     stream = _stdin_bytes()
     if cfg.fmt == "warc":
         from .warc import read_warc

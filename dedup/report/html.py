@@ -139,7 +139,7 @@ def _originality_chart(rows: list[OutletRow]) -> str:
     data = []
     for o in ranked:
         # Its original and copying articles (its own re-posts and earlier related texts are neither).
-        a = float(o.original + o.copies) or 1.0
+        a = float(o.original + o.copies)  # not 0: ranked keeps outlets that took part
         data.append((o.outlet, [
             (o.original / a, _COLORS["original"], f"{o.outlet}: first in {o.original} of {o.original + o.copies}"),
             (o.whole_credited / a, _COLORS["credited_copy"], f"{o.outlet}: {o.whole_credited} credited copies"),
