@@ -179,6 +179,9 @@ class Report:
     stories: tuple[Story, ...]
     outlets: tuple[OutletTotals, ...]
     totals: dict[str, int] = field(default_factory=dict)
+    # The store's change sequence number the report was read at, which a nightly report
+    # marks; None for a look back by time (it may leave changes out) or a report not built from a store.
+    mark: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ from .read.background import can_read_in_background, read_in_background
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import NewArticle, SQLiteStore, discard_if_empty, open_store
+from .store import NewArticle, discard_if_empty, open_store
 
 if TYPE_CHECKING:
     import polars as pl
@@ -332,8 +332,13 @@ def parse_since(value: str, tz: str = "UTC") -> Since:
 
 def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, progress: Progress | None = None) -> Report:
     """Stories that are new or grew since ``since``; when ``mark`` and ``since`` is
-    "last" (the nightly report), remembers this report's time: a look back
+    "last" (the nightly report), remembers this report as the last one: a look back
     (``since`` "all" or a time) moves nothing.
+
+    The nightly report holds exactly the story changes committed before it began
+    (after the previous one's): it reads the stories and the store's change sequence
+    in one read transaction, and its mark is that sequence number (``Report.mark``),
+    not a time. A look back by time uses the index runs' clock (``updated_at``).
 
     ``progress("stories", 1)`` is called as each story is built (credits are
     sought in every member's text: ~1 ms per article). ``since`` may also be
@@ -345,26 +350,27 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
     store = open_store(cfg.store, create=False)
     try:
         generated = datetime.now(timezone.utc)
-        if since == "last":
-            last = store.get_meta("last_report_at")
-            cutoff = datetime.fromisoformat(last) if last else None
-        elif since == "all":
-            cutoff = None
-        else:
-            cutoff = since  # type: ignore[assignment]
-        cut_iso = cutoff.isoformat(timespec="microseconds") if cutoff else None
-        stories: list[Story] = []
         cluster_cfg = store_settings(store, cfg)[0].cluster
-        changed = store.stories_changed_since(cut_iso)
-        members = store.story_members([s for s, _, _ in changed])
-        for story_id, created_at, _ in changed:
-            docs = members[story_id]
-            arts = list(store.articles(docs))
-            sigs, sizes = store.signatures([a.doc for a in arts])
-            is_new = cut_iso is None or created_at > cut_iso
-            stories.append(build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new))
-            if progress:
-                progress("stories", 1)
+        stories: list[Story] = []
+        with store.reading():  # one committed state: the stories, their members and the mark agree
+            seq = store.change_seq()
+            changed: list[tuple[str, bool]]
+            if since == "last":
+                last, last_seq = store.get_meta("last_report_at"), store.get_meta("last_report_seq")
+                cutoff = datetime.fromisoformat(last) if last else None
+                changed = store.stories_changed_after(int(last_seq or 0))
+            else:
+                cutoff = None if since == "all" else since  # type: ignore[assignment]
+                cut_iso = cutoff.isoformat(timespec="microseconds") if cutoff else None
+                changed = [(s, cut_iso is None or c > cut_iso) for s, c, _ in store.stories_changed_since(cut_iso)]
+            members = store.story_members([s for s, _ in changed])
+            for story_id, is_new in changed:
+                arts = list(store.articles(members[story_id]))
+                sigs, sizes = store.signatures([a.doc for a in arts])
+                stories.append(build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new))
+                if progress:
+                    progress("stories", 1)
+            counts = store.counts()
         stories.sort(key=lambda s: (-len(s.members), s.story_id))
         totals: dict[str, list[int]] = {}
         for s in stories:
@@ -379,9 +385,8 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
             OutletTotals(outlet=o, articles=a, original=orig, copies=c)
             for o, (a, orig, c) in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
         )
-        counts = store.counts()
         if mark and since == "last":
-            _mark(store, generated)
+            store.mark_reported(seq, _iso(generated))
         return Report(
             generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
             totals={
@@ -390,24 +395,25 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
                 "copies": sum(is_copy(m.relation) for s in stories for m in s.members),
                 "articles_in_store": counts["articles"],
             },
+            mark=None if isinstance(since, datetime) else seq,  # a look back by time may leave changes out
         )
     finally:
         store.close()
 
 
-def _mark(store: SQLiteStore, generated: datetime) -> None:
-    # The time the report was begun, not finished: a story that changes while it
-    # is being built is in the next report too, never in neither.
-    store.set_meta("last_report_at", generated.isoformat(timespec="microseconds"))
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="microseconds")
 
 
 def mark_reported(cfg: Config, report: Report) -> None:
     """Remember ``report`` (a nightly one, built with ``mark=False``) as the last one,
     which ``--since last`` starts from: call this once it was delivered, so that a
     failed write loses nothing."""
+    if report.mark is None:
+        raise ConfigError("only a report of every change since the last one ('last' or 'all') can be marked as the last one")
     store = open_store(cfg.store, create=False)
     try:
-        _mark(store, report.generated_at)
+        store.mark_reported(report.mark, _iso(report.generated_at))
     finally:
         store.close()
 

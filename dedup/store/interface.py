@@ -8,6 +8,7 @@ store holds either all of a batch or none of it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -118,7 +119,23 @@ class Store(Protocol):
     def story_created(self, story_ids: Iterable[str]) -> dict[str, str]: ...
 
     def assign(self, assignments: dict[int, str], created: dict[str, str], touched: Iterable[str], dropped: Iterable[str], now: str) -> None:
-        """Atomically set story ids of docs, create new stories, mark touched ones updated, drop merged-away ones."""
+        """Atomically set story ids of docs, create new stories, mark touched ones updated (at ``now``),
+        drop merged-away ones; the created and touched stories take the next change sequence
+        number (:meth:`change_seq`), committed with them."""
+        ...
+
+    def change_seq(self) -> int:
+        """The sequence number of the last committed story change (0 before any): the nightly
+        report's clock, which only moves when the changes it numbers are committed."""
+        ...
+
+    def mark_reported(self, seq: int, at: str) -> None:
+        """Record a delivered nightly report, read at change ``seq`` and begun at time ``at``, as the
+        last one (atomically; a mark never moves back, so reports delivered out of order lose nothing)."""
+        ...
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Reads inside the block see one committed state of the store, whatever is committed meanwhile."""
         ...
 
     def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]: ...
@@ -126,7 +143,13 @@ class Store(Protocol):
     def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None: ...
 
     def stories_changed_since(self, since: str | None) -> list[tuple[str, str, str]]:
-        """(story_id, created_at, updated_at) of stories with 2+ members updated after ``since``."""
+        """(story_id, created_at, updated_at) of stories with 2+ members updated after the time ``since``
+        (by the clock of the index runs; a look back)."""
+        ...
+
+    def stories_changed_after(self, seq: int) -> list[tuple[str, bool]]:
+        """(story_id, created after ``seq``) of stories with 2+ members changed after change number
+        ``seq`` (the nightly report: read :meth:`change_seq` in the same :meth:`reading`)."""
         ...
 
     def count_lines(self, articles: dict[str, int], lines: Sequence[tuple[str, int, str, int]], now: str) -> None:

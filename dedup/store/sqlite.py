@@ -32,7 +32,7 @@ from ..errors import StoreError
 from .interface import NewArticle, StoredArticle
 from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges, segment_paths, within_pairs
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 DB_NAME = "dedup.sqlite"
 WRITER_LOCK = "writer.lock"
 LSH_DIR = "lsh"
@@ -68,8 +68,11 @@ CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 -- it was in before a member of that story was replaced.
 {memberships}
 
+-- created_seq / changed_seq: the change sequence number (meta change_seq, one per
+-- committed assignment) the story was created / last changed at: the nightly report's clock.
 CREATE TABLE IF NOT EXISTS stories (
-    story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+    story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    created_seq INTEGER NOT NULL DEFAULT 0, changed_seq INTEGER NOT NULL DEFAULT 0
 );
 
 -- Outlet boilerplate learned from the corpus (dedup/boilerplate.py): how many
@@ -222,8 +225,10 @@ class SQLiteStore:
         store = cls(conn, path)
         if version is None:
             store.set_meta("schema_version", SCHEMA_VERSION)
-        elif version == "3":
-            store._migrate_from_3()
+        elif version in ("3", "4"):
+            if version == "3":
+                store._migrate_from_3()
+            store._migrate_from_4()
         elif version != SCHEMA_VERSION:
             raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
         return store
@@ -239,8 +244,46 @@ class SQLiteStore:
             conn.execute("ALTER TABLE articles DROP COLUMN story_id")
             conn.execute("ALTER TABLE articles DROP COLUMN prev_story")
             conn.execute("DROP TABLE IF EXISTS buckets")
-            self.set_meta("schema_version", SCHEMA_VERSION)
+            self.set_meta("schema_version", "4")
         self.seal_index()
+
+    def _migrate_from_4(self) -> None:
+        """Schema 4 → 5: stories carry change sequence numbers, the nightly report's clock.
+
+        The old clock maps onto two steps of the new one, so that the first nightly report
+        after the upgrade holds exactly what it held before: a story changed after the last
+        report's time (``last_report_at``) is at change 2, any other at change 1, and that
+        report's mark is change 1. A store never reported on puts everything at 1, unmarked."""
+        conn = self._conn
+        with self._transaction():
+            if self.get_meta("schema_version") != "4":  # another process migrated it meanwhile
+                return
+            last = self.get_meta("last_report_at")
+            for col in ("created_seq", "changed_seq"):
+                conn.execute(f"ALTER TABLE stories ADD COLUMN {col} INTEGER NOT NULL DEFAULT 0")
+            # The same comparisons as schema 4's report made (ISO 8601 UTC text).
+            conn.execute(
+                "UPDATE stories SET created_seq = 1 + (?1 IS NOT NULL AND created_at > ?1), "
+                "changed_seq = 1 + (?1 IS NOT NULL AND updated_at > ?1)",
+                (last,),
+            )
+            self.set_meta("change_seq", "1" if last is None else "2")
+            if last is not None:
+                self.set_meta("last_report_seq", "1")
+            self.set_meta("schema_version", "5")
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside see one committed state (a WAL read transaction), whatever an index run
+        commits meanwhile; nested, the outer one holds."""
+        if self._conn.in_transaction:
+            yield
+            return
+        self._conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")  # nothing was written: this ends the read
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -524,8 +567,15 @@ class SQLiteStore:
     def assign(self, assignments: dict[int, str], created: dict[str, str], touched: Iterable[str], dropped: Iterable[str], now: str) -> None:
         conn = self._conn
         with self._transaction():
-            conn.executemany("INSERT OR IGNORE INTO stories(story_id, created_at, updated_at) VALUES (?,?,?)", [(s, c, now) for s, c in created.items()])
-            conn.executemany("UPDATE stories SET updated_at=? WHERE story_id=?", [(now, s) for s in set(touched)])
+            # Numbered inside the transaction that commits the change: a reader sees the
+            # number and the stories it numbers together, or neither.
+            seq = int(self.get_meta("change_seq") or 0) + 1
+            self.set_meta("change_seq", str(seq))
+            conn.executemany(
+                "INSERT OR IGNORE INTO stories(story_id, created_at, updated_at, created_seq, changed_seq) VALUES (?,?,?,?,?)",
+                [(s, c, now, seq, seq) for s, c in created.items()],
+            )
+            conn.executemany("UPDATE stories SET updated_at=?, changed_seq=? WHERE story_id=?", [(now, seq, s) for s in set(touched)])
             conn.executemany("DELETE FROM stories WHERE story_id=?", [(s,) for s in set(dropped)])
             conn.executemany("UPDATE memberships SET story_id=?, prev_story=NULL WHERE doc=?", [(s, d) for d, s in assignments.items()])
 
@@ -556,6 +606,23 @@ class SQLiteStore:
             "(SELECT COUNT(*) FROM memberships m WHERE m.story_id = s.story_id) > 1 ORDER BY s.created_at, s.story_id"
         )
         return [tuple(r) for r in self._conn.execute(q, (since, since))]  # type: ignore[misc]
+
+    def stories_changed_after(self, seq: int) -> list[tuple[str, bool]]:
+        q = (
+            "SELECT s.story_id, s.created_seq > ?1 FROM stories s WHERE s.changed_seq > ?1 AND "
+            "(SELECT COUNT(*) FROM memberships m WHERE m.story_id = s.story_id) > 1 ORDER BY s.created_at, s.story_id"
+        )
+        return [(str(sid), bool(new)) for sid, new in self._conn.execute(q, (seq,))]
+
+    def change_seq(self) -> int:
+        return int(self.get_meta("change_seq") or 0)
+
+    def mark_reported(self, seq: int, at: str) -> None:
+        with self._transaction():
+            last = self.get_meta("last_report_seq")
+            if last is None or int(last) <= seq:
+                self.set_meta("last_report_seq", str(seq))
+                self.set_meta("last_report_at", at)
 
     # -- outlet boilerplate ---------------------------------------------------
     def count_lines(self, articles: dict[str, int], lines: Sequence[tuple[str, int, str, int]], now: str) -> None:

@@ -10,7 +10,7 @@ from dedup.errors import StoreError
 from dedup.index import LSHParams, band_keys
 from dedup.store import NewArticle, SQLiteStore, open_store
 from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, bucket_join, plan_merges
-from dedup.store.sqlite import DB_NAME, LSH_DIR
+from dedup.store.sqlite import DB_NAME, LSH_DIR, SCHEMA_VERSION
 
 LSH = LSHParams(bands=16, rows=8)
 NOW = "2026-11-25T00:00:00.000000+00:00"
@@ -189,7 +189,7 @@ def test_a_schema_3_store_is_migrated(tmp_path: Path) -> None:
 
     s = open_store(path)
     try:
-        assert s.get_meta("schema_version") == "4"
+        assert s.get_meta("schema_version") == SCHEMA_VERSION
         assert s.article_by(id="a").story_id == "s1"  # type: ignore[union-attr]
         assert s.pending() == [2]
         assert s.candidates_for_keys(arts[1].band_keys) == [2]

@@ -352,3 +352,86 @@ def test_a_forked_child_does_not_keep_the_writer_lock(tmp_path: Path) -> None:
     finally:
         release.set()
         child.join()
+
+
+# -- the nightly report's clock (issue 11) ---------------
+
+
+def test_change_sequence_numbers_committed_story_changes(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    reader = open_store(tmp_path / "store", create=False)
+    try:
+        d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
+        assert store.change_seq() == 0
+        store.assign({d1: "s1", d2: "s1"}, {"s1": NOW}, [], [], NOW)
+        assert store.change_seq() == 1
+        assert store.stories_changed_after(0) == [("s1", True)] and store.stories_changed_after(1) == []
+        with pytest.raises(RuntimeError):  # a failed assignment numbers nothing
+            store.assign({d3: "s1"}, {}, (_raise() for _ in "x"), [], NOW)
+        assert store.change_seq() == 1
+        # A reader's view holds while a writer commits: the number and the stories it numbers agree.
+        with reader.reading():
+            seq = reader.change_seq()
+            store.assign({d3: "s1"}, {}, ["s1"], [], "2026-11-26T00:00:00.000000+00:00")
+            assert reader.change_seq() == seq == 1 and reader.stories_changed_after(seq) == []
+            assert reader.story_members(["s1"]) == {"s1": [d1, d2]}
+        assert reader.change_seq() == 2 and reader.stories_changed_after(1) == [("s1", False)]
+        # the time look-back is kept
+        assert [s for s, _, _ in reader.stories_changed_since(NOW)] == ["s1"]
+    finally:
+        reader.close()
+        store.close()
+
+
+def _raise() -> str:
+    raise RuntimeError("boom")
+
+
+def test_the_nightly_mark_never_moves_back(store: SQLiteStore) -> None:
+    store.mark_reported(5, "2026-11-25T00:00:00.000000+00:00")
+    store.mark_reported(3, "2026-11-24T00:00:00.000000+00:00")  # an older report delivered late
+    assert (store.get_meta("last_report_seq"), store.get_meta("last_report_at")) == ("5", "2026-11-25T00:00:00.000000+00:00")
+    store.mark_reported(6, "2026-11-26T00:00:00.000000+00:00")
+    assert store.get_meta("last_report_seq") == "6"
+
+
+def _as_schema_4(path: Path) -> None:
+    """Make a store as schema 4 had it: no change sequence on stories or in meta."""
+    con = sqlite3.connect(path / DB_NAME)
+    con.execute("ALTER TABLE stories DROP COLUMN created_seq")
+    con.execute("ALTER TABLE stories DROP COLUMN changed_seq")
+    con.execute("DELETE FROM meta WHERE key IN ('change_seq', 'last_report_seq')")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("reported", [True, False])
+def test_a_schema_4_store_is_migrated_and_its_next_report_neither_loses_nor_repeats(tmp_path: Path, reported: bool) -> None:
+    from datetime import datetime
+
+    from dedup.pipeline import build_report
+
+    sample = Path(__file__).parents[2] / "examples" / "sample"
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    index_corpus([str(sample / "night1.jsonl")], cfg)
+    if reported:
+        build_report(cfg, since="last")  # marks
+    index_corpus([str(sample / "night2.jsonl")], cfg)
+    store = open_store(cfg.store)
+    last = store.get_meta("last_report_at")
+    store.close()
+    _as_schema_4(cfg.store)
+    # What schema 4's next nightly report held: stories changed after the last report's time.
+    since = datetime.fromisoformat(last) if last else "all"
+    expected = {s.story_id: s.is_new for s in build_report(cfg, since=since, mark=False).stories}  # type: ignore[arg-type]
+    store = open_store(cfg.store)
+    try:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION
+    finally:
+        store.close()
+    first = build_report(cfg, since="last")
+    assert {s.story_id: s.is_new for s in first.stories} == expected and len(expected) == (13 if reported else 17)
+    assert build_report(cfg, since="last").stories == ()  # nothing repeated
+    index_corpus([str(sample / "night1.jsonl")], cfg)  # nothing new: still nothing to report
+    assert build_report(cfg, since="last").stories == ()
