@@ -17,9 +17,14 @@ before shingling (``clean_text(boilerplate=...)``; stripped lines are kept in
 the article's ``stripped`` for audit). ``dedup outlets`` shows what was learned.
 
 When it applies. A batch is counted before it is cleaned, so a night's load
-learns from itself. Articles already stored keep the signatures they were
-given: learning a line does not re-sign them, because that would silently
-change tonight's stories and cost a full re-index. An article is cleaned with
+learns from itself: what is boilerplate is judged on the stored counts plus the
+batch's. The batch's counts are stored with its articles, in the same
+transaction (``Store.write_articles``), and only those of the articles written:
+a crash in between cannot count a batch twice, and an article rejected after
+cleaning (no text left) is not counted, so no rerun that reads it again counts
+it twice. Articles already stored keep the signatures they were given: learning
+a line does not re-sign them, because that would silently change tonight's
+stories and cost a full re-index. An article is cleaned with
 what was known when it was indexed; a replaced article (same id, new content)
 is re-cleaned with what is known then. Boilerplate is per outlet, so the
 difference only touches how an outlet's older articles compare with others;
@@ -39,7 +44,7 @@ import xxhash
 from .clean import normalise
 from .config import BoilerplateConfig
 from .model import Article, BoilerplateLine, OutletInfo
-from .store import Store
+from .store import LineCounts, Store
 
 _MIN_LINE = 3
 _SIGN = 1 << 63
@@ -63,12 +68,27 @@ def line_keys(text: str, max_line: int) -> dict[int, str]:
 
 def learn(
     store: Store, new: Sequence[Article], outlets: Iterable[str], cfg: BoilerplateConfig, now: str
-) -> dict[str, frozenset[str]]:
-    """Count the lines of ``new`` articles (an outlet's first ``warmup``, then a
-    sample), then return the learned boilerplate (normalised lines, as
-    ``clean_text`` wants them) of each of ``outlets``."""
+) -> tuple[dict[str, frozenset[str]], LineCounts | None]:
+    """The learned boilerplate (normalised lines, as ``clean_text`` wants them) of each of
+    ``outlets``, judged on the stored counts plus those of the ``new`` articles; and those
+    counts (:func:`tally`), for ``Store.write_articles`` to store with the articles."""
     if not cfg.enabled:
-        return {}
+        return {}, None
+    counts = tally(store, new, cfg, now)
+    found = store.outlet_lines(set(outlets), cfg.min_articles, cfg.min_share, counts)
+    learned: dict[str, frozenset[str]] = {}
+    for outlet, (_, lines) in found.items():
+        norm = frozenset(n for n in (normalise(line) for line, _, _ in lines) if n)
+        if norm:
+            learned[outlet] = norm
+    return learned, counts
+
+
+def tally(store: Store, new: Sequence[Article], cfg: BoilerplateConfig, now: str) -> LineCounts | None:
+    """The line counts of ``new`` articles (an outlet's first ``warmup``, then a sample),
+    not stored; None when none is counted."""
+    if not cfg.enabled:
+        return None
     counted = store.outlet_articles({a.outlet for a in new})
     per_outlet: Counter[str] = Counter()
     sightings: Counter[tuple[str, int]] = Counter()
@@ -89,15 +109,9 @@ def learn(
         for k, line in line_keys(a.text, cfg.max_line).items():
             sightings[(a.outlet, k)] += 1
             text_of.setdefault(k, line)
-    if per_outlet:
-        store.count_lines(dict(per_outlet), [(o, k, text_of[k], n) for (o, k), n in sightings.items()], now)
-    found = store.outlet_lines(set(outlets), cfg.min_articles, cfg.min_share)
-    learned: dict[str, frozenset[str]] = {}
-    for outlet, (_, lines) in found.items():
-        norm = frozenset(n for n in (normalise(line) for line, _, _ in lines) if n)
-        if norm:
-            learned[outlet] = norm
-    return learned
+    if not per_outlet:
+        return None
+    return LineCounts(now, dict(per_outlet), tuple((o, k, text_of[k], n) for (o, k), n in sightings.items()))
 
 
 def outlets(store: Store, cfg: BoilerplateConfig, only: Iterable[str] | None = None) -> list[OutletInfo]:

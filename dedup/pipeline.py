@@ -31,6 +31,7 @@ import xxhash
 
 from .boilerplate import learn as learn_boilerplate
 from .boilerplate import outlets as outlet_boilerplate
+from .boilerplate import tally as tally_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import Config
@@ -136,14 +137,21 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                 todo.append((a, h))
                 where.append(pos)
         # Outlet boilerplate: count the new articles' lines, strip what recurs (dedup/boilerplate.py).
-        learned = learn_boilerplate(store, [a for a, _ in todo if a.id not in known], {a.outlet for a, _ in todo}, cfg.boilerplate, _now())
+        counted_at = _now()
+        new = [a for a, _ in todo if a.id not in known]
+        learned, line_counts = learn_boilerplate(store, new, {a.outlet for a, _ in todo}, cfg.boilerplate, counted_at)
         cleaned = _clean_all([a for a, _ in todo], learned)
         shingles = shingle_batch([c.text for c in cleaned], cfg.shingle, [a.language for a, _ in todo])
         keep = [i for i in range(len(todo)) if shingles.counts[i] > 0]
+        rejected: set[str] = set()
         for i in range(len(todo)):
             if shingles.counts[i] == 0:
                 a = todo[i][0]
+                rejected.add(a.id)
                 problems.append((where[i], Rejected(a.source, "no text after cleaning", f"id {a.id!r}: only junk lines ({len(cleaned[i].stripped)} stripped)")))
+        if rejected & {a.id for a in new}:
+            # Only the articles written are counted in the store: a rerun reads the rejected ones again.
+            line_counts = tally_boilerplate(store, [a for a in new if a.id not in rejected], cfg.boilerplate, counted_at)
         if keep:
             sigs = sign_batch(shingles, cfg.sign)[keep]
             keys = band_keys(sigs, lsh)
@@ -159,7 +167,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                 for a, h in (todo[j],)
             ]
             replace_docs = {todo[j][0].id: known[todo[j][0].id][0] for j in keep if todo[j][0].id in known}
-            store.write_articles(rows, replace_docs, _now())
+            store.write_articles(rows, replace_docs, _now(), line_counts)
             counts["replaced"] += len(replace_docs)
             counts["added"] += len(rows) - len(replace_docs)
         if progress:

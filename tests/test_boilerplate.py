@@ -8,15 +8,23 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dedup.boilerplate import learn, line_keys, outlets
+from dedup import boilerplate
+from dedup.boilerplate import line_keys, outlets
 from dedup.cli import cli
 from dedup.config import BoilerplateConfig, Config
 from dedup.model import Article
 from dedup.pipeline import index_corpus
 from dedup.pipeline import outlets as pipeline_outlets
-from dedup.store import open_store
+from dedup.store import Store, open_store
 
 PITCH = "Simak berita viral lainnya hanya di Infoviral.co"
+
+
+def learn(store: Store, new: list[Article], outlets: set[str] | list[str], cfg: BoilerplateConfig, now: str) -> dict[str, frozenset[str]]:
+    """What is learned from ``new``, whose counts are then stored (as the index stores them with the articles)."""
+    learned, counts = boilerplate.learn(store, new, outlets, cfg, now)
+    store.write_articles([], {}, now, counts)
+    return learned
 
 
 def _art(i: int, outlet: str = "infoviral.co", extra: str = PITCH) -> Article:
@@ -123,3 +131,84 @@ def test_reposts_of_one_article_do_not_become_boilerplate(tmp_path) -> None:  # 
     finally:
         store.close()
     assert learned == {}
+
+
+# -- counts written with the articles they count (issue 11, finding 4) ---------------------------
+
+SAMPLE = Path(__file__).parent.parent / "examples" / "sample" / "night1.jsonl"
+# Index with batches of 20, SIGKILLed at the second batch's write: before it begins, or as it commits.
+_KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from dedup.config import Config
+from dedup.pipeline import index_corpus
+from dedup.store import SQLiteStore
+
+store, corpus, where = sys.argv[1:4]
+real_write = SQLiteStore.write_articles
+calls = []
+
+def write_articles(self, *args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2:
+        if where == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        self._conn.set_trace_callback(lambda sql: sql == "COMMIT" and os.kill(os.getpid(), signal.SIGKILL))
+    return real_write(self, *args, **kwargs)
+
+SQLiteStore.write_articles = write_articles
+index_corpus([corpus], Config(store=Path(store), progress=False, workers=1, batch_size=20))
+"""
+
+
+def _corpus(tmp_path: Path) -> Path:
+    """The sample's first night, with one page of junk only in its first batch: rejected
+    after cleaning ("no text after cleaning"), so never stored, and read again by every rerun."""
+    rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    junk = {**rows[3], "id": "junk-page", "url": rows[3]["url"] + "?print", "text": "Share this article\nSubscribe to our newsletter"}
+    path = tmp_path / "night.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [*rows[:5], junk, *rows[5:]]), encoding="utf-8")
+    return path
+
+
+def _state(store_path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The boilerplate counts, and what each article was stripped of, with its story."""
+    store = open_store(store_path, create=False)
+    try:
+        conn = store._conn
+        return (
+            sorted(conn.execute("SELECT outlet, articles FROM outlet_articles")),
+            sorted(conn.execute("SELECT outlet, key, line, articles FROM outlet_lines")),
+            sorted((a.id, a.stripped, a.story_id) for a in store.articles()),
+        )
+    finally:
+        store.close()
+
+
+def _index(corpus: Path, store: Path) -> None:
+    summary = index_corpus([str(corpus)], Config(store=store, progress=False, workers=1, batch_size=20))
+    assert [p.reason for p in summary.rejected] == ["no text after cleaning"]
+
+
+@pytest.mark.parametrize("where", ["before", "commit"])
+def test_a_kill_at_the_article_write_does_not_count_the_batch_twice(tmp_path: Path, where: str) -> None:
+    import subprocess
+    import sys
+
+    corpus = _corpus(tmp_path)
+    _index(corpus, tmp_path / "whole")
+    killed = subprocess.run([sys.executable, "-c", _KILLED_RUN, str(tmp_path / "killed"), str(corpus), where], timeout=300)
+    assert killed.returncode == -9  # SIGKILLed at the second batch's write
+    first_batch = _state(tmp_path / "killed")
+    assert 0 < len(first_batch[2]) < 81
+    _index(corpus, tmp_path / "killed")  # the rerun
+    assert _state(tmp_path / "killed") == _state(tmp_path / "whole")
+
+
+def test_a_rerun_counts_nothing_again(tmp_path: Path) -> None:
+    """Articles already stored are not counted again, and neither is a rejected one (it was never counted)."""
+    corpus = _corpus(tmp_path)
+    _index(corpus, tmp_path / "store")
+    before = _state(tmp_path / "store")
+    _index(corpus, tmp_path / "store")
+    assert _state(tmp_path / "store") == before

@@ -189,11 +189,11 @@ def test_interrupted_between_batches_keeps_whole_batches_only(tmp_path: Path, ar
     real_write = SQLiteStore.write_articles
     calls = []
 
-    def write_then_crash(self, new, replace_docs, now):  # type: ignore[no-untyped-def]
+    def write_then_crash(self, new, *args):  # type: ignore[no-untyped-def]
         calls.append(len(new))
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real_write(self, new, replace_docs, now)
+        return real_write(self, new, *args)
 
     monkeypatch.setattr(SQLiteStore, "write_articles", write_then_crash)
     with pytest.raises(KeyboardInterrupt):

@@ -54,6 +54,17 @@ class NewArticle:
     band_keys: np.ndarray  # int64[bands]; each key already encodes its band
 
 
+@dataclass(frozen=True, slots=True)
+class LineCounts:
+    """Outlet boilerplate counts of one batch (``boilerplate.py``), not stored yet: they are
+    written with the batch's articles, in their transaction, so that a crash between the two
+    can never count a batch twice."""
+
+    at: str  # when they were counted: a new line's first_seen
+    articles: dict[str, int]  # outlet → articles counted
+    lines: tuple[tuple[str, int, str, int], ...]  # (outlet, line key, line, articles with it)
+
+
 class Store(Protocol):
     """Persistent articles, signatures, LSH buckets and stories.
 
@@ -67,8 +78,11 @@ class Store(Protocol):
         """id → (doc, record_hash) for the ids already stored."""
         ...
 
-    def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
-        """Insert new articles, replace the docs in ``replace`` (id → old doc) by new ones; returns the docs written."""
+    def write_articles(
+        self, new: Sequence[NewArticle], replace: dict[str, int], now: str, counts: LineCounts | None = None
+    ) -> list[int]:
+        """Insert new articles, replace the docs in ``replace`` (id → old doc) by new ones, and add the
+        boilerplate ``counts`` of the articles written, all in one transaction; returns the docs written."""
         ...
 
     def pending(self) -> list[int]:
@@ -152,18 +166,15 @@ class Store(Protocol):
         ``seq`` (the nightly report: read :meth:`change_seq` in the same :meth:`reading`)."""
         ...
 
-    def count_lines(self, articles: dict[str, int], lines: Sequence[tuple[str, int, str, int]], now: str) -> None:
-        """Atomically add counted articles per outlet and, per (outlet, line key, line, n), n sightings."""
-        ...
-
     def outlet_articles(self, outlets: Iterable[str]) -> dict[str, int]:
         """outlet → articles counted for boilerplate so far."""
         ...
 
     def outlet_lines(
-        self, outlets: Iterable[str] | None, min_articles: int, min_share: float
+        self, outlets: Iterable[str] | None, min_articles: int, min_share: float, pending: LineCounts | None = None
     ) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
-        """outlet → (articles counted, [(line, articles with it, first seen)]) for recurring lines."""
+        """outlet → (articles counted, [(line, articles with it, first seen)]) for recurring lines, counting
+        the ``pending`` counts of a batch not written yet as if they were stored."""
         ...
 
     def counts(self) -> dict[str, int]: ...

@@ -29,7 +29,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from ..errors import StoreError
-from .interface import NewArticle, StoredArticle
+from .interface import LineCounts, NewArticle, StoredArticle
 from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges, segment_paths, within_pairs
 
 SCHEMA_VERSION = "5"
@@ -311,7 +311,9 @@ class SQLiteStore:
             out[ident] = (doc, h)
         return out
 
-    def write_articles(self, new: Sequence[NewArticle], replace: dict[str, int], now: str) -> list[int]:
+    def write_articles(
+        self, new: Sequence[NewArticle], replace: dict[str, int], now: str, counts: LineCounts | None = None
+    ) -> list[int]:
         conn = self._conn
         with self._transaction():  # holds the write lock: doc numbers below are ours
             next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]) + 1
@@ -349,6 +351,8 @@ class SQLiteStore:
                 inserts,
             )
             conn.executemany("INSERT INTO memberships(doc, story_id, prev_story) VALUES (?, NULL, ?)", members)
+            if counts is not None:
+                self._count_lines(counts)
         return docs
 
     def article_count(self) -> int:
@@ -625,23 +629,21 @@ class SQLiteStore:
                 self.set_meta("last_report_at", at)
 
     # -- outlet boilerplate ---------------------------------------------------
-    def count_lines(self, articles: dict[str, int], lines: Sequence[tuple[str, int, str, int]], now: str) -> None:
-        """Atomically add ``articles`` (outlet → articles counted) and, per (outlet, line key,
-        line text, n), n more articles containing that line."""
+    def _count_lines(self, counts: LineCounts) -> None:
+        """Add ``counts`` (in the caller's transaction: the one writing the articles counted)."""
         conn = self._conn
-        with self._transaction():
-            conn.executemany(
-                "INSERT INTO outlet_articles(outlet, articles) VALUES (?, ?) "
-                "ON CONFLICT(outlet) DO UPDATE SET articles = articles + excluded.articles",
-                list(articles.items()),
-            )
-            # The text is stored once a line has been seen in two articles (see the schema).
-            conn.executemany(
-                "INSERT INTO outlet_lines(outlet, key, line, articles, first_seen) "
-                "VALUES (?1, ?2, CASE WHEN ?4 > 1 THEN ?3 END, ?4, ?5) "
-                "ON CONFLICT(outlet, key) DO UPDATE SET articles = articles + excluded.articles, line = COALESCE(line, ?3)",
-                ((o, k, text, n, now) for o, k, text, n in lines),
-            )
+        conn.executemany(
+            "INSERT INTO outlet_articles(outlet, articles) VALUES (?, ?) "
+            "ON CONFLICT(outlet) DO UPDATE SET articles = articles + excluded.articles",
+            list(counts.articles.items()),
+        )
+        # The text is stored once a line has been seen in two articles (see the schema).
+        conn.executemany(
+            "INSERT INTO outlet_lines(outlet, key, line, articles, first_seen) "
+            "VALUES (?1, ?2, CASE WHEN ?4 > 1 THEN ?3 END, ?4, ?5) "
+            "ON CONFLICT(outlet, key) DO UPDATE SET articles = articles + excluded.articles, line = COALESCE(line, ?3)",
+            ((o, k, text, n, counts.at) for o, k, text, n in counts.lines),
+        )
 
     def outlet_articles(self, outlets: Iterable[str]) -> dict[str, int]:
         """outlet → articles counted for boilerplate so far (outlets never counted are absent)."""
@@ -649,23 +651,54 @@ class SQLiteStore:
         return dict(_select_in(self._conn, q, sorted(set(outlets))))
 
     def outlet_lines(
-        self, outlets: Iterable[str] | None, min_articles: int, min_share: float
+        self, outlets: Iterable[str] | None, min_articles: int, min_share: float, pending: LineCounts | None = None
     ) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
         """outlet → (articles counted, [(line, articles with it, first seen)]) for lines in at
         least ``min_articles`` and ``min_share`` of the outlet's articles; every counted
-        outlet when ``outlets`` is None. Most frequent lines first."""
+        outlet when ``outlets`` is None. Most frequent lines first. ``pending`` counts (a batch
+        not written yet) are added to the stored ones."""
         totals = dict(self._conn.execute("SELECT outlet, articles FROM outlet_articles"))
+        extra: dict[str, dict[int, tuple[str, int]]] = {}
+        if pending is not None:
+            for o, n in pending.articles.items():
+                totals[o] = totals.get(o, 0) + n
+            for o, k, text, n in pending.lines:
+                extra.setdefault(o, {})[k] = (text, n)
         wanted = sorted(totals) if outlets is None else sorted({o for o in outlets if o in totals})
         out: dict[str, tuple[int, list[tuple[str, int, str]]]] = {}
         for o in wanted:
             floor = max(min_articles, min_share * totals[o])
-            rows = self._conn.execute(
-                "SELECT line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ? "
-                "AND articles >= 2 AND line IS NOT NULL ORDER BY articles DESC, line",
-                (o, floor),
-            ).fetchall()
-            out[o] = (totals[o], [(str(r[0]), int(r[1]), str(r[2])) for r in rows])
+            if o not in extra:
+                rows = self._conn.execute(
+                    "SELECT line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ? "
+                    "AND articles >= 2 AND line IS NOT NULL ORDER BY articles DESC, line",
+                    (o, floor),
+                ).fetchall()
+                out[o] = (totals[o], [(str(r[0]), int(r[1]), str(r[2])) for r in rows])
+            else:
+                out[o] = (totals[o], self._lines_with(o, floor, extra[o], pending.at))  # type: ignore[union-attr]
         return out
+
+    def _lines_with(self, outlet: str, floor: float, extra: dict[int, tuple[str, int]], at: str) -> list[tuple[str, int, str]]:
+        """The lines of ``outlet`` in ``floor`` articles or more once the ``extra`` sightings
+        (key → (line, n)) are added to the stored ones, most frequent first."""
+        # A stored line below ``reach`` cannot get to the floor with this batch: the
+        # query reads what may, not every line the outlet ever had (most occur once).
+        reach = floor - max(n for _, n in extra.values())
+        sql = "SELECT key, line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ?"
+        if reach >= 2:
+            sql += " AND articles >= 2"  # lets SQLite use the partial index of recurring lines
+        found: dict[int, tuple[str | None, int, str]] = {
+            k: (line, n, first) for k, line, n, first in self._conn.execute(sql, (outlet, max(reach, 1)))
+        }
+        merged = []
+        for k, (line, n, first) in found.items():
+            text, more = extra.get(k, (line, 0))
+            merged.append((line or text, n + more, first))
+        # Lines the store does not hold at all (or holds below ``reach``: then they miss the floor anyway).
+        merged += [(text, n, at) for k, (text, n) in extra.items() if k not in found]
+        kept = [(str(line), n, first) for line, n, first in merged if line is not None and n >= floor and n >= 2]
+        return sorted(kept, key=lambda r: (-r[1], r[0]))
 
     def counts(self) -> dict[str, int]:
         c = self._conn

@@ -354,7 +354,7 @@ def test_a_forked_child_does_not_keep_the_writer_lock(tmp_path: Path) -> None:
         child.join()
 
 
-# -- the nightly report's clock (issue 11) ---------------
+# -- the nightly report's clock and counts written with their articles (issue 11) ---------------
 
 
 def test_change_sequence_numbers_committed_story_changes(tmp_path: Path) -> None:
@@ -393,6 +393,35 @@ def test_the_nightly_mark_never_moves_back(store: SQLiteStore) -> None:
     assert (store.get_meta("last_report_seq"), store.get_meta("last_report_at")) == ("5", "2026-11-25T00:00:00.000000+00:00")
     store.mark_reported(6, "2026-11-26T00:00:00.000000+00:00")
     assert store.get_meta("last_report_seq") == "6"
+
+
+def test_boilerplate_counts_are_written_with_their_articles_or_not_at_all(store: SQLiteStore) -> None:
+    from dedup.store import LineCounts
+
+    counts = LineCounts("t1", {"example.com": 2}, (("example.com", 7, "Share this", 2), ("example.com", 8, "Once", 1)))
+    real = store._conn
+    store._conn = _FailingBandsConn(real, fail_on=3)  # type: ignore[assignment]  # memberships, outlet_articles, outlet_lines
+    with pytest.raises(sqlite3.OperationalError, match="simulated"):
+        store.write_articles([_new("a", 1), _new("b", 2)], {}, NOW, counts)
+    store._conn = real
+    assert _count(store, "articles") == 0 and store.outlet_articles(["example.com"]) == {}
+    store.write_articles([_new("a", 1), _new("b", 2)], {}, NOW, counts)
+    assert store.outlet_articles(["example.com"]) == {"example.com": 2}
+    assert store.outlet_lines(["example.com"], 2, 0.5) == {"example.com": (2, [("Share this", 2, "t1")])}
+
+
+def test_pending_counts_are_judged_with_the_stored_ones(store: SQLiteStore) -> None:
+    from dedup.store import LineCounts
+
+    stored = LineCounts("t1", {"x.com": 3}, (("x.com", 1, "Footer", 3), ("x.com", 2, "Rare", 1), ("x.com", 3, "Twice", 2)))
+    store.write_articles([], {}, NOW, stored)
+    batch = LineCounts("t2", {"x.com": 2}, (("x.com", 2, "Rare", 2), ("x.com", 4, "New", 2), ("x.com", 3, "Twice", 1)))
+    merged = store.outlet_lines(["x.com"], 3, 0.5, batch)
+    # 5 articles, floor 3: Footer 3+0, Rare 1+2 (its text comes from the batch), Twice 2+1; New 0+2 is short.
+    assert merged == {"x.com": (5, [("Footer", 3, "t1"), ("Rare", 3, "t1"), ("Twice", 3, "t1")])}
+    assert store.outlet_lines(["x.com"], 3, 0.5) == {"x.com": (3, [("Footer", 3, "t1")])}  # nothing was stored
+    alone = LineCounts("t2", {"y.com": 4}, (("y.com", 9, "Only here", 4),))
+    assert store.outlet_lines(["y.com"], 4, 0.2, alone) == {"y.com": (4, [("Only here", 4, "t2")])}
 
 
 def _as_schema_4(path: Path) -> None:
