@@ -271,6 +271,7 @@ class SQLiteStore:
             if last is not None:
                 self.set_meta("last_report_seq", "1")
             self.set_meta("schema_version", "5")
+        conn.executescript(_SCHEMA)  # tables added since the store's schema (a schema 3 store has no outlet_* tables)
 
     @contextmanager
     def reading(self) -> Iterator[None]:

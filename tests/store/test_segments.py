@@ -169,12 +169,18 @@ CREATE TABLE stories (story_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, updat
 """
 
 
-def test_a_schema_3_store_is_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "old"
+def _v3(path: Path) -> sqlite3.Connection:
+    """A new schema 3 database at ``path``, open."""
     path.mkdir()
     con = sqlite3.connect(path / DB_NAME)
     con.executescript(_V3)
     con.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    return con
+
+
+def test_a_schema_3_store_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old"
+    con = _v3(path)
     arts = [_new("a", 1), _new("b", 2)]
     for doc, (art, story) in enumerate(zip(arts, ["s1", None]), start=1):
         con.execute(
@@ -199,6 +205,18 @@ def test_a_schema_3_store_is_migrated(tmp_path: Path) -> None:
         assert "buckets" not in tables
     finally:
         s.close()
+
+
+def test_a_migrated_schema_3_store_can_be_indexed(tmp_path: Path) -> None:
+    from dedup.config import Config
+    from dedup.pipeline import index_corpus
+
+    path = tmp_path / "old"
+    con = _v3(path)
+    con.commit()
+    con.close()
+    night = Path(__file__).parents[2] / "examples" / "sample" / "night1.jsonl"
+    assert index_corpus([str(night)], Config(store=path, progress=False, workers=1)).added == 81  # it had no outlet_* tables
 
 
 def test_candidates_in_chunks_equal_candidates_at_once(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
