@@ -660,7 +660,9 @@ class SQLiteStore:
         not written yet) are added to the stored ones."""
         totals = dict(self._conn.execute("SELECT outlet, articles FROM outlet_articles"))
         extra: dict[str, dict[int, tuple[str, int]]] = {}
+        at = ""  # when the pending lines were counted
         if pending is not None:
+            at = pending.at
             for o, n in pending.articles.items():
                 totals[o] = totals.get(o, 0) + n
             for o, k, text, n in pending.lines:
@@ -677,7 +679,7 @@ class SQLiteStore:
                 ).fetchall()
                 out[o] = (totals[o], [(str(r[0]), int(r[1]), str(r[2])) for r in rows])
             else:
-                out[o] = (totals[o], self._lines_with(o, floor, extra[o], pending.at))  # type: ignore[union-attr]
+                out[o] = (totals[o], self._lines_with(o, floor, extra[o], at))
         return out
 
     def _lines_with(self, outlet: str, floor: float, extra: dict[int, tuple[str, int]], at: str) -> list[tuple[str, int, str]]:
