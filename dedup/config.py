@@ -19,6 +19,13 @@ ShingleKind = Literal["char", "word"]
 Scheme = Literal["affine32"]
 
 DEFAULT_STORE = "./dedup-store"
+# The largest record read: a JSON line, a CSV or Parquet row's text, a page's
+# HTML. A news article is a few KB, a heavy page a few MB: a record beyond
+# this is broken or hostile (a 1.5 MB gzip can hold one 1.5 GB line), and
+# holding it would cost gigabytes downstream.
+DEFAULT_MAX_BYTES = 10_000_000
+# Time one page's extraction may take: ~0.1 s is usual, a few seconds rare.
+DEFAULT_PAGE_SECONDS = 30.0
 
 
 def _check(cond: bool, message: str) -> None:
@@ -31,12 +38,16 @@ class ReadConfig:
     """How input records are read.
 
     ``field_map`` maps dedup's field names to the input's column names,
-    e.g. ``{"text": "body"}``.
+    e.g. ``{"text": "body"}``. ``max_bytes`` bounds one record (a line, a
+    row's text, a page); ``page_seconds`` one page's extraction. A record
+    beyond either is rejected, and the run goes on.
     """
 
     field_map: tuple[tuple[str, str], ...] = ()
     tz: str = "UTC"  # zone for naive timestamps
     fmt: Literal["auto", "jsonl", "csv", "parquet", "html", "warc"] = "auto"
+    max_bytes: int = DEFAULT_MAX_BYTES
+    page_seconds: float = DEFAULT_PAGE_SECONDS
 
     # "html": a row's raw page, extracted when the row has no text.
     FIELDS = ("id", "url", "outlet", "published_at", "title", "text", "html")
@@ -44,6 +55,8 @@ class ReadConfig:
     def __post_init__(self) -> None:
         for ours, _theirs in self.field_map:
             _check(ours in self.FIELDS, f"--map {ours}=...: unknown field {ours!r}; fields are {', '.join(self.FIELDS)}")
+        _check(self.max_bytes >= 1024, f"--max-bytes {self.max_bytes}: must be at least 1024 (default {DEFAULT_MAX_BYTES:,})")
+        _check(self.page_seconds > 0, f"page_seconds {self.page_seconds}: must be more than 0")
         try:
             from zoneinfo import ZoneInfo
 

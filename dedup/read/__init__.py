@@ -25,9 +25,9 @@ from ..config import ReadConfig
 from ..errors import ConfigError, InputError
 from ..model import Article, Notice, Rejected
 from .gzipped import GZIP_ERRORS, GuardedLines, Rewindable, gzip_problem, starts_gzipped
-from .html import MAX_PAGE_BYTES, Page, extract_in_order
-from .jsonl import read_jsonl
-from .records import Item
+from .html import Page, extract_in_order
+from .jsonl import bounded_lines, read_jsonl
+from .records import Item, check_article
 
 __all__ = ["read_paths", "detect_format", "check_inputs", "check_stdin_format", "Item"]
 
@@ -37,7 +37,8 @@ _STDIN_FORMATS = ("auto", "jsonl", "warc")
 # How much of a gzipped archive on standard input is kept to start again
 # through gzip when it turns out to be gzipped as a whole (warcio tells after
 # its first record, typically a small warcinfo record): two of the largest pages.
-_STDIN_REWIND_BYTES = 2 * MAX_PAGE_BYTES
+def _stdin_rewind_bytes(cfg: ReadConfig) -> int:
+    return 2 * cfg.max_bytes
 
 _SUFFIXES = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
@@ -115,12 +116,12 @@ def _expand_all(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
 def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
     gz = path.name.endswith(".gz")
     try:
-        if path.stat().st_size > MAX_PAGE_BYTES and not gz:
-            yield Rejected(str(path), "page too large", f"{path.stat().st_size:,} bytes (limit {MAX_PAGE_BYTES:,})")
+        if path.stat().st_size > cfg.max_bytes and not gz:
+            yield Rejected(str(path), "page too large", f"{path.stat().st_size:,} bytes (limit {cfg.max_bytes:,}, --max-bytes)")
             return
         if gz:
             with gzip.open(path, "rb") as fh:
-                raw = fh.read(MAX_PAGE_BYTES + 1)
+                raw = fh.read(cfg.max_bytes + 1)
         else:
             raw = path.read_bytes()
     except GZIP_ERRORS as exc:
@@ -130,7 +131,9 @@ def _html_file(path: Path, cfg: ReadConfig) -> Iterator[Page | Rejected]:
         else:
             yield Rejected(str(path), "unreadable file", str(exc))
         return
-    yield Page(source=str(path), html=raw, tz=cfg.tz, fallback_id=path.resolve().as_uri())
+    yield Page(
+        source=str(path), html=raw, tz=cfg.tz, fallback_id=path.resolve().as_uri(), max_bytes=cfg.max_bytes, seconds=cfg.page_seconds,
+    )
 
 
 def _jsonl_file(path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:
@@ -144,7 +147,8 @@ def _jsonl_file(path: Path, cfg: ReadConfig) -> Iterator[Item | Page]:
 def _jsonl_gzipped(raw: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item | Page]:
     """The records before any damage, then one ``corrupt gzip`` record for it."""
     with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
-        lines = GuardedLines(fh)
+        # Bounded before decompressing a line whole: a small gzip can hold one huge line.
+        lines = GuardedLines(bounded_lines(fh, cfg.max_bytes))
         yield from read_jsonl(lines, name, cfg)
     rejected = lines.rejected(name)
     if rejected is not None:
@@ -193,8 +197,8 @@ def _read_stdin(cfg: ReadConfig) -> Iterator[Item | Page]:
         # warcio reads gzip members itself; an archive gzipped as a whole is
         # read again from its start through gzip, which a pipe cannot do alone.
         if starts_gzipped(stream) and not stream.seekable():
-            stream = Rewindable(stream, _STDIN_REWIND_BYTES)  # type: ignore[assignment]
-        yield from read_warc(stream, "<stdin>", cfg.tz)
+            stream = Rewindable(stream, _stdin_rewind_bytes(cfg))  # type: ignore[assignment]
+        yield from read_warc(stream, "<stdin>", cfg.tz, max_bytes=cfg.max_bytes, seconds=cfg.page_seconds)
     elif starts_gzipped(stream):  # `cat night.jsonl.gz | dedup index -`
         yield from _jsonl_gzipped(stream, "<stdin>", cfg)
     else:
@@ -240,7 +244,7 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
 
         # warcio detects gzip members itself and reads the file as a stream.
         with path.open("rb") as fh:
-            yield from read_warc(fh, str(path), cfg.tz)
+            yield from read_warc(fh, str(path), cfg.tz, max_bytes=cfg.max_bytes, seconds=cfg.page_seconds)
     else:
         from .tabular import read_table  # polars: imported only when a table is read
 
@@ -278,6 +282,10 @@ def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callabl
     for item in extract_in_order(raw, workers=workers, progress=progress):
         if isinstance(item, Notice):
             held.append(item)
+            continue
+        if isinstance(item, Article) and (unfit := check_article(item, cfg)) is not None:
+            yield from _release(held, dropping=item.source)
+            yield unfit
             continue
         if isinstance(item, Article):
             first = seen.get(item.id)

@@ -18,9 +18,11 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import AnyStr, BinaryIO, Generic
+from typing import BinaryIO, Generic, TypeVar
 
 from ..model import Rejected
+
+T = TypeVar("T")  # a line: bytes, str, or a marker for a line too long
 
 # What decompressing can raise; gzip.BadGzipFile is an OSError.
 GZIP_ERRORS: tuple[type[BaseException], ...] = (EOFError, zlib.error, OSError)
@@ -38,7 +40,7 @@ def gzip_problem(exc: BaseException, *, started: bool = False) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-class GuardedLines(Generic[AnyStr]):
+class GuardedLines(Generic[T]):
     """The lines of a (decompressing) stream, counted, ending quietly at a decompression error.
 
     After iteration, :meth:`rejected` is the ``corrupt gzip`` record for the
@@ -46,12 +48,12 @@ class GuardedLines(Generic[AnyStr]):
     itself when not one line came out.
     """
 
-    def __init__(self, stream: Iterable[AnyStr]) -> None:
+    def __init__(self, stream: Iterable[T]) -> None:
         self._stream = stream
         self.count = 0
         self.error: BaseException | None = None
 
-    def __iter__(self) -> Iterator[AnyStr]:
+    def __iter__(self) -> Iterator[T]:
         try:
             for line in self._stream:
                 self.count += 1

@@ -37,9 +37,12 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
+import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -48,6 +51,7 @@ from urllib.parse import urljoin, urlsplit
 
 import xxhash
 
+from ..config import DEFAULT_MAX_BYTES, DEFAULT_PAGE_SECONDS
 from ..model import Article, Notice, Rejected, TimePrecision
 from .outlet import outlet_from_url
 from .timeparse import parse_time
@@ -55,11 +59,10 @@ from .watchdog import exit_with_parent
 
 Item = Article | Rejected | Notice
 
-__all__ = ["Page", "extract_page", "extract_in_order", "page_digest", "clean_title", "MAX_PAGE_BYTES", "MIN_TEXT_CHARS"]
+__all__ = ["Page", "extract_page", "extract_in_order", "page_digest", "clean_title", "MIN_TEXT_CHARS"]
 
-# Larger pages are not news articles (or are archives of many); they also
-# make lxml slow. trafilatura's own cap is 20 MB.
-MAX_PAGE_BYTES = 16 * 1024 * 1024
+# Larger pages than ReadConfig.max_bytes are not news articles (or are
+# archives of many); they also make lxml slow. trafilatura's own cap is 20 MB.
 # Shorter extractions are captions, cookie notices or error messages, not
 # articles. Kept low on purpose: a wire flash (dateline and one sentence) is
 # ~150 characters and is exactly what gets syndicated. No-space scripts pack
@@ -116,6 +119,10 @@ class Page:
     # The id of a page that names no URL (no canonical link): a file's absolute
     # path, so that the same file typed another way is the same article.
     fallback_id: str = ""
+    # The run's limits (ReadConfig.max_bytes, page_seconds), taken along to
+    # the worker that extracts the page.
+    max_bytes: int = DEFAULT_MAX_BYTES
+    seconds: float = DEFAULT_PAGE_SECONDS
 
 
 def page_digest(html: bytes) -> str:
@@ -340,15 +347,52 @@ def _trafilatura(trafilatura: Any, tree: Any, url: str, **options: bool) -> Any:
 
 
 def extract_page(page: Page) -> list[Item]:
-    """One page → ``[Article]`` (maybe after Notices), or ``[Rejected]`` with the reason."""
-    if len(page.html) > MAX_PAGE_BYTES:
-        return [Rejected(page.source, "page too large", f"{len(page.html):,} bytes (limit {MAX_PAGE_BYTES:,})")]
+    """One page → ``[Article]`` (maybe after Notices), or ``[Rejected]`` with the reason.
+
+    Extraction is stopped after ``page.seconds`` (a pathological page can
+    keep lxml and trafilatura busy for minutes) when this runs on a process's
+    main thread, as pool workers do; a page pool also stops a worker that does
+    not return (:class:`_PagePool`)."""
+    if len(page.html) > page.max_bytes:
+        return [Rejected(page.source, "page too large", f"{len(page.html):,} bytes (limit {page.max_bytes:,}, --max-bytes)")]
     if not page.html.strip():
         return [Rejected(page.source, "empty page")]
     try:
-        return _extract(page)
+        with _time_limit(page.seconds):
+            return _extract(page)
+    except _TooSlow:
+        return [_too_slow(page)]
     except Exception as exc:  # noqa: BLE001 -- one bad page never stops the run
         return [Rejected(page.source, "extraction failed", f"{type(exc).__name__}: {exc}"[:300])]
+
+
+def _too_slow(page: Page) -> Rejected:
+    return Rejected(page.source, "extraction timed out", f"extraction took longer than {page.seconds:g} s")
+
+
+class _TooSlow(BaseException):
+    """Raised into an extraction by its timer. Not an Exception: the libraries'
+    own ``except Exception`` blocks must not swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_TooSlow` in the block after ``seconds`` (SIGALRM: the main thread only;
+    elsewhere the block is not limited)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _extract(page: Page) -> list[Item]:
@@ -414,8 +458,11 @@ def _extract(page: Page) -> list[Item]:
 
 # Pages in flight per worker: enough to keep every worker busy while the reader
 # waits on a slow page at the head of the queue, few enough that memory stays
-# bounded (a page is at most MAX_PAGE_BYTES, typically ~200 KB).
+# bounded (a page is at most ReadConfig.max_bytes, typically ~200 KB).
 _IN_FLIGHT_PER_WORKER = 16
+# A worker whose page has not come back this long after its own time limit
+# is stuck where the timer cannot reach (inside a C library): it is killed.
+_GRACE_SECONDS = 5.0
 
 
 def extract_in_order(
@@ -427,7 +474,10 @@ def extract_in_order(
     pool with at most ``workers * 16`` pages in flight, so an archive of any
     size streams in bounded memory. A worker that dies (a crash in a C
     library) costs only the page it was on: that page is retried alone and
-    rejected if it crashes again. ``progress(1)`` is called per page.
+    rejected if it crashes again; one that does not finish a page in twice its
+    time limit is killed, the page rejected. ``progress(1)`` is called per page.
+    When the caller stops early (an error downstream), the workers are killed,
+    not waited for.
 
     >>> out = list(extract_in_order([Rejected("a", "x"), Page("p", b"<html><body></body></html>")]))
     >>> [(r.source, r.reason) for r in out]
@@ -464,6 +514,7 @@ class _PagePool:
     def run(self, items: Iterable[Item | Page]) -> Iterator[Item]:
         pending: deque[list[Any]] = deque()  # [future, page] or [None, item]
         window = self.workers * _IN_FLIGHT_PER_WORKER
+        finished = False
         try:
             for item in items:
                 if isinstance(item, Page):
@@ -478,8 +529,11 @@ class _PagePool:
                     yield from self._resolve(pending)
             while pending:
                 yield from self._resolve(pending)
+            finished = True
         finally:
             if self.pool is not None:
+                if not finished:  # an error, or the consumer stopped: nobody waits for these pages
+                    _kill(self.pool)
                 self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _resolve(self, pending: deque[list[Any]]) -> Iterator[Item]:
@@ -490,26 +544,49 @@ class _PagePool:
             yield item
             return
         try:
-            result = future.result()
+            # The page at the head started before all those behind it.
+            result = future.result(timeout=_hard_limit(item))
+        except TimeoutError:
+            result = [_too_slow(item)]
+            self._restart(pending, kill=True)
         except BrokenProcessPool:
             result = self._isolated(item)
-            # Every page in flight died with the pool: start a new one and resubmit them.
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = self._new_pool(self.workers)
-            for entry in pending:
-                if entry[0] is not None:
-                    entry[0] = self.pool.submit(extract_page, entry[1])
+            self._restart(pending)
         yield from result
         if self.progress:
             self.progress(1)
+
+    def _restart(self, pending: deque[list[Any]], *, kill: bool = False) -> None:
+        """A new pool, with every page in flight submitted again (they died with the old one, or are killed now)."""
+        if kill:
+            _kill(self.pool)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new_pool(self.workers)
+        for entry in pending:
+            if entry[0] is not None:
+                entry[0] = self.pool.submit(extract_page, entry[1])
 
     def _isolated(self, page: Page) -> list[Item]:
         from concurrent.futures.process import BrokenProcessPool
 
         solo = self._new_pool(1)
         try:
-            return solo.submit(extract_page, page).result()
+            return solo.submit(extract_page, page).result(timeout=_hard_limit(page))
+        except TimeoutError:
+            _kill(solo)
+            return [_too_slow(page)]
         except BrokenProcessPool:
             return [Rejected(page.source, "extraction crashed", "the extractor's process died on this page (twice)")]
         finally:
             solo.shutdown(wait=False, cancel_futures=True)
+
+
+def _hard_limit(page: Page) -> float:
+    return 2 * page.seconds + _GRACE_SECONDS
+
+
+def _kill(pool: Any) -> None:
+    """End a pool's workers now, whatever they are doing. ProcessPoolExecutor
+    has no public way before Python 3.14 (``kill_workers``)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()

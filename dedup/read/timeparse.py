@@ -45,8 +45,11 @@ def parse_time(value: object, tz: str) -> tuple[datetime | None, TimePrecision]:
             dt = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text[:11] else text)
         except ValueError:
             return None, TimePrecision.UNKNOWN
-    if text and _DATE_ONLY.match(text):
-        return dt.replace(tzinfo=_zone(tz)).astimezone(timezone.utc), TimePrecision.DATE
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=_zone(tz)).astimezone(timezone.utc), TimePrecision.NAIVE
-    return dt.astimezone(timezone.utc), TimePrecision.EXACT
+    try:
+        if text and _DATE_ONLY.match(text):
+            return dt.replace(tzinfo=_zone(tz)).astimezone(timezone.utc), TimePrecision.DATE
+        if dt.tzinfo is None:
+            return dt.replace(tzinfo=_zone(tz)).astimezone(timezone.utc), TimePrecision.NAIVE
+        return dt.astimezone(timezone.utc), TimePrecision.EXACT
+    except OverflowError:  # "9999-12-31T23:59:59-23:59": beyond year 9999 in UTC
+        return None, TimePrecision.UNKNOWN

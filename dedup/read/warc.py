@@ -2,7 +2,7 @@
 
 warcio reads one record at a time from the (possibly gzipped) stream, so an
 archive of any size is read in memory bounded by the largest page
-(:data:`~dedup.read.html.MAX_PAGE_BYTES`). Only HTML responses are pages;
+(``ReadConfig.max_bytes``). Only HTML responses are pages;
 everything else a crawler stores is accounted for:
 
 * ``warcinfo``, ``request`` and ``metadata`` records are not pages and are
@@ -33,11 +33,13 @@ everything else a crawler stores is accounted for:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, BinaryIO
 
+from ..config import DEFAULT_MAX_BYTES, DEFAULT_PAGE_SECONDS
 from ..model import Rejected, Skipped
 from .gzipped import gzip_problem
-from .html import MAX_PAGE_BYTES, Page
+from .html import Page
 from .warcio_guard import DAMAGE, MAGIC, CutRecord, WholeGzip, archive_head, archive_iterator
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml+xhtml")
@@ -52,18 +54,22 @@ class _WholeFileGzip(Exception):
     """The archive is one gzip stream, not one gzip member per record (non-standard)."""
 
 
-def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | Rejected | Skipped]:
+def read_warc(
+    stream: BinaryIO, name: str, tz: str = "UTC", *, max_bytes: int = DEFAULT_MAX_BYTES, seconds: float = DEFAULT_PAGE_SECONDS,
+) -> Iterator[Page | Rejected | Skipped]:
     """Pages (and Rejected and Skipped records) of one WARC/ARC stream, in archive order.
 
     ``source`` of each is ``name@offset``: the byte offset of the record in the
     (compressed) file, which ``warcio extract`` and other tools accept. A stream
     gzipped as a whole (not per record) is read through :mod:`gzip`; offsets
-    then count uncompressed bytes.
+    then count uncompressed bytes. A page over ``max_bytes`` is rejected
+    unread; ``seconds`` is each page's extraction time limit.
     """
+    proto = Page(source=name, html=b"", tz=tz, max_bytes=max_bytes, seconds=seconds)
     head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
     done = [0]  # records yielded so far
     try:
-        yield from _records(stream, name, tz, done)
+        yield from _records(stream, name, proto, done)
     except _WholeFileGzip:
         if head != b"\x1f\x8b" or not hasattr(stream, "seek"):
             yield Rejected(name, "corrupt archive", "gzipped as a whole, not per record, and not seekable: gunzip it first")
@@ -72,7 +78,7 @@ def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | R
         stream.seek(0)
         plain = WholeGzip(stream)
         last: Page | Rejected | Skipped | None = None
-        for i, item in enumerate(_records(plain, name, tz, [0])):
+        for i, item in enumerate(_records(plain, name, proto, [0])):
             last = item
             if i >= done[0]:
                 yield item
@@ -81,7 +87,7 @@ def read_warc(stream: BinaryIO, name: str, tz: str = "UTC") -> Iterator[Page | R
             yield Rejected(name, "corrupt gzip", gzip_problem(plain.error, started=True))
 
 
-def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) -> Iterator[Page | Rejected | Skipped]:
+def _records(stream: BinaryIO | WholeGzip, name: str, proto: Page, done: list[int]) -> Iterator[Page | Rejected | Skipped]:
     from warcio.exceptions import ArchiveLoadFailed
 
     head = archive_head(stream)
@@ -91,7 +97,7 @@ def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) 
         return
     records = archive_iterator(stream, head)
     try:
-        for item in _items(records, name, tz):
+        for item in _items(records, name, proto):
             done[0] += 1
             yield item
     except CutRecord as exc:
@@ -106,10 +112,10 @@ def _records(stream: BinaryIO | WholeGzip, name: str, tz: str, done: list[int]) 
         yield Rejected(name, "corrupt archive", f"{type(exc).__name__}: {exc}"[:300])
 
 
-def _items(records: Any, name: str, tz: str) -> Iterator[Page | Rejected | Skipped]:
+def _items(records: Any, name: str, proto: Page) -> Iterator[Page | Rejected | Skipped]:
     errors = 0
     for record in records:
-        item = _item(record, records, name, tz)
+        item = _item(record, records, name, proto)
         if item is not None:
             yield item
         if records.err_count > errors:  # seen while reading to the end of this record
@@ -129,11 +135,11 @@ def _cut(record: Any, url: str) -> str | None:
     return None
 
 
-def _item(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | Skipped | None:
+def _item(record: Any, records: Any, name: str, proto: Page) -> Page | Rejected | Skipped | None:
     """The page or reject one record makes; None for records that are no pages."""
     kind = record.rec_type
     if kind in ("response", "resource"):
-        return _one(record, records, name, tz)
+        return _one(record, records, name, proto)
     # Asking for the offset reads the record to its end.
     source = f"{name}@{records.get_record_offset()}"
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -144,11 +150,11 @@ def _item(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | Sk
     return None  # warcinfo, request, metadata, revisit ("same as an earlier capture"), continuation: not pages
 
 
-def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | Skipped:
+def _one(record: Any, records: Any, name: str, proto: Page) -> Page | Rejected | Skipped:
     url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip()
     # Read one byte past the limit to know that it was passed; the rest of an
     # oversized record is skipped by the iterator, never held.
-    body = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    body = record.content_stream().read(proto.max_bytes + 1)
     # Only after the content: asking for the offset reads the record to its end.
     source = f"{name}@{records.get_record_offset()}"
     # First: a record cut in its HTTP headers has no status or type to judge by.
@@ -167,6 +173,6 @@ def _one(record: Any, records: Any, name: str, tz: str) -> Page | Rejected | Ski
         return Skipped(source, "not an HTML page", f"{ctype} at {url}")
     if not ctype and not _looks_like_html(body):
         return Skipped(source, "not an HTML page", f"no content type, not HTML at {url}")
-    if len(body) > MAX_PAGE_BYTES:
-        return Rejected(source, "page too large", f"over {MAX_PAGE_BYTES:,} bytes at {url}")
-    return Page(source=source, html=body, url=url, tz=tz)
+    if len(body) > proto.max_bytes:
+        return Rejected(source, "page too large", f"over {proto.max_bytes:,} bytes at {url} (--max-bytes)")
+    return replace(proto, source=source, html=body, url=url)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -139,9 +140,8 @@ def test_degenerate_pages() -> None:
     assert _one(Page("bin.html", bytes(range(256)) * 40)).reason in ("no article text", "text too short", "not HTML")  # type: ignore[union-attr]
 
 
-def test_too_large_page_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dedup.read.html.MAX_PAGE_BYTES", 1000)
-    r = _one(_page("riverpost-tram.html"))
+def test_too_large_page_is_rejected() -> None:
+    r = _one(replace(_page("riverpost-tram.html"), max_bytes=1000))
     assert isinstance(r, Rejected) and r.reason == "page too large"
 
 

@@ -132,12 +132,11 @@ def test_archive_gzipped_as_a_whole_is_still_read(tmp_path: Path) -> None:
     assert got == want
 
 
-def test_oversized_record_is_skipped_not_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dedup.read.warc.MAX_PAGE_BYTES", 2000)
+def test_oversized_record_is_skipped_not_held(tmp_path: Path) -> None:
     pages = _fixture_pages()
     warc = write_warc(tmp_path / "crawl.warc.gz", pages, extras=False)
     with warc.open("rb") as fh:
-        out = list(read_warc(fh, "crawl"))
+        out = list(read_warc(fh, "crawl", max_bytes=2000))
     assert len(out) == len(pages)
     for (_, html), o in zip(pages, out, strict=True):
         assert isinstance(o, Rejected if len(html) > 2000 else Page)
@@ -387,7 +386,7 @@ def test_archive_gzipped_as_a_whole_cut_on_a_pipe(tmp_path: Path, monkeypatch: p
 def test_archive_gzipped_as_a_whole_too_far_in_to_start_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past what is kept of the pipe, one clear reject, not a crash ("not seekable")."""
     plain = write_warc(tmp_path / "crawl.warc", _fixture_pages(), gz=False)
-    monkeypatch.setattr("dedup.read._STDIN_REWIND_BYTES", 100)
+    monkeypatch.setattr("dedup.read._stdin_rewind_bytes", lambda cfg: 100)
     monkeypatch.setattr(sys, "stdin", Stdin(gzip.compress(plain.read_bytes())))
     (rej,) = [i for i in read_paths(["-"], ReadConfig(fmt="warc")) if isinstance(i, Rejected)][-1:]
     assert (rej.source, rej.reason) == ("<stdin>", "corrupt archive") and "gunzip it first" in rej.detail
