@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, NoReturn, TypeVar, cast
 
 import click
 
 from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, ShingleKind, SignConfig
-from .errors import ConfigError, DedupError, OutputError
+from .errors import ConfigError, DedupError, InputError, OutputError
 from .model import Rejected
 from .report.text import plural
 
@@ -49,13 +49,25 @@ def friendly_errors(fn: F) -> F:
         except OSError as exc:
             # polars reports it as a plain OSError("Broken pipe (os error 32)"), without errno
             if exc.errno != errno.EPIPE and not (exc.errno is None and "Broken pipe" in str(exc)):
-                raise
+                _unexpected(exc)
             # The reader of our output went away (`| head`): not an error worth a traceback.
             # Python would complain again when flushing stdout at exit, so point it at devnull.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(141)  # 128 + SIGPIPE, as a shell reports a process ended by a closed pipe
+        except Exception as exc:
+            _unexpected(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _unexpected(exc: Exception) -> NoReturn:
+    """An error dedup did not foresee (a bug): one line naming it, exit 1; the
+    traceback with DEDUP_DEBUG=1. Must be called in the ``except`` block."""
+    if os.environ.get("DEDUP_DEBUG") or isinstance(exc, click.ClickException):
+        raise exc
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())
+    _err(f"error: unexpected {what[:300]} (a bug in dedup; DEDUP_DEBUG=1 shows the traceback; what was committed is kept)")
+    sys.exit(1)
 
 
 def _base_config(store: Path | None, **overrides: Any) -> Config:
@@ -166,6 +178,24 @@ def _progress(enabled: bool, transient: bool = False) -> Iterator[Callable[[str,
         yield update
 
 
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def _parse_size(value: str) -> int:
+    """``--max-bytes``: bytes, or with a unit (KB, MB, GB; KiB, MiB, GiB).
+
+    >>> _parse_size("10MB"), _parse_size("512 KiB"), _parse_size("20000")
+    (10000000, 524288, 20000)
+    """
+    number = value.strip().rstrip("bBiIkKmMgG ")
+    unit = value.strip()[len(number):].strip().lower()
+    try:
+        size = float(number) * _UNITS[unit]
+    except (ValueError, KeyError):
+        raise ConfigError(f"--max-bytes {value!r}: give a size such as 10MB, 500KB or 20000000") from None
+    return int(size)
+
+
 def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for v in values:
@@ -182,6 +212,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from another column, e.g. --map text=body (repeatable).")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of naive timestamps, e.g. Asia/Jakarta.")
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet", "html", "warc"]), default="auto", show_default=True, help="Input format (auto: by file extension, else by content for HTML and WARC).")
+@click.option("--max-bytes", "max_bytes", default="10MB", show_default=True, metavar="SIZE", help="Largest record (a JSON line, a row's text, a page), e.g. 50MB; larger ones are rejected unread.")
 # Store settings: chosen when a store is created; later runs take the store's
 # unless one is given (and then it must match). Hence no click defaults here.
 @click.option("--shingle", "shingle_kind", type=click.Choice(["char", "word"]), default=None, help=f"Shingle kind.  [new store: {ShingleConfig().kind}]")
@@ -196,7 +227,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @friendly_errors
 def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str | None,
           shingle_size: int | None, num_perm: int | None, threshold: float | None, min_similarity: float | None,
-          min_containment: float | None, workers: int, strict: bool, quiet: bool) -> None:
+          min_containment: float | None, max_bytes: str, workers: int, strict: bool, quiet: bool) -> None:
     """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for
     JSON Lines on stdin, or WARC with --format warc).
 
@@ -222,7 +253,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     new = Config()
     cfg = _base_config(
         store,
-        read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt),  # type: ignore[arg-type]
+        read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt, max_bytes=_parse_size(max_bytes)),  # type: ignore[arg-type]
         # size 0: the default size of the kind (a word shingle is not 7 words long)
         shingle=ShingleConfig(kind=cast(ShingleKind, shingle_kind or new.shingle.kind), size=shingle_size or 0),
         sign=SignConfig(num_perm=new.sign.num_perm if num_perm is None else num_perm),
@@ -288,6 +319,8 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     from .pipeline import QueryTarget
     from .pipeline import query as run_query
 
+    for flag, value in (("--text", text), ("--id", ident), ("--url", url)):
+        _check_utf8(flag, value)
     cfg = _base_config(store)
     info, matches = run_query(cfg, QueryTarget(text=text, file=file, id=ident, url=url), k=top)
     if as_json:
@@ -332,6 +365,19 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     for row, m in zip(rows, matches, strict=True):
         table.add_row(*row, *([m.title] if title_width >= 12 else []))
     console.print(table)
+
+
+def _check_utf8(flag: str, value: str | None) -> None:
+    """Raise InputError for an argument that was not UTF-8: Python keeps such
+    bytes as lone surrogates ('\\udcff'), which no text or id can hold."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(value[exc.start]) - 0xDC00  # surrogateescape: byte 0xNN became U+DCNN
+        shown = f"byte 0x{byte:02x}" if 0x80 <= byte <= 0xFF else f"{ascii(value[exc.start])}"
+        raise InputError(f"{flag}: not UTF-8 text ({shown} at character {exc.start + 1}); check the terminal's or the script's encoding") from None
 
 
 def _cut(value: str, limit: int) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,9 +39,9 @@ from .errors import ConfigError, InputError, QueryError
 from .index import band_keys, ensure_params, store_settings
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story
 from .provenance import build_story, is_copy, parse_stored_time
-from .read import check_inputs, detect_format, read_paths
+from .read import Item, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
-from .read.background import can_read_in_background, read_in_background
+from .read.background import BackgroundReader, can_read_in_background, read_in_background
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
@@ -110,14 +110,15 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     pages = (lambda n: progress("pages", n)) if progress else None
     # With a second core, reading runs on its own process (read/background.py),
     # forked here, before the signing stage starts its threads.
-    if workers > 1 and can_read_in_background(paths):
-        items = read_in_background(paths, cfg.read, workers=workers, progress=pages)
-    else:
-        items = read_paths(paths, cfg.read, workers=workers, progress=pages)
+    try:
+        if workers > 1 and can_read_in_background(paths):
+            items: Generator[Item, None, None] | BackgroundReader = read_in_background(paths, cfg.read, workers=workers, progress=pages)
+        else:
+            items = read_paths(paths, cfg.read, workers=workers, progress=pages)
+    except BaseException:
+        store.close()
+        raise
     set_threads(min(workers, os.cpu_count() or 1))
-    bulk = store.is_empty()
-    if bulk:
-        store.begin_bulk()
     # (position in the input, problem): a record found to be junk only is rejected
     # after the records read behind it, and is listed in its place all the same.
     problems: list[tuple[int, Rejected | Notice]] = []
@@ -174,6 +175,9 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
             progress("index", len(batch))
 
     try:
+        bulk = store.is_empty()
+        if bulk:
+            store.begin_bulk()
         batch: list[Article] = []
         positions: list[int] = []
         for pos, item in enumerate(items):
@@ -201,6 +205,9 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         store.seal_index()
         result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
     finally:
+        # Whatever ended the run (an error in a later stage, Ctrl-C), the reader
+        # and its page workers end with it: none is left waiting on a full queue.
+        items.close()
         store.close()
     return IndexSummary(
         read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],

@@ -468,3 +468,53 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and head.startswith(b'{"id"')
     assert err == "", err
+
+
+# -- hostile input, unexpected errors -----------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--text", "--id", "--url"])
+def test_query_arguments_that_are_not_utf8_are_one_line(store: Path, night: Path, flag: str) -> None:
+    # Bytes that are not UTF-8 on the command line reach Python as lone surrogates (surrogateescape).
+    _index(store, night)
+    r = run("query", "--store", str(store), flag, "caf\udce9 au lait")
+    _no_traceback(r)
+    assert r.exit_code == 3
+    assert r.stderr == f"error: {flag}: not UTF-8 text (byte 0xe9 at character 4); check the terminal's or the script's encoding\n"
+
+
+def test_query_arguments_that_are_not_utf8_as_a_real_process(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    p = subprocess.run(
+        [sys.executable, "-m", "dedup", "query", "--store", str(tmp_path / "s"), "--text", os.fsdecode(b"caf\xe9")],
+        capture_output=True, timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root), "LC_ALL": "C.UTF-8"},
+    )
+    assert p.returncode == 3
+    assert p.stderr.startswith(b"error: --text: not UTF-8 text (byte 0xe9") and p.stderr.count(b"\n") == 1
+
+
+def test_an_unexpected_error_is_one_line_and_the_traceback_on_demand(store: Path, night: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("repeats may not contain\nnegative values")
+
+    monkeypatch.setattr(pipeline, "index_corpus", broken)
+    r = _index(store, night)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: unexpected ValueError: repeats may not contain negative values (a bug in dedup; DEDUP_DEBUG=1")
+    assert r.stderr.count("\n") == 1
+    monkeypatch.setenv("DEDUP_DEBUG", "1")
+    r = run("index", "--store", str(store), "--quiet", str(night))
+    assert isinstance(r.exception, ValueError)  # raised on, for the traceback
+
+
+def test_max_bytes(store: Path, tmp_path: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    path = jsonl("n.jsonl", [{"id": "a", "text": "A short article."}, {"id": "big", "text": "x" * 3000}, {"id": "b", "text": "Another."}])
+    r = run("index", "--store", str(store), "--workers", "1", "--max-bytes", "2KB", str(path))
+    _no_traceback(r)
+    assert r.exit_code == 0
+    assert f"rejected {path}:2: record too large: a line of 3,026 bytes (limit 2,000, --max-bytes)" in r.stderr
+    assert "2 added" in r.stdout
+    bad = run("index", "--store", str(store), "--max-bytes", "lots", str(path))
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: --max-bytes 'lots': give a size such as 10MB")
+    small = run("index", "--store", str(store), "--max-bytes", "100", str(path))
+    assert small.exit_code == 2 and "must be at least 1024" in small.stderr

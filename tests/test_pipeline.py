@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import gzip
 import json
+import os
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,7 +11,7 @@ import polars as pl
 import pytest
 
 import dedup.pipeline as pipeline
-from dedup.config import Config
+from dedup.config import Config, ReadConfig
 from dedup.errors import ConfigError, InputError, QueryError, StoreError
 from dedup.pipeline import QueryTarget, build_report, export, index_corpus, parse_since, query, record_hash, stats
 from _store_helpers import store_counts as _counts
@@ -504,3 +506,75 @@ def test_library_calls_take_plain_strings_and_refuse_wrong_values(tmp_path: Path
         export_frame(cfg, "story")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="choose one of md, json, html"):
         render(build_report(cfg, since="all", mark=False), "markdown")  # type: ignore[arg-type]
+
+
+# -- hostile records, failing stages --------------------------------------------------------
+
+HOSTILE_LINES = {
+    "lone surrogate in text": (b'{"id": "h", "text": "a \\ud800 b"}', "invalid Unicode"),
+    "lone surrogate in id": (b'{"id": "h\\ud800", "text": "body"}', "invalid Unicode"),
+    "nested 1,100 deep": (b'{"id": "h", "text": "body", "x": ' + b"[" * 1100 + b"]" * 1100 + b"}", "too deeply nested"),
+    "line over --max-bytes": (b'{"id": "h", "text": "' + b"long text " * 20_000 + b'"}', "record too large"),
+}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("case", HOSTILE_LINES)
+def test_a_hostile_record_is_rejected_and_the_rest_indexed_and_clustered(
+    tmp_path: Path, articles, case: str, workers: int,  # type: ignore[no-untyped-def]
+) -> None:
+    """The run completes (it stopped at the record, and stopped every rerun), in the
+    foreground and with the background reader (workers=2); the reject names file:line."""
+    line, reason = HOSTILE_LINES[case]
+    rows = [json.dumps(articles[k]).encode() for k in ("tram-orig", "tram-junk", "beras-orig", "beras-copy", "rates")]
+    path = tmp_path / "night.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\n".join([*rows[:2], line, *rows[2:]]) + b"\n"))
+    cfg = Config(store=tmp_path / "store", progress=False, workers=workers, read=ReadConfig(max_bytes=100_000))
+    summary = index_corpus([str(path)], cfg)
+    assert [(r.source, r.reason) for r in summary.rejected] == [(f"{path}:3", reason)]
+    assert (summary.read, summary.added) == (5, 5)
+    assert _counts(cfg)["pending"] == 0
+    assert _groups(cfg) == {frozenset({"tram-orig", "tram-junk"}), BERAS}
+
+
+_FAILING_STAGE = """
+import sys
+import dedup.pipeline as pipeline
+
+def boom(*args, **kwargs):
+    raise RuntimeError("the shingle stage fell over")
+
+pipeline.shingle_batch = boom
+sys.argv = ["dedup", "index", "--store", sys.argv[1], "--workers", "2", "--quiet", sys.argv[2]]
+from dedup.cli import main
+main()
+"""
+
+
+def test_a_failing_stage_with_the_background_reader_ends_the_run(tmp_path: Path) -> None:
+    """The reader is far ahead (its queue full) when a later stage raises: the
+    process must end, with one line, not wait for the reader for ever."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(f'{{"id": "a{i}", "text": "Article number {i} of many."}}\n' for i in range(30_000)), encoding="utf-8")
+    root = Path(__file__).parent.parent  # the code under test, not whatever is installed
+    try:
+        p = subprocess.run(
+            [sys.executable, "-c", _FAILING_STAGE, str(tmp_path / "store"), str(path)],
+            capture_output=True, text=True, timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)},
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the run hung after the stage failed (the parent waiting on the reader, the reader on a full queue)")
+    assert p.returncode == 1
+    assert p.stderr.startswith("error: unexpected RuntimeError: the shingle stage fell over")
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+def test_closing_the_background_reader_before_reading_stops_it(tmp_path: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    from dedup.read.background import read_in_background
+
+    reader = read_in_background([str(jsonl("a.jsonl", articles.values()))], ReadConfig(), workers=2)
+    reader.close()  # an error between starting the reader and reading from it
+    assert not reader._proc.is_alive() and reader._proc.exitcode is not None

@@ -17,7 +17,7 @@ import gzip
 import io
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -253,8 +253,9 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
 
 def read_paths(
     paths: Iterable[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None
-) -> Iterator[Item]:
+) -> Generator[Item, None, None]:
     """Every record of every path, in input order; a repeated id within one run is rejected.
+    Close it to stop early: its page workers are stopped with it.
 
     Raises ConfigError at the call, before anything is read, when standard input
     (``-``) is given with a format it cannot hold (``csv``, ``parquet``, ``html``).
@@ -273,7 +274,7 @@ def read_paths(
     return _read_all(paths, cfg, workers, progress)
 
 
-def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None) -> Iterator[Item]:
+def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None) -> Generator[Item, None, None]:
     seen: dict[str, tuple[str, str]] = {}
     # A record's notices (an unparseable time) come just before it: held until it
     # is known to be kept, so that a rejected duplicate is not also a warning.

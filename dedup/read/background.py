@@ -67,9 +67,32 @@ def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any) -> None:
             out.put(("error", InputError(f"{type(exc).__name__}: {exc}"), 0))
 
 
+class BackgroundReader:
+    """The items of a reader process, in order; :meth:`close` ends it at once.
+
+    Close it when the run stops early (an error in a later stage): the reader
+    would otherwise wait for ever on a full queue, and the run for it at exit.
+    """
+
+    def __init__(self, proc: Any, channel: Any, progress: Callable[[int], None] | None) -> None:
+        self._proc = proc
+        self._channel = channel
+        self._items = _receive(proc, channel, progress)
+
+    def __iter__(self) -> Iterator[Item]:
+        return self._items
+
+    def __next__(self) -> Item:
+        return next(self._items)
+
+    def close(self) -> None:
+        self._items.close()  # not started yet, it runs no finally: stop the process here too
+        _stop(self._proc, self._channel)
+
+
 def read_in_background(
     paths: Sequence[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None
-) -> Iterator[Item]:
+) -> BackgroundReader:
     """:func:`~dedup.read.read_paths` on a forked process: the same items, in the same order.
 
     The process starts now (fork it before starting threads), not at the first item."""
@@ -78,7 +101,18 @@ def read_in_background(
     # Not a daemon: the reader starts its own pool for HTML pages.
     proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel), name="dedup-reader")
     proc.start()
-    return _receive(proc, channel, progress)
+    return BackgroundReader(proc, channel, progress)
+
+
+def _stop(proc: Any, channel: Any) -> None:
+    """End the reader (at once, if it is still running) and release the queue; safe to repeat.
+    Its page workers, if any, notice that it is gone within a second (watchdog.py)."""
+    if proc.is_alive():
+        proc.terminate()
+    proc.join()
+    channel.close()
+    # The queue's feeder thread would flush to a reader that is gone: not waited for at exit.
+    channel.cancel_join_thread()
 
 
 def _receive(proc: Any, channel: Any, progress: Callable[[int], None] | None) -> Iterator[Item]:
@@ -100,7 +134,4 @@ def _receive(proc: Any, channel: Any, progress: Callable[[int], None] | None) ->
             else:
                 return
     finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join()
-        channel.close()
+        _stop(proc, channel)

@@ -36,7 +36,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MAX_FIELD_CHARS = 10_000
 # The fields checked, by the name the user gives them (published_raw is what
 # was read as published_at).
-_FIELDS = (("id", "id"), ("url", "url"), ("outlet", "outlet"), ("title", "title"), ("published_raw", "published_at"))
+_FIELDS = (("url", "url"), ("id", "id"), ("outlet", "outlet"), ("title", "title"), ("published_raw", "published_at"))
 _NAMES = frozenset({"id", "url", "outlet"})
 
 
