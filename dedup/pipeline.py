@@ -207,8 +207,10 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     finally:
         # Whatever ended the run (an error in a later stage, Ctrl-C), the reader
         # and its page workers end with it: none is left waiting on a full queue.
-        items.close()
-        store.close()
+        try:
+            items.close()
+        finally:
+            store.close()
     return IndexSummary(
         read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],
         problems=tuple(p for _, p in sorted(problems, key=lambda pp: pp[0])), skipped=tuple(sorted(skipped.items())),

@@ -483,10 +483,11 @@ def test_query_arguments_that_are_not_utf8_are_one_line(store: Path, night: Path
     assert r.stderr == f"error: {flag}: not UTF-8 text (byte 0xe9 at character 4); check the terminal's or the script's encoding\n"
 
 
-def test_query_arguments_that_are_not_utf8_as_a_real_process(tmp_path: Path) -> None:
+def test_query_arguments_that_are_not_utf8_as_a_real_process(store: Path, night: Path, tmp_path: Path) -> None:
+    _index(store, night)
     root = Path(__file__).parent.parent
     p = subprocess.run(
-        [sys.executable, "-m", "dedup", "query", "--store", str(tmp_path / "s"), "--text", os.fsdecode(b"caf\xe9")],
+        [sys.executable, "-m", "dedup", "query", "--store", str(store), "--text", os.fsdecode(b"caf\xe9")],
         capture_output=True, timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root), "LC_ALL": "C.UTF-8"},
     )
     assert p.returncode == 3

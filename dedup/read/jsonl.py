@@ -125,7 +125,8 @@ def _record(raw: bytes, source: str, cfg: ReadConfig) -> Iterator[Item | Page]:
                 return
     else:
         row = fast
-    if row is None or _too_deep(row):
+    # Each level opens a bracket: most lines cannot be too deep, which counting tells faster than walking.
+    if row is None or (raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(row)):
         yield Rejected(source, "too deeply nested", f"arrays and objects nested more than {MAX_DEPTH} levels deep")
         return
     yield from to_article(row, source, cfg)
