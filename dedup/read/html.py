@@ -226,12 +226,16 @@ def _canonical(tree: Any, base: str) -> str:
             href = str(href).strip()
             if not href:
                 continue
-            if href.startswith("//"):
-                href = "https:" + href
-            elif base and not urlsplit(href).scheme:
-                href = urljoin(base, href)
-            if urlsplit(href).scheme in ("http", "https") and urlsplit(href).hostname:
-                return href
+            try:
+                if href.startswith("//"):
+                    href = "https:" + href
+                elif base and not urlsplit(href).scheme:
+                    href = urljoin(base, href)
+                parts = urlsplit(href)
+                if parts.scheme in ("http", "https") and parts.hostname:
+                    return href
+            except ValueError:  # "http://[oops": no URL, as if absent
+                continue
     return ""
 
 
@@ -243,7 +247,10 @@ _REDIRECTORS = frozenset({"news.google.com", "feedproxy.google.com", "feeds.feed
 def _page_url(given: str, tree: Any) -> str:
     """The URL we were given (WARC record, ``url`` field), else the canonical link."""
     if given:
-        host = (urlsplit(given).hostname or "").lower()
+        try:
+            host = (urlsplit(given).hostname or "").lower()
+        except ValueError:  # "http://[::1": no host to read; the URL is kept as given
+            host = ""
         if host in _REDIRECTORS:
             return _canonical(tree, given) or given
         return given

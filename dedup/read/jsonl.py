@@ -117,6 +117,9 @@ def _record(raw: bytes, source: str, cfg: ReadConfig) -> Iterator[Item | Page]:
         except json.JSONDecodeError as exc:
             yield Rejected(source, "malformed JSON", _json_problem(exc))
             return
+        except ValueError as exc:  # an integer of over 4,300 digits (Python's guard against slow conversion)
+            yield Rejected(source, "malformed JSON", str(exc).split(";")[0])
+            return
         except RecursionError:
             row = None  # nested past the parser's stack: too deep, as below
         else:

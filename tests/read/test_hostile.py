@@ -28,6 +28,7 @@ from dedup.read.jsonl import Oversized, bounded_lines
 from dedup.read.records import MAX_FIELD_CHARS
 from _pipes import Stdin
 
+ARTICLE = (Path(__file__).parent.parent / "fixtures" / "html" / "riverpost-tram.html").read_bytes()
 GOOD = [{"id": f"g{i}", "url": f"https://www.example.com/{i}", "text": f"Good article number {i}."} for i in range(3)]
 
 
@@ -63,6 +64,7 @@ HOSTILE = {
     "huge title": (b'{"id": "h", "title": "' + b"t" * (MAX_FIELD_CHARS + 1) + b'", "text": "body"}', "field too long", "title: 10,001 characters"),
     "nested 1,100 deep": (b'{"id": "h", "text": "body", "x": ' + b"[" * 1100 + b"]" * 1100 + b"}", "too deeply nested", "64 levels"),
     "nested 70 deep": (b'{"id": "h", "text": "body", "x": ' + b'{"a":' * 70 + b"1" + b"}" * 70 + b"}", "too deeply nested", "64 levels"),
+    "an integer of 5,000 digits": (b'{"id": "h", "text": "body", "n": ' + b"9" * 5000 + b"}", "malformed JSON", "Exceeds the limit (4300 digits)"),
     "nested 70 deep, with a float": (b'{"id": "h", "text": "body", "n": 1.5, "x": ' + b"[" * 70 + b"]" * 70 + b"}", "too deeply nested", ""),
 }
 
@@ -121,6 +123,19 @@ def test_a_text_over_max_bytes_is_rejected_from_a_table(tmp_path: Path) -> None:
     assert "3,000 bytes (limit 2,048" in rejected[0].detail  # UTF-8 bytes, not characters
 
 
+def test_a_page_with_a_url_that_does_not_parse_is_still_extracted(tmp_path: Path) -> None:
+    """'http://[::1' as the row's url or the page's canonical link: urlsplit raises ValueError."""
+    bad_link = ARTICLE.replace(b'<link rel="canonical" href="https://www.riverpost.com/', b'<link rel="canonical" href="http://[oops/', 1)
+    assert bad_link != ARTICLE
+    rows = tmp_path / "pages.jsonl"
+    rows.write_text(
+        json.dumps({"url": "http://[::1", "html": ARTICLE.decode()}) + "\n" + json.dumps({"html": bad_link.decode()}) + "\n",
+        encoding="utf-8",
+    )
+    items = list(read_paths([str(rows)], ReadConfig()))
+    assert [(type(i).__name__, getattr(i, "url", None)) for i in items] == [("Article", "http://[::1"), ("Article", "")]
+
+
 # -- lines over --max-bytes ---------------------------------------------------------------
 
 
@@ -169,9 +184,6 @@ def test_an_oversized_line_is_never_held_whole() -> None:
 
 
 # -- page extraction time ------------------------------------------------------------------
-
-ARTICLE = (Path(__file__).parent.parent / "fixtures" / "html" / "riverpost-tram.html").read_bytes()
-
 
 def _spin(page: Page) -> list[object]:
     """A pathological page: extraction that runs on in Python (for at most a minute)."""
