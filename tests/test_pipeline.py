@@ -575,6 +575,12 @@ def test_a_failing_stage_with_the_background_reader_ends_the_run(tmp_path: Path)
 def test_closing_the_background_reader_before_reading_stops_it(tmp_path: Path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
     from dedup.read.background import read_in_background
 
+    import multiprocessing
+
+    def readers() -> int:
+        return sum(p.name == "dedup-reader" for p in multiprocessing.active_children())
+
     reader = read_in_background([str(jsonl("a.jsonl", articles.values()))], ReadConfig(), workers=2)
+    assert readers() == 1
     reader.close()  # an error between starting the reader and reading from it
-    assert not reader._proc.is_alive() and reader._proc.exitcode is not None
+    assert readers() == 0
