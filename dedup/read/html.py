@@ -93,6 +93,7 @@ _BOT_WALL = re.compile(
 )
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]\s+|\s*[|｜]\s*|\s*(?<=[^\x00-\u2fff])[-–—_]\s*")
 _WS = re.compile(r"\s+")
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
 _WORD = re.compile(r"\w+")
 
 # trafilatura and htmldate log every page they discard at WARNING/ERROR; the
@@ -223,7 +224,8 @@ def _canonical(tree: Any, base: str) -> str:
     """The page's own URL: canonical link, else og:url; absolute, http(s) only."""
     for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content', '//meta[@name="og:url"]/@content'):
         for href in tree.xpath(xpath):
-            href = str(href).strip()
+            # As a browser reads a link: tabs and newlines inside it are dropped (WHATWG URL).
+            href = _TAB_OR_NEWLINE.sub("", str(href)).strip()
             if not href:
                 continue
             try:

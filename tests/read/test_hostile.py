@@ -136,6 +136,14 @@ def test_a_page_with_a_url_that_does_not_parse_is_still_extracted(tmp_path: Path
     assert [(type(i).__name__, getattr(i, "url", None)) for i in items] == [("Article", "http://[::1"), ("Article", "")]
 
 
+def test_a_canonical_link_broken_over_lines_is_read_as_a_browser_reads_it() -> None:
+    """Tabs and newlines inside a link in the markup are dropped (WHATWG URL), not a
+    control character that would reject the page."""
+    page = ARTICLE.replace(b'href="https://www.riverpost.com/local/', b'href="https://www.riverpost.com/\n\tlocal/', 1)
+    (a,) = extract_in_order([Page("p.html", page)])
+    assert a.url == "https://www.riverpost.com/local/2026/11/24/tram-fares-rise"  # type: ignore[union-attr]
+
+
 # -- lines over --max-bytes ---------------------------------------------------------------
 
 
