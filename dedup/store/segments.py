@@ -110,21 +110,25 @@ class SegmentDamage(StoreError):
         self.problem = problem
 
 
-def _load(path: Path, entries: int, digest: str | None, verify: bool) -> np.ndarray:
+# np.save's header for a 1-D int64 array (padded to 64 bytes, as the format asks).
+_HEADER = 128
+
+
+def _load(path: Path, entries: int, digest: str | None) -> np.ndarray:
     """One file of a segment, memory-mapped, after checking it is the file the store
-    listed: its shape, and its digest when ``verify``. StoreError names the file."""
+    listed: its shape, and its digest (when it has one). SegmentDamage names the file."""
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except FileNotFoundError:
         raise  # the caller may retry: a concurrent run can have merged it away
     except (OSError, ValueError) as exc:
-        size = path.stat().st_size
-        cut = f"cut short ({size:,} bytes, {8 * entries:,} of entries expected), " if size < 8 * entries else ""
+        size, expected = path.stat().st_size, _HEADER + 8 * entries
+        cut = f"cut short ({size:,} bytes of {expected:,}), " if size < expected else ""
         raise SegmentDamage(path, f"{cut}unreadable ({exc})") from exc
     if array.dtype != np.dtype("<i8") or array.shape != (entries,):
         held = f"{array.shape[0]:,} entries" if array.ndim == 1 else f"an array of shape {array.shape}"
         raise SegmentDamage(path, f"holds {held} of {array.dtype} where the store lists {entries:,} of int64")
-    if verify and digest is not None and file_digest(path) != digest:
+    if digest is not None and file_digest(path) != digest:
         raise SegmentDamage(path, "its checksum does not match the one the store recorded")
     return array
 
@@ -160,24 +164,26 @@ class Segment:
         return cls(SegmentInfo(name, lo, hi, int(keys.size), digests), keys, docs)
 
     @classmethod
-    def open(cls, directory: Path, info: SegmentInfo, verify: bool = True) -> Segment:
+    def open(cls, directory: Path, info: SegmentInfo) -> Segment:
         """The segment ``info`` lists, checked against it (see :func:`_load`);
         FileNotFoundError when a file is gone."""
         kp, dp = segment_paths(directory, info.name)
         kd, dd = info.digests or (None, None)
-        return cls(info, _load(kp, info.entries, kd, verify), _load(dp, info.entries, dd, verify))
+        return cls(info, _load(kp, info.entries, kd), _load(dp, info.entries, dd))
 
-    def damage(self) -> str | None:
-        """What is wrong with the contents (keys out of order, docs outside the range the
-        segment covers), None if nothing: a full scan, for segments without digests."""
+    def damage(self, directory: Path) -> tuple[Path, str] | None:
+        """The file and what is wrong with its contents (keys out of order, docs outside
+        the range the segment covers), None if nothing: a full scan, for segments
+        without digests."""
+        kp, dp = segment_paths(directory, self.info.name)
         for i in range(0, self.info.entries, _SCAN_CHUNK):
             # one entry of overlap, so that order is checked across chunk boundaries
             k = np.asarray(self.keys[max(0, i - 1) : i + _SCAN_CHUNK])
             d = np.asarray(self.docs[i : i + _SCAN_CHUNK])
             if (k[1:] < k[:-1]).any():
-                return "keys out of order"
+                return kp, "keys out of order"
             if d.size and (int(d.min()) < self.info.lo or int(d.max()) > self.info.hi):
-                return f"docs outside {self.info.lo}..{self.info.hi}"
+                return dp, f"docs outside {self.info.lo}..{self.info.hi}"
         return None
 
     def remove_files(self, directory: Path) -> None:

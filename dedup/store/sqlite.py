@@ -512,23 +512,21 @@ class SQLiteStore:
         hits = self._lookup(self._index(), np.asarray(band_keys, dtype=np.int64).reshape(-1), None)
         return self._alive(np.unique(hits[:, 1])).tolist()
 
-    def seal_index(self, rebuild: Iterable[str] | bool = ()) -> list[Finding]:
+    def seal_index(self, rebuild: Iterable[str] = (), rebuild_all: bool = False) -> list[Finding]:
         """Make every stored article findable through segments alone: the unsealed
         tail becomes a new segment, and small segments are merged. Atomic: the
         segment list changes in one transaction, files not in it are removed.
 
         A listed segment whose file is missing or damaged (its digest differs) is
-        rebuilt from the band keys in the rows, which are the truth, as are those
-        named in ``rebuild`` (all of them: True); returns what was rebuilt."""
+        rebuilt from the band keys in the rows, which are the truth, as are the
+        segments named in ``rebuild`` (every one: ``rebuild_all``); returns what was
+        found missing or damaged."""
         directory = self.path / LSH_DIR
         retired: list[Segment] = []
-        everything = rebuild is True
         with self._transaction():
-            # (everything: the list itself may be unreadable)
-            infos, sealed = ([], 0) if everything else self._segment_infos()
-            if everything:
-                rebuild = ()
-            segs, repaired = self._verified(directory, infos, set(rebuild))  # type: ignore[arg-type]
+            # (rebuilding all: the list itself may be unreadable)
+            infos, sealed = ([], 0) if rebuild_all else self._segment_infos()
+            segs, repaired = self._verified(directory, infos, set(rebuild))
             tail_docs, tail_keys = self._tail(sealed)
             if tail_docs.size:
                 segs.append(Segment.build(directory, tail_keys, tail_docs))
@@ -541,7 +539,7 @@ class SQLiteStore:
                     retired = group
                     segs = segs[:-k] + [merged]
                 sealed = max(sealed, int(tail_docs.max()))
-            if everything or tail_docs.size or repaired or [s.info for s in segs] != infos:
+            if rebuild_all or tail_docs.size or repaired or [s.info for s in segs] != infos:
                 self.set_meta("lsh_segments", json.dumps([s.info.to_json() for s in segs]))
                 self.set_meta("lsh_sealed", str(sealed))
             current = {i.name for i in self._segment_infos()[0]}
@@ -598,10 +596,10 @@ class SQLiteStore:
             # (often what quick_check said already: "database disk image is malformed")
             return list(dict.fromkeys([*findings, Finding(db, str(exc))]))
         if repair and any(f.damage for f in lsh):
-            everything = any(f.where in ("lsh_segments", "lsh_sealed") for f in lsh)
-            names = {Path(f.where).name.split(".")[0] for f in lsh}
+            # A damaged list is rebuilt whole; damaged files one segment each.
+            whole = any(f.where in ("lsh_segments", "lsh_sealed") for f in lsh)
             try:
-                self.seal_index(rebuild=True if everything else names)
+                self.seal_index(rebuild={Path(f.where).name.split(".")[0] for f in lsh}, rebuild_all=whole)
                 after = self._check_segments()
             except sqlite3.DatabaseError as exc:
                 return [*findings, *lsh, Finding(db, f"rebuilding the LSH index failed: {exc}")]
@@ -658,7 +656,6 @@ class SQLiteStore:
         bands = self._conn.execute("SELECT LENGTH(band_keys) / 8 FROM articles LIMIT 1").fetchone()
         covered = 0  # articles in the segments' ranges (disjoint unless reported below)
         for info in infos:
-            kp = segment_paths(directory, info.name)[0]
             alive = int(self._conn.execute("SELECT COUNT(*) FROM articles WHERE doc BETWEEN ? AND ?", (info.lo, info.hi)).fetchone()[0])
             covered += alive
             try:
@@ -670,12 +667,12 @@ class SQLiteStore:
             except SegmentDamage as exc:
                 out.append(Finding(str(exc.path), exc.problem, derived=True))
                 continue
-            if info.digests is None:
-                problem = seg.damage()
-                if problem:
-                    out.append(Finding(str(kp), problem, derived=True))
+            damage = seg.damage(directory) if info.digests is None else None
+            if damage:
+                out.append(Finding(str(damage[0]), damage[1], derived=True))
             if bands is not None and info.entries < alive * int(bands[0]):
-                out.append(Finding(str(kp), f"lists {info.entries:,} entries, fewer than the {alive:,} articles it covers have", derived=True))
+                where = str(directory / info.name)
+                out.append(Finding(where, f"lists {info.entries:,} entries, fewer than the {alive:,} articles it covers have", derived=True))
         for a, b in zip(infos, infos[1:]):
             if b.lo <= a.hi:
                 out.append(Finding("lsh_segments", f"segments {a.name} and {b.name} overlap", derived=True))
