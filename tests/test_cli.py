@@ -543,3 +543,15 @@ def test_check_a_damaged_database_gives_advice_not_a_traceback(store: Path, nigh
     assert "restore the store from a backup, or index the input again into a new store" in r.stderr
     assert r.stdout.startswith(f"damaged  {db}: ")
     assert all(line.startswith(("damaged  ", "note     ", "checked ")) for line in r.stdout.splitlines())
+
+
+def test_check_a_database_that_cannot_be_opened_gives_advice(store: Path, night: Path) -> None:
+    _index(store, night)
+    db = store / "dedup.sqlite"
+    with open(db, "r+b") as fh:
+        fh.write(b"\x00" * 100)  # the header gone
+    r = run("check", "--store", str(store))
+    _no_traceback(r)
+    assert r.exit_code == 4
+    assert r.stderr.startswith(f"error: {db}: not a usable dedup store")
+    assert r.stderr.rstrip().endswith("restore the store from a backup, or index the input again into a new store (--store NEW)")

@@ -595,7 +595,7 @@ class SQLiteStore:
         except sqlite3.DatabaseError as exc:
             # (often what quick_check said already: "database disk image is malformed")
             return list(dict.fromkeys([*findings, Finding(db, str(exc))]))
-        if repair and any(f.damage for f in lsh):
+        if repair and lsh:  # (every LSH finding: damage, or a segment without a checksum)
             # A damaged list is rebuilt whole; damaged files one segment each.
             whole = any(f.where in ("lsh_segments", "lsh_sealed") for f in lsh)
             try:
@@ -670,6 +670,9 @@ class SQLiteStore:
             damage = seg.damage(directory) if info.digests is None else None
             if damage:
                 out.append(Finding(str(damage[0]), damage[1], derived=True))
+            elif info.digests is None:
+                no_sum = "no checksum (written by an earlier dedup), scanned instead; --repair rebuilds it with one"
+                out.append(Finding(str(directory / info.name), no_sum, damage=False, derived=True))
             if bands is not None and info.entries < alive * int(bands[0]):
                 where = str(directory / info.name)
                 out.append(Finding(where, f"lists {info.entries:,} entries, fewer than the {alive:,} articles it covers have", derived=True))

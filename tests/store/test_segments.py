@@ -394,7 +394,20 @@ def test_a_segment_without_checksums_is_scanned_by_check_and_never_crashes_a_loo
     (found,) = _damage(store)
     assert (found.where, found.problem) == (str(keys_path), "keys out of order")
     store.check(repair=True)
-    assert _damage(store) == []
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+    assert not [f for f in store.check() if f.derived]  # rebuilt with a checksum: no note left either
+
+
+def test_check_notes_a_sound_segment_without_checksums_and_repair_gives_it_one(sealed) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    (info,) = _listed(store)
+    store.set_meta("lsh_segments", json.dumps([{k: v for k, v in info.items() if not k.endswith("_xxh3")}]))
+    (note,) = [f for f in store.check() if f.derived]
+    assert (note.where, note.damage) == (str(store.path / LSH_DIR / str(info["name"])), False)
+    assert "no checksum" in note.problem
+    (done,) = [f for f in store.check(repair=True) if f.derived]
+    assert done.repaired
+    assert all("keys_xxh3" in i for i in _listed(store))
     assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
 
 
