@@ -32,7 +32,8 @@ import numpy as np
 from ..errors import StoreError
 from .interface import Finding, LineCounts, NewArticle, StoredArticle
 from .segments import (
-    MAX_CLIQUE_BUCKET, Segment, SegmentDamage, SegmentInfo, bucket_join, merge, plan_merges, segment_paths, within_pairs,
+    MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, merge, plan_merges, segment_paths,
+    within_pairs,
 )
 
 SCHEMA_VERSION = "5"
@@ -98,6 +99,8 @@ _ARTICLE_COLS = (
 _ARTICLES = "articles a LEFT JOIN memberships m ON m.doc = a.doc"
 # SQLite's default limit on host parameters is 32766; stay well below it.
 _CHUNK = 900
+# The meta rows listing the LSH segments cannot be parsed.
+_UNREADABLE_LIST = "the list of LSH segments in the meta table is unreadable"
 # Articles whose candidates are looked up at once (see candidates()).
 _CANDIDATE_CHUNK = 20000
 
@@ -399,8 +402,11 @@ class SQLiteStore:
         a consistent pair even while another run seals)."""
         meta = dict(self._conn.execute("SELECT key, value FROM meta WHERE key IN ('lsh_segments', 'lsh_sealed')"))
         raw = meta.get("lsh_segments")
-        infos = [SegmentInfo.from_json(d) for d in json.loads(raw)] if raw else []
-        return infos, int(meta.get("lsh_sealed") or 0)
+        try:
+            infos = [SegmentInfo.from_json(d) for d in json.loads(raw)] if raw else []
+            return infos, int(meta.get("lsh_sealed") or 0)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{self.path / DB_NAME}: {_UNREADABLE_LIST} ({exc}); {REPAIR_ADVICE}") from exc
 
     def _snapshot(self) -> tuple[list[Segment], np.ndarray, np.ndarray]:
         """The segments and the unsealed tail (docs, band keys) as of one read transaction,
@@ -524,9 +530,17 @@ class SQLiteStore:
         directory = self.path / LSH_DIR
         retired: list[Segment] = []
         with self._transaction():
-            # (rebuilding all: the list itself may be unreadable)
-            infos, sealed = ([], 0) if rebuild_all else self._segment_infos()
-            segs, repaired = self._verified(directory, infos, set(rebuild))
+            infos: list[SegmentInfo] = []
+            sealed = 0
+            repaired: list[Finding] = []
+            if not rebuild_all:
+                try:
+                    infos, sealed = self._segment_infos()
+                except StoreError as exc:  # the list itself: every segment is rebuilt
+                    rebuild_all = True
+                    repaired.append(Finding("lsh_segments", f"{_UNREADABLE_LIST} ({exc.__cause__})", derived=True, repaired=True))
+            segs, found = self._verified(directory, infos, set(rebuild))
+            repaired += found
             tail_docs, tail_keys = self._tail(sealed)
             if tail_docs.size:
                 segs.append(Segment.build(directory, tail_keys, tail_docs))
@@ -650,8 +664,8 @@ class SQLiteStore:
         directory = self.path / LSH_DIR
         try:
             infos, sealed = self._segment_infos()
-        except (ValueError, KeyError, TypeError) as exc:
-            return [Finding("lsh_segments", f"the segment list in the meta table is unreadable ({exc})", derived=True)]
+        except StoreError as exc:
+            return [Finding("lsh_segments", f"{_UNREADABLE_LIST} ({exc.__cause__})", derived=True)]
         out: list[Finding] = []
         bands = self._conn.execute("SELECT LENGTH(band_keys) / 8 FROM articles LIMIT 1").fetchone()
         covered = 0  # articles in the segments' ranges (disjoint unless reported below)

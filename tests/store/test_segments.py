@@ -435,3 +435,16 @@ def test_a_missing_file_of_several_segments_rebuilds_that_segment_only(store: SQ
     assert (f.where, f.problem) == (str(gone), "missing")
     assert [i["name"] for i in _listed(store)][1:] == [i["name"] for i in infos][1:]  # the others kept
     assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+
+
+@pytest.mark.parametrize(("key", "value"), [("lsh_segments", '[{"name": "seg-1'), ("lsh_sealed", "many")])
+def test_an_unreadable_segment_list_is_a_store_error_and_rebuilt_by_sealing(sealed, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    store.set_meta(key, value)
+    with pytest.raises(StoreError, match="the list of LSH segments in the meta table is unreadable"):
+        store.candidates_for_keys(arts[0].band_keys)
+    assert [f.where for f in _damage(store)] == ["lsh_segments"]
+    (f,) = store.seal_index()
+    assert f.where == "lsh_segments" and f.repaired
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+    assert _damage(store) == []
