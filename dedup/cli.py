@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, NoReturn, TypeVar, cast
 import click
 
 from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, ShingleKind, SignConfig
-from .errors import ConfigError, DedupError, InputError, OutputError
+from .errors import ConfigError, DedupError, InputError, OutputError, StoreError
 from .model import Rejected
 from .report.text import plural
 
@@ -460,6 +460,50 @@ def stats(store: Path | None, as_json: bool) -> None:
         click.echo(f"{'settings':>20}: {sh['kind']} {sh['size']}-grams, num_perm {sg['num_perm']}, seed {sg['seed']}, "
                    f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows)"
                    + (f", min_similarity {cl['min_similarity']}, min_containment {cl['min_containment']}" if cl else ""))
+
+
+@cli.command()
+@store_option
+@click.option("--repair", is_flag=True, help="Rebuild damaged LSH index files from the database (not while 'dedup index' runs).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def check(store: Path | None, repair: bool, as_json: bool) -> None:
+    """Verify the store: the database (SQLite's quick_check and the store's own
+    invariants) and every LSH index file against its checksum.
+
+    One line per problem. Exit 0 when nothing is damaged (or all was repaired),
+    4 when damage is left. The LSH index is derived from the articles, so
+    --repair rebuilds it; a damaged database needs a backup or a new store.
+
+    \b
+    Examples:
+      dedup check
+      dedup check --repair --store nightly-store
+    """
+    from .pipeline import DATABASE_ADVICE
+    from .pipeline import check as run_check
+
+    result = run_check(_base_config(store), repair=repair)
+    if as_json:
+        click.echo(json.dumps({
+            "store": result.store, "articles": result.articles, "segments": result.segments, "ok": not result.damaged,
+            "findings": [{"where": f.where, "problem": f.problem, "damage": f.damage, "derived": f.derived, "repaired": f.repaired}
+                         for f in result.findings],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for f in result.findings:
+            label = "repaired" if f.repaired else "damaged" if f.damage else "note"
+            click.echo(f"{label:<9}{f.where}: {f.problem}")
+        articles = "?" if result.articles < 0 else f"{result.articles:,}"
+        found = plural(len(result.damaged), "problem", "problems") if result.damaged else "no damage"
+        repaired = sum(f.repaired for f in result.findings)
+        click.echo(f"checked {articles} articles, {plural(result.segments, 'LSH segment', 'LSH segments')}: {found}"
+                   + (f", {repaired:,} repaired" if repaired else ""))
+    if result.damaged:
+        advice = [DATABASE_ADVICE] if any(not f.derived for f in result.damaged) else []
+        if any(f.derived for f in result.damaged) and not repair:
+            advice.insert(0, "run 'dedup check --repair' to rebuild the LSH index")
+        raise StoreError(f"{plural(len(result.damaged), 'problem', 'problems')} left in {result.store}: {'; '.join(advice) or 'see above'}")
 
 
 @cli.command()

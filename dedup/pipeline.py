@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -35,7 +37,7 @@ from .boilerplate import tally as tally_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import Config
-from .errors import ConfigError, InputError, QueryError
+from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story
 from .provenance import build_story, is_copy, parse_stored_time
@@ -45,7 +47,8 @@ from .read.background import BackgroundReader, can_read_in_background, read_in_b
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import NewArticle, discard_if_empty, open_store
+from .store import Finding, NewArticle, discard_if_empty, open_store
+from .store.sqlite import DB_NAME
 
 if TYPE_CHECKING:
     import polars as pl
@@ -201,8 +204,9 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         if bulk:
             store.end_bulk()
         # Sealed first, so that clustering looks the new articles up in segments
-        # only (one sort of their keys, not two).
-        store.seal_index()
+        # only (one sort of their keys, not two). Damaged segments are rebuilt here.
+        for f in store.seal_index():
+            problems.append((sys.maxsize, Notice(f.where, "damaged LSH segment file rebuilt from the database", f.problem)))
         result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
     finally:
         # Whatever ended the run (an error in a later stage, Ctrl-C), the reader
@@ -433,6 +437,50 @@ def mark_reported(cfg: Config, report: Report) -> None:
         store.mark_reported(report.mark, _iso(report.generated_at))
     finally:
         store.close()
+
+
+# -- check ---------------------------------------------------------------------
+
+# What to do about damage to the database itself, which nothing derives.
+DATABASE_ADVICE = "restore the store from a backup, or index the input again into a new store (--store NEW)"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCheck:
+    """What ``dedup check`` found."""
+
+    store: str
+    articles: int  # -1: could not be counted
+    segments: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def damaged(self) -> tuple[Finding, ...]:
+        """The damage left (not repaired)."""
+        return tuple(f for f in self.findings if f.damage and not f.repaired)
+
+
+def check(cfg: Config, repair: bool = False) -> StoreCheck:
+    """Verify the store at ``cfg.store``: SQLite's quick_check, the store's invariants,
+    every LSH segment against its checksum; with ``repair``, rebuild the damaged LSH
+    index from the articles (as a writer: not while an index run holds the store)."""
+    try:
+        store = open_store(cfg.store, create=False)
+    except StoreError as exc:
+        if not (cfg.store / DB_NAME).exists():
+            raise
+        raise StoreError(f"{exc}: {DATABASE_ADVICE}") from exc
+    try:
+        if repair:
+            store.lock_writer()
+        findings = store.check(repair)
+        try:
+            articles, segments = store.article_count(), len(store.lsh_segments())
+        except (sqlite3.DatabaseError, ValueError):  # a damaged database: the findings say why
+            articles, segments = -1, 0
+    finally:
+        store.close()
+    return StoreCheck(str(cfg.store), articles, segments, tuple(findings))
 
 
 # -- stats and export ---------------------------------------------------------

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 import dedup.pipeline as pipeline
 from dedup.cli import cli
 
-COMMANDS = ["index", "query", "report", "stats", "export"]
+COMMANDS = ["index", "query", "report", "stats", "export", "check"]
 QUERY_RESULT_KEYS = {"id", "outlet", "url", "published_at", "title", "similarity", "containment", "story_id"}
 
 
@@ -519,3 +519,88 @@ def test_max_bytes(store: Path, tmp_path: Path, articles, jsonl) -> None:  # typ
     assert bad.exit_code == 2 and bad.stderr.startswith("error: --max-bytes 'lots': give a size such as 10MB")
     small = run("index", "--store", str(store), "--max-bytes", "100", str(path))
     assert small.exit_code == 2 and "must be at least 1024" in small.stderr
+# -- check ---------------------------------------------------------------------------
+
+
+def _flip_segment(store: Path, part: str = "keys") -> Path:
+    """20 bytes of the (only) LSH segment's ``part`` file inverted, past its header."""
+    (path,) = (store / "lsh").glob(f"*.{part}.npy")
+    data = bytearray(path.read_bytes())
+    for i in range(200, 200 + 20 * 97, 97):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _answers(store: Path) -> list[object]:
+    return [json.loads(run("query", "--store", str(store), "--id", i, "--json").stdout)["results"]
+            for i in ("beras-orig", "beras-copy")]
+
+
+def test_check_a_sound_store(store: Path, night: Path) -> None:
+    _index(store, night)
+    r = run("check", "--store", str(store))
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "checked 11 articles, 1 LSH segment: no damage\n"
+    data = json.loads(run("check", "--store", str(store), "--json").stdout)
+    assert data == {"store": str(store), "articles": 11, "segments": 1, "ok": True, "findings": []}
+
+
+def test_check_names_a_damaged_segment_and_repair_rebuilds_it(store: Path, night: Path) -> None:
+    _index(store, night)
+    before = _answers(store)
+    path = _flip_segment(store)
+    q = run("query", "--store", str(store), "--id", "beras-orig")
+    _no_traceback(q)
+    assert q.exit_code == 4 and q.stderr.startswith(f"error: {path}: damaged LSH segment file")
+    r = run("check", "--store", str(store))
+    _no_traceback(r)
+    assert r.exit_code == 4
+    assert r.stdout.splitlines()[0] == f"damaged  {path}: its checksum does not match the one the store recorded"
+    assert "run 'dedup check --repair'" in r.stderr
+    data = json.loads(run("check", "--store", str(store), "--json").stdout)
+    assert data["ok"] is False and [f["where"] for f in data["findings"]] == [str(path)]
+    fixed = run("check", "--store", str(store), "--repair")
+    assert fixed.exit_code == 0, fixed.output
+    assert fixed.stdout.splitlines()[0].startswith(f"repaired {path}: ")
+    assert _answers(store) == before
+    assert run("check", "--store", str(store)).exit_code == 0
+
+
+def test_index_rebuilds_a_damaged_segment(store: Path, night: Path) -> None:
+    _index(store, night)
+    before = _answers(store)
+    path = _flip_segment(store, "docs")
+    r = run("index", "--store", str(store), "--workers", "1", str(night))  # nothing new to index
+    _no_traceback(r)
+    assert r.exit_code == 0, r.output
+    assert f"warning {path}: damaged LSH segment file rebuilt from the database" in r.stderr
+    assert _answers(store) == before
+    assert run("check", "--store", str(store)).exit_code == 0
+
+
+def test_check_a_damaged_database_gives_advice_not_a_traceback(store: Path, night: Path) -> None:
+    _index(store, night)
+    db = store / "dedup.sqlite"
+    data = bytearray(db.read_bytes())
+    at = len(data) // 16384 // 2 * 16384  # one page in the middle overwritten
+    data[at : at + 16384] = bytes(range(256)) * 64
+    db.write_bytes(bytes(data))
+    r = run("check", "--store", str(store), "--repair")
+    _no_traceback(r)
+    assert r.exit_code == 4
+    assert "restore the store from a backup, or index the input again into a new store" in r.stderr
+    assert r.stdout.startswith(f"damaged  {db}: ")
+    assert all(line.startswith(("damaged  ", "note     ", "checked ")) for line in r.stdout.splitlines())
+
+
+def test_check_a_database_that_cannot_be_opened_gives_advice(store: Path, night: Path) -> None:
+    _index(store, night)
+    db = store / "dedup.sqlite"
+    with open(db, "r+b") as fh:
+        fh.write(b"\x00" * 100)  # the header gone
+    r = run("check", "--store", str(store))
+    _no_traceback(r)
+    assert r.exit_code == 4
+    assert r.stderr.startswith(f"error: {db}: not a usable dedup store")
+    assert r.stderr.rstrip().endswith("restore the store from a backup, or index the input again into a new store (--store NEW)")

@@ -65,6 +65,17 @@ class LineCounts:
     lines: tuple[tuple[str, int, str, int], ...]  # (outlet, line key, line, articles with it)
 
 
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a store check found, in a file or a table."""
+
+    where: str
+    problem: str
+    damage: bool = True  # False: worth saying (articles waiting to be clustered), not damage
+    derived: bool = False  # in the LSH index, which is rebuilt from the articles
+    repaired: bool = False
+
+
 class Store(Protocol):
     """Persistent articles, signatures, LSH buckets and stories.
 
@@ -98,8 +109,13 @@ class Store(Protocol):
         """Docs sharing at least one bucket with a (not stored) signature's band keys."""
         ...
 
-    def seal_index(self) -> None:
-        """Bring the bucket index up to date with every stored article (end of an index run)."""
+    def seal_index(self) -> list[Finding]:
+        """Bring the bucket index up to date with every stored article (end of an index run),
+        rebuilding missing or damaged segments from the articles; returns what was rebuilt."""
+        ...
+
+    def check(self, repair: bool = False) -> list[Finding]:
+        """Verify the database and the bucket index; with ``repair``, rebuild what is derived."""
         ...
 
     def identities(self, docs: Sequence[int]) -> dict[int, tuple[str, str]]:

@@ -22,6 +22,7 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -29,8 +30,11 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from ..errors import StoreError
-from .interface import LineCounts, NewArticle, StoredArticle
-from .segments import MAX_CLIQUE_BUCKET, Segment, SegmentInfo, bucket_join, merge, plan_merges, segment_paths, within_pairs
+from .interface import Finding, LineCounts, NewArticle, StoredArticle
+from .segments import (
+    MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, merge, plan_merges, segment_paths,
+    within_pairs,
+)
 
 SCHEMA_VERSION = "5"
 DB_NAME = "dedup.sqlite"
@@ -95,6 +99,8 @@ _ARTICLE_COLS = (
 _ARTICLES = "articles a LEFT JOIN memberships m ON m.doc = a.doc"
 # SQLite's default limit on host parameters is 32766; stay well below it.
 _CHUNK = 900
+# The meta rows listing the LSH segments cannot be parsed.
+_UNREADABLE_LIST = "the list of LSH segments in the meta table is unreadable"
 # Articles whose candidates are looked up at once (see candidates()).
 _CANDIDATE_CHUNK = 20000
 
@@ -114,6 +120,15 @@ class _Run(NamedTuple):
     docs: np.ndarray
     lo: int
     hi: int
+
+
+def _in_range(hits: np.ndarray, run: _Run, column: int | None = None) -> np.ndarray:
+    """The rows of ``hits`` whose docs (one ``column``, or all) lie in the docs ``run`` covers:
+    a segment damaged after it was opened (or written before digests) can give
+    wrong candidates, but never a doc number that makes a lookup fail."""
+    d = hits if column is None else hits[:, column : column + 1]
+    ok = ((d >= run.lo) & (d <= run.hi)).all(axis=1)
+    return hits if ok.all() else hits[ok]
 
 
 def _decode_keys(rows: Sequence[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
@@ -378,13 +393,20 @@ class SQLiteStore:
         return [r[0] for r in self._conn.execute("SELECT doc FROM memberships WHERE story_id IS NULL ORDER BY doc")]
 
     # -- LSH buckets (segments.py) --------------------------------------------
+    def lsh_segments(self) -> list[SegmentInfo]:
+        """The current LSH segments, oldest first."""
+        return self._segment_infos()[0]
+
     def _segment_infos(self) -> tuple[list[SegmentInfo], int]:
         """The current segments, oldest first, and the last doc they cover (one statement:
         a consistent pair even while another run seals)."""
         meta = dict(self._conn.execute("SELECT key, value FROM meta WHERE key IN ('lsh_segments', 'lsh_sealed')"))
         raw = meta.get("lsh_segments")
-        infos = [SegmentInfo.from_json(d) for d in json.loads(raw)] if raw else []
-        return infos, int(meta.get("lsh_sealed") or 0)
+        try:
+            infos = [SegmentInfo.from_json(d) for d in json.loads(raw)] if raw else []
+            return infos, int(meta.get("lsh_sealed") or 0)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{self.path / DB_NAME}: {_UNREADABLE_LIST} ({exc}); {REPAIR_ADVICE}") from exc
 
     def _snapshot(self) -> tuple[list[Segment], np.ndarray, np.ndarray]:
         """The segments and the unsealed tail (docs, band keys) as of one read transaction,
@@ -442,7 +464,7 @@ class SQLiteStore:
     @staticmethod
     def _lookup(runs: list[_Run], query_keys: np.ndarray, cap: int | None) -> np.ndarray:
         """(query position, doc) pairs for flat ``query_keys`` over ``runs``."""
-        found = [bucket_join(r.keys, r.docs, query_keys, cap) for r in runs]
+        found = [_in_range(bucket_join(r.keys, r.docs, query_keys, cap), r, 1) for r in runs]
         return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
     def _covered(self, run: _Run, asked: np.ndarray) -> bool:
@@ -465,7 +487,7 @@ class SQLiteStore:
         # runs would miss the pairs between them.)
         for r in sorted(runs, key=lambda r: -r.keys.size):
             if self._covered(r, asked_sorted):
-                packed_parts.append(_packed(*within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET).T))
+                packed_parts.append(_packed(*_in_range(within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET), r).T))
                 runs = [x for x in runs if x is not r]
                 break
         # In chunks: a bulk load asks for every article at once, and the
@@ -496,45 +518,187 @@ class SQLiteStore:
         hits = self._lookup(self._index(), np.asarray(band_keys, dtype=np.int64).reshape(-1), None)
         return self._alive(np.unique(hits[:, 1])).tolist()
 
-    def seal_index(self) -> None:
+    def seal_index(self, rebuild: Iterable[str] = (), rebuild_all: bool = False) -> list[Finding]:
         """Make every stored article findable through segments alone: the unsealed
         tail becomes a new segment, and small segments are merged. Atomic: the
-        segment list changes in one transaction, files not in it are removed."""
+        segment list changes in one transaction, files not in it are removed.
+
+        A listed segment whose file is missing or damaged (its digest differs) is
+        rebuilt from the band keys in the rows, which are the truth, as are the
+        segments named in ``rebuild`` (every one: ``rebuild_all``); returns what was
+        found missing or damaged."""
         directory = self.path / LSH_DIR
-        written: list[Segment] = []
         retired: list[Segment] = []
         with self._transaction():
-            infos, sealed = self._segment_infos()
-            if not all(p.exists() for i in infos for p in segment_paths(directory, i.name)):
-                # A listed file is gone (deleted by hand, a bad restore): rebuild the whole
-                # index from the band keys in the rows, which are the truth.
-                infos, sealed = [], 0
-                self.set_meta("lsh_segments", "[]")
-                self.set_meta("lsh_sealed", "0")
+            infos: list[SegmentInfo] = []
+            sealed = 0
+            repaired: list[Finding] = []
+            if not rebuild_all:
+                try:
+                    infos, sealed = self._segment_infos()
+                except StoreError as exc:  # the list itself: every segment is rebuilt
+                    rebuild_all = True
+                    repaired.append(Finding("lsh_segments", f"{_UNREADABLE_LIST} ({exc.__cause__})", derived=True, repaired=True))
+            segs, found = self._verified(directory, infos, set(rebuild))
+            repaired += found
             tail_docs, tail_keys = self._tail(sealed)
             if tail_docs.size:
-                written.append(Segment.build(directory, tail_keys, tail_docs))
-                segs = [Segment.open(directory, i) for i in infos] + written
+                segs.append(Segment.build(directory, tail_keys, tail_docs))
                 k = plan_merges([s.info.entries for s in segs])
                 if k > 1:
                     group = segs[-k:]
                     lo, hi = group[0].info.lo, group[-1].info.hi
                     alive = np.array([d for (d,) in self._conn.execute("SELECT doc FROM articles WHERE doc BETWEEN ? AND ?", (lo, hi))], dtype=np.int64)
                     merged = merge(directory, group, alive)
-                    written.append(merged)
                     retired = group
                     segs = segs[:-k] + [merged]
+                sealed = max(sealed, int(tail_docs.max()))
+            if rebuild_all or tail_docs.size or repaired or [s.info for s in segs] != infos:
                 self.set_meta("lsh_segments", json.dumps([s.info.to_json() for s in segs]))
-                self.set_meta("lsh_sealed", str(max(sealed, int(tail_docs.max()))))
+                self.set_meta("lsh_sealed", str(sealed))
             current = {i.name for i in self._segment_infos()[0]}
         for seg in retired:
             seg.remove_files(directory)
-        # Leftovers of an interrupted run (files the store never listed). Written
-        # only under the write lock, so no other run is writing one now.
+        # Leftovers of an interrupted run (files the store never listed) and the
+        # damaged files replaced. Written only under the write lock, so no other
+        # run is writing one now.
         if directory.exists():
             for p in directory.iterdir():
                 if p.name.split(".")[0] not in current:
                     p.unlink(missing_ok=True)
+        return repaired
+
+    def _verified(self, directory: Path, infos: list[SegmentInfo], rebuild: set[str]) -> tuple[list[Segment], list[Finding]]:
+        """The listed segments, each opened and checked against its digest; one missing,
+        damaged or named in ``rebuild`` is rebuilt from the rows of the docs it covers."""
+        segs: list[Segment] = []
+        repaired: list[Finding] = []
+        for info in infos:
+            if info.name not in rebuild:
+                try:
+                    segs.append(Segment.open(directory, info))
+                    continue
+                except FileNotFoundError as exc:
+                    repaired.append(Finding(str(exc.filename), "missing", derived=True, repaired=True))
+                except SegmentDamage as exc:
+                    repaired.append(Finding(str(exc.path), exc.problem, derived=True, repaired=True))
+            docs, keys = self._band_keys("SELECT doc, band_keys FROM articles WHERE doc BETWEEN ? AND ? ORDER BY doc", (info.lo, info.hi))
+            if docs.size:  # (none left: every article it covered was replaced since)
+                segs.append(Segment.build(directory, keys, docs, info.lo, info.hi))
+        return segs, repaired
+
+    # -- integrity ------------------------------------------------------------
+    def check(self, repair: bool = False) -> list[Finding]:
+        """What is wrong with the store: SQLite's ``quick_check``, the store's own
+        invariants, and every LSH segment (digest, or a scan when it has none).
+
+        With ``repair`` (the caller holds the writer lock), the LSH index is rebuilt
+        where it is damaged: it is derived from the articles. Damage to the database
+        itself is reported only; a database error becomes a finding, not an exception."""
+        db = str(self.path / DB_NAME)
+        findings: list[Finding] = []
+        try:
+            problems = [str(r[0]) for r in self._conn.execute("PRAGMA quick_check(20)")]
+        except sqlite3.DatabaseError as exc:
+            problems = [str(exc)]
+        # (one finding per line: a row can hold several, under a "*** in database main ***" heading)
+        findings += [Finding(db, line) for p in problems if p != "ok" for line in p.splitlines() if not line.startswith("***")]
+        try:
+            findings += self._check_rows(db)
+            lsh = self._check_segments()
+        except sqlite3.DatabaseError as exc:
+            # (often what quick_check said already: "database disk image is malformed")
+            return list(dict.fromkeys([*findings, Finding(db, str(exc))]))
+        if repair and lsh:  # (every LSH finding: damage, or a segment without a checksum)
+            # A damaged list is rebuilt whole; damaged files one segment each.
+            whole = any(f.where in ("lsh_segments", "lsh_sealed") for f in lsh)
+            try:
+                self.seal_index(rebuild={Path(f.where).name.split(".")[0] for f in lsh}, rebuild_all=whole)
+                after = self._check_segments()
+            except sqlite3.DatabaseError as exc:
+                return [*findings, *lsh, Finding(db, f"rebuilding the LSH index failed: {exc}")]
+            left = {(f.where, f.problem) for f in after}
+            lsh = [replace(f, repaired=True) for f in lsh if (f.where, f.problem) not in left] + after
+        return findings + lsh
+
+    def _check_rows(self, db: str) -> list[Finding]:
+        """The invariants of the tables (each one query over an index or a table scan)."""
+        c = self._conn
+        out: list[Finding] = []
+
+        def count(sql: str, *args: object) -> int:
+            return int(c.execute(sql, args).fetchone()[0])
+
+        n = count("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.doc = a.doc)")
+        if n:
+            out.append(Finding(db, f"articles without a membership row: {n:,}"))
+        n = count("SELECT COUNT(*) FROM memberships m WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.doc = m.doc)")
+        if n:
+            out.append(Finding(db, f"membership rows of no article: {n:,}"))
+        n = count(
+            "SELECT COUNT(*) FROM memberships m WHERE m.story_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.story_id = m.story_id)"
+        )
+        if n:
+            out.append(Finding(db, f"articles in a story missing from the stories table: {n:,}"))
+        n = count(
+            # (a story whose members all wait to be re-clustered keeps them as prev_story)
+            "SELECT COUNT(*) FROM stories WHERE story_id NOT IN "
+            "(SELECT story_id FROM memberships WHERE story_id IS NOT NULL UNION SELECT prev_story FROM memberships WHERE prev_story IS NOT NULL)"
+        )
+        if n:
+            out.append(Finding(db, f"stories without a member: {n:,}"))
+        row = c.execute("SELECT LENGTH(band_keys), LENGTH(signature) FROM articles LIMIT 1").fetchone()
+        if row is not None:
+            n = count("SELECT COUNT(*) FROM articles WHERE LENGTH(band_keys) != ? OR LENGTH(signature) != ?", *row)
+            if n:
+                out.append(Finding(db, f"articles whose band keys or signature differ in length from the first article's: {n:,}"))
+        n = count("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL")
+        if n:
+            out.append(Finding(db, f"articles waiting to be clustered: {n:,} (an index run was interrupted; 'dedup index' completes it)", damage=False))
+        return out
+
+    def _check_segments(self) -> list[Finding]:
+        """Every listed segment against its digest (or scanned, without one), and the
+        list against the rows: segments in order, every sealed article covered."""
+        directory = self.path / LSH_DIR
+        try:
+            infos, sealed = self._segment_infos()
+        except StoreError as exc:
+            return [Finding("lsh_segments", f"{_UNREADABLE_LIST} ({exc.__cause__})", derived=True)]
+        out: list[Finding] = []
+        bands = self._conn.execute("SELECT LENGTH(band_keys) / 8 FROM articles LIMIT 1").fetchone()
+        covered = 0  # articles in the segments' ranges (disjoint unless reported below)
+        for info in infos:
+            alive = int(self._conn.execute("SELECT COUNT(*) FROM articles WHERE doc BETWEEN ? AND ?", (info.lo, info.hi)).fetchone()[0])
+            covered += alive
+            try:
+                seg = Segment.open(directory, info)
+            except FileNotFoundError as exc:
+                if info in self._segment_infos()[0]:  # not merged away by an index run meanwhile
+                    out.append(Finding(str(exc.filename), "missing", derived=True))
+                continue
+            except SegmentDamage as exc:
+                out.append(Finding(str(exc.path), exc.problem, derived=True))
+                continue
+            damage = seg.damage(directory) if info.digests is None else None
+            if damage:
+                out.append(Finding(str(damage[0]), damage[1], derived=True))
+            elif info.digests is None:
+                no_sum = "no checksum (written by an earlier dedup), scanned instead; --repair rebuilds it with one"
+                out.append(Finding(str(directory / info.name), no_sum, damage=False, derived=True))
+            if bands is not None and info.entries < alive * int(bands[0]):
+                where = str(directory / info.name)
+                out.append(Finding(where, f"lists {info.entries:,} entries, fewer than the {alive:,} articles it covers have", derived=True))
+        for a, b in zip(infos, infos[1:]):
+            if b.lo <= a.hi:
+                out.append(Finding("lsh_segments", f"segments {a.name} and {b.name} overlap", derived=True))
+        if infos and infos[-1].hi > sealed:
+            out.append(Finding("lsh_sealed", f"segments cover docs up to {infos[-1].hi}, beyond lsh_sealed {sealed}", derived=True))
+        upto = int(self._conn.execute("SELECT COUNT(*) FROM articles WHERE doc <= ?", (sealed,)).fetchone()[0])
+        if covered < upto:
+            out.append(Finding("lsh_sealed", f"articles up to doc {sealed} in no segment: {upto - covered:,}", derived=True))
+        return out
 
     def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         found: dict[int, tuple[bytes, int]] = {}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -8,7 +10,7 @@ import pytest
 
 from dedup.errors import StoreError
 from dedup.index import LSHParams, band_keys
-from dedup.store import NewArticle, SQLiteStore, open_store
+from dedup.store import Finding, NewArticle, SQLiteStore, open_store
 from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, bucket_join, plan_merges
 from dedup.store.sqlite import DB_NAME, LSH_DIR, SCHEMA_VERSION
 
@@ -279,3 +281,170 @@ def test_a_segment_merged_away_meanwhile_is_read_again(store: SQLiteStore, monke
     monkeypatch.setattr(Segment, "open", staticmethod(gone_once))
     assert store.candidates_for_keys(a.band_keys) == [d]
     assert calls["n"] == 2
+
+
+# -- damage: checksums, repair, bounds ---------------------------------------------------
+
+
+def _flip(path: Path, n: int = 200, seed: int = 0) -> None:
+    """``n`` bytes of a file's entries (past the 128-byte numpy header) inverted, as a bad disk would."""
+    data = bytearray(path.read_bytes())
+    for i in np.random.default_rng(seed).choice(np.arange(128, len(data)), n, replace=False).tolist():
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _near_copies(n: int, seed: int = 3) -> list[NewArticle]:
+    """Copies of a few bases, each with some positions changed: real buckets to damage."""
+    rng = np.random.default_rng(seed)
+    bases = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(10)]
+    arts = []
+    for i in range(n):
+        sig = bases[i % 10].copy()
+        sig[rng.choice(128, 30, replace=False)] = rng.integers(0, 2**32, 30, dtype=np.uint64).astype(np.uint32)
+        arts.append(_new(f"d{i}", i, sig))
+    return arts
+
+
+@pytest.fixture
+def sealed(store: SQLiteStore) -> tuple[SQLiteStore, list[NewArticle], list[list[int]]]:
+    """A store of 300 sealed articles, and what a lookup of each article's keys answers."""
+    arts = _near_copies(300)
+    store.write_articles(arts, {}, NOW)
+    store.seal_index()
+    return store, arts, [store.candidates_for_keys(a.band_keys) for a in arts]
+
+
+def _damage(store: SQLiteStore, repair: bool = False) -> list[Finding]:
+    """What check finds that is damage (not the articles these tests leave unclustered)."""
+    return [f for f in store.check(repair) if f.damage]
+
+
+def _file(store: SQLiteStore, part: str) -> Path:
+    (path,) = (store.path / LSH_DIR).glob(f"*.{part}.npy")
+    return path
+
+
+def _listed(store: SQLiteStore) -> list[dict[str, object]]:
+    return json.loads(store.get_meta("lsh_segments") or "[]")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("part", ["keys", "docs"])
+def test_a_flipped_byte_segment_is_named_not_answered_from(sealed, part: str) -> None:  # type: ignore[no-untyped-def]
+    store, arts, _ = sealed
+    path = _file(store, part)
+    _flip(path)
+    for a in arts[:20]:  # every lookup: never a silently wrong answer, never a crash
+        with pytest.raises(StoreError, match=re.escape(f"{path}: damaged LSH segment file, its checksum does not match")):
+            store.candidates_for_keys(a.band_keys)
+    with pytest.raises(StoreError, match=re.escape(str(path))):
+        store.candidates([1, 2, 3])
+
+
+def test_a_truncated_docs_file_is_named_as_the_docs_file(sealed) -> None:  # type: ignore[no-untyped-def]
+    store, arts, _ = sealed
+    path = _file(store, "docs")
+    with open(path, "r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
+    with pytest.raises(StoreError) as err:
+        store.candidates_for_keys(arts[0].band_keys)
+    assert str(err.value).startswith(f"{path}: damaged LSH segment file, cut short")
+
+
+@pytest.mark.parametrize("part", ["keys", "docs"])
+def test_sealing_rebuilds_a_damaged_segment_from_the_rows(sealed, part: str) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    path = _file(store, part)
+    _flip(path)
+    rebuilt = store.seal_index()  # what every index run does first
+    assert [(f.where, f.repaired) for f in rebuilt] == [(str(path), True)]
+    assert not path.exists()
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+    assert _damage(store) == []
+
+
+def test_check_finds_and_repairs_a_damaged_segment(sealed) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    path = _file(store, "keys")
+    _flip(path, n=1)
+    (found,) = _damage(store)
+    assert (found.where, found.damage, found.derived, found.repaired) == (str(path), True, True, False)
+    assert "checksum" in found.problem
+    (fixed,) = _damage(store, repair=True)
+    assert (fixed.where, fixed.repaired) == (str(path), True)
+    assert _damage(store) == []
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+
+
+def test_a_segment_without_checksums_is_scanned_by_check_and_never_crashes_a_lookup(sealed) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    # As an older dedup wrote it: no digests; then its keys lose their order and a doc goes out of range.
+    (info,) = _listed(store)
+    store.set_meta("lsh_segments", json.dumps([{k: v for k, v in info.items() if not k.endswith("_xxh3")}]))
+    keys_path, docs_path = _file(store, "keys"), _file(store, "docs")
+    keys, docs = np.load(keys_path), np.load(docs_path)
+    keys[::7] = keys[::7][::-1]
+    docs[5] = -3
+    np.save(keys_path, keys)
+    np.save(docs_path, docs)
+    for a in arts:
+        got = store.candidates_for_keys(a.band_keys)
+        assert set(got) <= set(range(1, 301))
+    assert len(store.candidates(list(range(1, 301)))) > 0
+    (found,) = _damage(store)
+    assert (found.where, found.problem) == (str(keys_path), "keys out of order")
+    store.check(repair=True)
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+    assert not [f for f in store.check() if f.derived]  # rebuilt with a checksum: no note left either
+
+
+def test_check_notes_a_sound_segment_without_checksums_and_repair_gives_it_one(sealed) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    (info,) = _listed(store)
+    store.set_meta("lsh_segments", json.dumps([{k: v for k, v in info.items() if not k.endswith("_xxh3")}]))
+    (note,) = [f for f in store.check() if f.derived]
+    assert (note.where, note.damage) == (str(store.path / LSH_DIR / str(info["name"])), False)
+    assert "no checksum" in note.problem
+    (done,) = [f for f in store.check(repair=True) if f.derived]
+    assert done.repaired
+    assert all("keys_xxh3" in i for i in _listed(store))
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+
+
+def test_bucket_join_never_fails_on_keys_out_of_order() -> None:
+    # An unsorted run (a damaged file): numpy's searches can then end before they start.
+    keys = np.array([4, 5, 7, 8, 8, 9, 10, 11, 13, 13, 13, 17, 26, 18, 22, 24, 26, 26, 26, 28, 28, 29, 30, 31, 33, 35,
+                     25, 38, 38, 41, 1, 41, 42, 44, 47, 47, 49, 49, 49, 49])
+    hits = bucket_join(keys, np.arange(keys.size), np.array([5, 8, 14, 17, 20, 30, 31, 41]), cap=None)
+    assert hits.shape[1] == 2
+
+
+def test_a_missing_file_of_several_segments_rebuilds_that_segment_only(store: SQLiteStore) -> None:
+    arts = _near_copies(110)
+    for night in (arts[:100], arts[100:]):  # a small night after a big one: two segments
+        store.write_articles(night, {}, NOW)
+        store.seal_index()
+    answers = [store.candidates_for_keys(a.band_keys) for a in arts]
+    infos = _listed(store)
+    assert len(infos) == 2
+    gone = store.path / LSH_DIR / f"{infos[0]['name']}.docs.npy"
+    gone.unlink()
+    (f,) = _damage(store)
+    assert (f.where, f.problem) == (str(gone), "missing")
+    (f,) = store.seal_index()
+    assert (f.where, f.problem) == (str(gone), "missing")
+    assert [i["name"] for i in _listed(store)][1:] == [i["name"] for i in infos][1:]  # the others kept
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+
+
+@pytest.mark.parametrize(("key", "value"), [("lsh_segments", '[{"name": "seg-1'), ("lsh_sealed", "many")])
+def test_an_unreadable_segment_list_is_a_store_error_and_rebuilt_by_sealing(sealed, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    store, arts, answers = sealed
+    store.set_meta(key, value)
+    with pytest.raises(StoreError, match="the list of LSH segments in the meta table is unreadable"):
+        store.candidates_for_keys(arts[0].band_keys)
+    assert [f.where for f in _damage(store)] == ["lsh_segments"]
+    (f,) = store.seal_index()
+    assert f.where == "lsh_segments" and f.repaired
+    assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
+    assert _damage(store) == []

@@ -464,3 +464,56 @@ def test_a_schema_4_store_is_migrated_and_its_next_report_neither_loses_nor_repe
     assert build_report(cfg, since="last").stories == ()  # nothing repeated
     index_corpus([str(sample / "night1.jsonl")], cfg)  # nothing new: still nothing to report
     assert build_report(cfg, since="last").stories == ()
+
+
+# -- dedup check: the database's own invariants ------------------------------------------
+
+
+def _clustered(store: SQLiteStore) -> list[int]:
+    docs = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3), _new("d", 4)], {}, NOW)
+    store.assign({docs[0]: "s1", docs[1]: "s1", docs[2]: "s3", docs[3]: "s4"}, {"s1": NOW, "s3": NOW, "s4": NOW}, [], [], NOW)
+    store.seal_index()
+    return docs
+
+
+def test_check_finds_nothing_in_a_sound_store(store: SQLiteStore) -> None:
+    _clustered(store)
+    assert store.check() == []
+    assert store.check(repair=True) == []
+
+
+def test_check_reports_broken_invariants_one_line_each(store: SQLiteStore) -> None:
+    d1, d2, d3, d4 = _clustered(store)
+    c = store._conn
+    c.execute("DELETE FROM memberships WHERE doc=?", (d1,))  # an article without its row
+    c.execute("DELETE FROM stories WHERE story_id='s3'")  # d3's story gone
+    c.execute("INSERT INTO stories(story_id, created_at, updated_at) VALUES ('orphan', ?, ?)", (NOW, NOW))  # a story nobody is in
+    c.execute("UPDATE memberships SET story_id=NULL WHERE doc=?", (d4,))  # waiting: a note, not damage
+    db = str(store.path / DB_NAME)
+    found = store.check(repair=True)  # the database is reported, never "repaired"
+    assert {(f.where, f.problem, f.damage, f.repaired) for f in found} == {
+        (db, "articles without a membership row: 1", True, False),
+        (db, "articles in a story missing from the stories table: 1", True, False),
+        (db, "stories without a member: 2", True, False),  # the orphan, and s4 whose only member waits (no prev_story)
+        (db, "articles waiting to be clustered: 1 (an index run was interrupted; 'dedup index' completes it)", False, False),
+    }
+
+
+def test_check_reports_a_corrupt_database_instead_of_raising(tmp_path: Path) -> None:
+    s = open_store(tmp_path / "store")
+    s.write_articles([_new(f"a{i}", i, text="x" * 3000) for i in range(200)], {}, NOW)
+    s.seal_index()
+    s.close()
+    db = tmp_path / "store" / DB_NAME
+    data = bytearray(db.read_bytes())
+    page = 16384
+    at = len(data) // page // 2 * page  # one page of articles in the middle overwritten
+    data[at : at + page] = np.random.default_rng(1).integers(0, 256, page, dtype=np.uint8).tobytes()
+    db.write_bytes(bytes(data))
+    s = open_store(tmp_path / "store", create=False)
+    try:
+        found = s.check()
+    finally:
+        s.close()
+    assert found and all(f.where == str(db) and f.damage and not f.derived for f in found)
+    assert all("\n" not in f.problem for f in found)
