@@ -48,6 +48,7 @@ from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
 from .store import Finding, NewArticle, discard_if_empty, open_store
+from .store.faults import DATABASE_ADVICE
 from .store.sqlite import DB_NAME
 
 if TYPE_CHECKING:
@@ -441,10 +442,6 @@ def mark_reported(cfg: Config, report: Report) -> None:
 
 # -- check ---------------------------------------------------------------------
 
-# What to do about damage to the database itself, which nothing derives.
-DATABASE_ADVICE = "restore the store from a backup, or index the input again into a new store (--store NEW)"
-
-
 @dataclass(frozen=True, slots=True)
 class StoreCheck:
     """What ``dedup check`` found."""
@@ -467,7 +464,7 @@ def check(cfg: Config, repair: bool = False) -> StoreCheck:
     try:
         store = open_store(cfg.store, create=False)
     except StoreError as exc:
-        if not (cfg.store / DB_NAME).exists():
+        if not (cfg.store / DB_NAME).exists() or DATABASE_ADVICE in str(exc):
             raise
         raise StoreError(f"{exc}: {DATABASE_ADVICE}") from exc
     try:

@@ -3,16 +3,24 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner, Result
 
 import dedup.pipeline as pipeline
+import dedup.store.segments as segments
 from dedup.cli import cli
+from dedup.store import open_store
+
+from _store_helpers import FullDisk
 
 COMMANDS = ["index", "query", "report", "stats", "export", "check"]
 QUERY_RESULT_KEYS = {"id", "outlet", "url", "published_at", "title", "similarity", "containment", "story_id"}
@@ -604,3 +612,167 @@ def test_check_a_database_that_cannot_be_opened_gives_advice(store: Path, night:
     assert r.exit_code == 4
     assert r.stderr.startswith(f"error: {db}: not a usable dedup store")
     assert r.stderr.rstrip().endswith("restore the store from a backup, or index the input again into a new store (--store NEW)")
+
+
+# -- store faults: a full disk, a damaged database -------------------------------------
+
+AGAIN = "run the same command again: the store is consistent, the next run completes it\n"
+
+
+def _fault_corpus(path: Path, n: int = 300) -> Path:
+    """``n`` short made-up articles; every tenth is an earlier one lightly edited (stories to find)."""
+    rng = np.random.default_rng(11)
+    vocab = ["".join(rng.choice(list("etaoinshrdlcumwfgyp"), int(k))) for k in rng.integers(2, 9, 3000)]
+    rows: list[dict[str, object]] = []
+    for i in range(n):
+        if i % 10 == 9:
+            words = str(rows[int(rng.integers(0, i))]["text"]).split()
+            words[int(rng.integers(0, len(words)))] = "edited"
+        else:
+            words = [vocab[int(j)] for j in rng.zipf(1.3, 90) % len(vocab)]
+        rows.append({"id": f"a{i}", "url": f"https://site{i % 7}.example/{i}", "title": f"Article {i}", "text": " ".join(words)})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _contents(store: Path) -> tuple[dict[str, tuple[str, str, str | None]], dict[str, int]]:
+    """Every article (record hash, text, story id) and the store's counts."""
+    s = open_store(store, create=False)
+    try:
+        return {a.id: (a.record_hash, a.text, a.story_id) for a in s.articles()}, s.counts()
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The fault corpus, and a store it was indexed into without a fault."""
+    d = tmp_path_factory.mktemp("uninterrupted")
+    corpus = _fault_corpus(d / "corpus.jsonl")
+    r = run("index", "--store", str(d / "store"), "--quiet", "--workers", "1", str(corpus))
+    assert r.exit_code == 0, r.output
+    return corpus, d / "store"
+
+
+def _one_error_line(r: Result, *parts: str) -> str:
+    _no_traceback(r)
+    assert r.exit_code == 4, (r.exit_code, r.stderr)
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1, r.stderr
+    for p in parts:
+        assert p in r.stderr, (p, r.stderr)
+    return r.stderr
+
+
+@pytest.mark.parametrize("where", ["segment", "database-early", "database-late"])
+def test_a_full_disk_is_one_line_and_the_next_run_completes_the_store(
+    where: str, uninterrupted: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, ref = uninterrupted
+    store = tmp_path / "store"
+    if where == "segment":
+        monkeypatch.setattr(segments, "open", FullDisk(room=20_000).open, raising=False)
+    else:
+        # SQLite's own "database or disk is full": the database may not grow past `pages`
+        c = sqlite3.connect(ref / "dedup.sqlite")
+        pages = 20 if where == "database-early" else c.execute("PRAGMA page_count").fetchone()[0] - 1
+        c.close()
+        connect = sqlite3.connect
+
+        def small_disk(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            conn = connect(*args, **kwargs)
+            conn.execute(f"PRAGMA max_page_count={pages}")
+            return conn
+
+        monkeypatch.setattr(sqlite3, "connect", small_disk)
+    r = run("index", "--store", str(store), "--quiet", "--workers", "1", str(corpus))
+    file = str(store / "lsh" / "seg-") if where == "segment" else f"{store / 'dedup.sqlite'}: disk full (database or disk is full)"
+    msg = _one_error_line(r, f"error: {file}", "disk full", "free space on /")
+    assert msg.endswith(AGAIN)
+    assert not list((store / "lsh").glob("*.tmp")) if (store / "lsh").exists() else True
+    # what the failed run left: nothing (early), or every article stored and none clustered yet
+    assert _contents(store)[1]["pending" if where != "database-early" else "articles"] == (300 if where != "database-early" else 0)
+    monkeypatch.undo()  # space is freed
+    again = run("index", "--store", str(store), "--quiet", "--workers", "1", str(corpus))
+    assert again.exit_code == 0, again.output
+    assert _contents(store) == _contents(ref)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, uninterrupted: tuple[Path, Path]) -> Iterator[Path]:
+    """A tmpfs half the size of the uninterrupted store (mounting needs root); unmounted after."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    size = sum(f.stat().st_size for f in uninterrupted[1].rglob("*") if f.is_file()) // 2
+    try:
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no mount command here: the injected full-disk tests stand in")
+    if p.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({p.stderr.strip()}): the injected full-disk tests stand in")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "--lazy", str(mnt)], check=True)
+
+
+def test_a_real_full_disk_as_a_real_process(small_disk: Path, uninterrupted: tuple[Path, Path], tmp_path: Path) -> None:
+    """ENOSPC from the file system itself, with the background reader (--workers 2): one line,
+    exit 4, no hang; after the disk is enlarged the same command completes the store."""
+    corpus, ref = uninterrupted
+    store = small_disk / "store"
+    cmd = [sys.executable, "-m", "dedup", "index", "--store", str(store), "--quiet", "--workers", "2", str(corpus)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 4, p.stderr
+    assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1, p.stderr
+    assert p.stderr.startswith(f"error: {store}") and "disk full" in p.stderr and f"free space on {small_disk} (" in p.stderr
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert _contents(store) == _contents(ref)
+
+
+def _damage_pages(db: Path) -> None:
+    """Flip the type byte of every b-tree page but the schema's and the settings' (``meta``):
+    every command opens the store, then meets the damage at its first real read."""
+    c = sqlite3.connect(db)
+    keep = {1} | {r for (r,) in c.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name = 'meta'")}
+    c.close()
+    data = bytearray(db.read_bytes())
+    size = int.from_bytes(data[16:18], "big") or 65536
+    for page in range(2, len(data) // size + 1):
+        if page not in keep:
+            data[(page - 1) * size] ^= 0xFF
+    db.write_bytes(bytes(data))
+
+
+COMMAND_LINES = {
+    "index": ["index", "--quiet", "--workers", "1"],
+    "query": ["query", "--text", "a text to look for in the store, long enough to be shingled"],
+    "report": ["report"],
+    "stats": ["stats"],
+    "export": ["export", "--out", "-"],
+    "outlets": ["outlets"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMAND_LINES))
+def test_every_command_on_a_damaged_database_is_one_line(command: str, store: Path, night: Path) -> None:
+    _index(store, night)
+    _damage_pages(store / "dedup.sqlite")
+    args = COMMAND_LINES[command] + ([str(night)] if command == "index" else [])
+    r = run(args[0], "--store", str(store), *args[1:])
+    msg = _one_error_line(r, f"error: {store / 'dedup.sqlite'}: the database is damaged (database disk image is malformed)")
+    assert msg.endswith("restore the store from a backup, or index the input again into a new store (--store NEW)\n")
+
+
+@pytest.mark.parametrize("args", [["export", "--out", "-"], ["report", "--since", "all"], ["query", "--id", "tram-orig"]])
+def test_a_damaged_value_is_one_line(args: list[str], store: Path, night: Path, articles) -> None:  # type: ignore[no-untyped-def]
+    """A flipped byte in a title, wherever it is stored (no longer UTF-8): SQLite's pages are
+    intact, the values are not."""
+    _index(store, night)
+    db = store / "dedup.sqlite"
+    title = str(articles["tram-orig"]["title"]).encode()
+    db.write_bytes(db.read_bytes().replace(title, b"\xff" + title[1:]))
+    r = run(args[0], "--store", str(store), *args[1:])
+    msg = _one_error_line(r, f"error: {db}: the database is damaged (Could not decode to UTF-8 column '")
+    assert "with text" not in msg  # not the value itself (an article's text is long, on many lines)

@@ -36,6 +36,7 @@ import numpy as np
 import xxhash
 
 from ..errors import StoreError
+from .faults import store_error
 
 # Above this many members a bucket is linked as a star (to its first member
 # only) instead of to all members: such buckets hold near-identical texts (one
@@ -85,15 +86,23 @@ def file_digest(path: Path) -> str:
 
 
 def _save(path: Path, array: np.ndarray) -> str:
-    """Write, fsync, then rename into place (a reader never sees half a file); returns
-    the file's digest (hashed from the page cache, before it can be damaged on disk)."""
+    """Write, fsync, then rename into place (a reader never sees half a file, and a failed
+    write, a full disk, leaves none behind); returns the file's digest (hashed from the page
+    cache, before it can be damaged on disk)."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, array, allow_pickle=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    digest = file_digest(tmp)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            # np.save's own write (ndarray.tofile) reports a full disk as "37000 requested
+            # and 14832 written", without errno; a file write says ENOSPC. Same bytes.
+            np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(array))
+            fh.write(memoryview(array))  # contiguous (Segment.write): no copy
+            fh.flush()
+            os.fsync(fh.fileno())
+        digest = file_digest(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise store_error(exc, path) from exc
     return digest
 
 
@@ -160,7 +169,12 @@ class Segment:
         directory.mkdir(parents=True, exist_ok=True)
         name = f"seg-{lo:010d}-{hi:010d}-{secrets.token_hex(4)}"
         kp, dp = segment_paths(directory, name)
-        digests = (_save(kp, np.ascontiguousarray(keys, dtype=np.int64)), _save(dp, np.ascontiguousarray(docs, dtype=np.int64)))
+        try:
+            digests = (_save(kp, np.ascontiguousarray(keys, dtype=np.int64)), _save(dp, np.ascontiguousarray(docs, dtype=np.int64)))
+        except BaseException:
+            kp.unlink(missing_ok=True)
+            dp.unlink(missing_ok=True)
+            raise
         return cls(SegmentInfo(name, lo, hi, int(keys.size), digests), keys, docs)
 
     @classmethod

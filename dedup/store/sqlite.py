@@ -21,15 +21,16 @@ import json
 import os
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import numpy as np
 
 from ..errors import StoreError
+from .faults import guarded, translated
 from .interface import Finding, LineCounts, NewArticle, StoredArticle
 from .segments import (
     MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, merge, plan_merges, segment_paths,
@@ -195,8 +196,9 @@ def discard_if_empty(path: Path) -> bool:
         return False
     finally:
         probe.close()
-    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", WRITER_LOCK):
-        (path / name).unlink(missing_ok=True)
+    with translated(db):
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", WRITER_LOCK):
+            (path / name).unlink(missing_ok=True)
     for directory in (path / LSH_DIR, path):
         try:
             directory.rmdir()  # only if empty
@@ -205,8 +207,12 @@ def discard_if_empty(path: Path) -> bool:
     return not path.exists()
 
 
+@guarded(lambda store: store.path / DB_NAME, lambda store: store._damage())
 class SQLiteStore:
-    """SQLite in WAL mode at ``<path>/dedup.sqlite``."""
+    """SQLite in WAL mode at ``<path>/dedup.sqlite``.
+
+    Every public method turns a database or file-system error (a full disk, an
+    I/O error, a damaged file) into one :class:`StoreError` (``faults.py``)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
@@ -216,14 +222,19 @@ class SQLiteStore:
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> SQLiteStore:
         db = path / DB_NAME
+        with translated(db):
+            return cls._open(path, db, create)
+
+    @classmethod
+    def _open(cls, path: Path, db: Path, create: bool) -> SQLiteStore:
         if not db.exists():
             if path.exists() and not path.is_dir():
                 raise StoreError(f"{path} is a file, not a store directory")
             if not create:
                 raise StoreError(f"no store at {path}: run 'dedup index' first, or pass --store / set DEDUP_STORE")
             path.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db, isolation_level=None, timeout=30)
         try:
-            conn = sqlite3.connect(db, isolation_level=None, timeout=30)
             # 16 KiB pages (new stores only; an existing file keeps its own): a
             # news article's row (~4 KB) fits in a page instead of spilling into
             # overflow pages. 30k articles indexed 10-14% faster, side by side.
@@ -235,17 +246,18 @@ class SQLiteStore:
             version = _schema_version(conn)
             if version is None or version == SCHEMA_VERSION:
                 conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{db}: not a usable dedup store ({exc})") from exc
-        store = cls(conn, path)
-        if version is None:
-            store.set_meta("schema_version", SCHEMA_VERSION)
-        elif version in ("3", "4"):
-            if version == "3":
-                store._migrate_from_3()
-            store._migrate_from_4()
-        elif version != SCHEMA_VERSION:
-            raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
+            store = cls(conn, path)
+            if version is None:
+                store.set_meta("schema_version", SCHEMA_VERSION)
+            elif version in ("3", "4"):
+                if version == "3":
+                    store._migrate_from_3()
+                store._migrate_from_4()
+            elif version != SCHEMA_VERSION:
+                raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
+        except BaseException:
+            conn.close()
+            raise
         return store
 
     def _migrate_from_3(self) -> None:
@@ -298,19 +310,41 @@ class SQLiteStore:
         self._conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
         try:
             yield
-        finally:
+        except BaseException:
+            # The error inside is the one to report, not a failed end of the read after it
+            # (on a damaged database, COMMIT fails too).
+            with suppress(sqlite3.Error):
+                self._conn.execute("COMMIT")
+            raise
+        with translated(self.path / DB_NAME):
             self._conn.execute("COMMIT")  # nothing was written: this ends the read
 
+    def _damage(self) -> str | None:
+        """The first problem SQLite's integrity check finds (None: none); it also compares
+        every index with its table, which is where a flipped byte in a value shows."""
+        try:
+            rows = self._conn.execute("PRAGMA integrity_check(1)").fetchall()
+        except sqlite3.Error as exc:
+            return str(exc)
+        return None if rows == [("ok",)] else str(rows[0][0])
+
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One atomic write: all of it is committed, or none of it (even on Ctrl-C)."""
+    def _transaction(self, undo: Callable[[], object] | None = None) -> Iterator[None]:
+        """One atomic write: all of it is committed, or none of it (even on Ctrl-C);
+        ``undo`` is called when none of it is."""
         self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now, not at the first write
         try:
             yield
+            self._conn.execute("COMMIT")
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, an I/O error): then
+            # ROLLBACK would fail and hide the error that matters.
+            if self._conn.in_transaction:
+                with suppress(sqlite3.Error):  # the connection is closed next: SQLite discards the transaction then
+                    self._conn.execute("ROLLBACK")
+            if undo is not None:
+                undo()
             raise
-        self._conn.execute("COMMIT")
 
     # -- meta ---------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -529,7 +563,15 @@ class SQLiteStore:
         found missing or damaged."""
         directory = self.path / LSH_DIR
         retired: list[Segment] = []
-        with self._transaction():
+        existing = set(directory.iterdir()) if directory.exists() else set()
+
+        def discard() -> None:
+            # Files written for a transaction that does not commit are never listed:
+            # their space is given back at once, not by the next run (a full disk needs it).
+            for p in set(directory.iterdir()) - existing if directory.exists() else ():
+                p.unlink(missing_ok=True)
+
+        with self._transaction(undo=discard):
             infos: list[SegmentInfo] = []
             sealed = 0
             repaired: list[Finding] = []
@@ -615,7 +657,7 @@ class SQLiteStore:
             try:
                 self.seal_index(rebuild={Path(f.where).name.split(".")[0] for f in lsh}, rebuild_all=whole)
                 after = self._check_segments()
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, StoreError) as exc:  # (seal_index's errors are StoreErrors: a full disk)
                 return [*findings, *lsh, Finding(db, f"rebuilding the LSH index failed: {exc}")]
             left = {(f.where, f.problem) for f in after}
             lsh = [replace(f, repaired=True) for f in lsh if (f.where, f.problem) not in left] + after

@@ -32,13 +32,6 @@ def _new(ident: str, seed: int, **kw: object) -> NewArticle:
     return NewArticle(**base)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    s = open_store(tmp_path / "store")
-    yield s
-    s.close()
-
-
 def _count(store: SQLiteStore, what: str) -> int:
     return store.counts()[what]
 
@@ -177,7 +170,7 @@ def test_write_articles_is_atomic_when_band_insert_fails(store: SQLiteStore) -> 
     real = store._conn
     failing = _FailingBandsConn(real, fail_on=1)
     store._conn = failing  # type: ignore[assignment]
-    with pytest.raises(sqlite3.OperationalError, match="simulated"):
+    with pytest.raises(StoreError, match=r"dedup.sqlite: database error \(disk I/O error \(simulated"):
         store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3), _new("d", 4)], {}, NOW)
     store._conn = real
     assert failing.rows_in_transaction >= 1  # it failed mid-batch, after article rows were written
@@ -401,7 +394,7 @@ def test_boilerplate_counts_are_written_with_their_articles_or_not_at_all(store:
     counts = LineCounts("t1", {"example.com": 2}, (("example.com", 7, "Share this", 2), ("example.com", 8, "Once", 1)))
     real = store._conn
     store._conn = _FailingBandsConn(real, fail_on=3)  # type: ignore[assignment]  # memberships, outlet_articles, outlet_lines
-    with pytest.raises(sqlite3.OperationalError, match="simulated"):
+    with pytest.raises(StoreError, match="simulated"):
         store.write_articles([_new("a", 1), _new("b", 2)], {}, NOW, counts)
     store._conn = real
     assert _count(store, "articles") == 0 and store.outlet_articles(["example.com"]) == {}
