@@ -18,6 +18,7 @@ import errno
 import functools
 import inspect
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ _AGAIN = "run the same command again: the store is consistent, the next run comp
 DATABASE_ADVICE = "restore the store from a backup, or index the input again into a new store (--store NEW)"
 _FULL = {errno.ENOSPC, errno.EDQUOT}
 _DENIED = {errno.EROFS, errno.EACCES, errno.EPERM}
+# ndarray.tofile's report of a write cut short (a full disk), without errno
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 # SQL the code got wrong: a bug, not a fault of the store
 _MISUSE = (sqlite3.InterfaceError, sqlite3.ProgrammingError)
 
@@ -73,7 +76,7 @@ def store_error(exc: sqlite3.Error | OSError, file: Path) -> StoreError:
             file = Path(os.fsdecode(exc.filename))
         detail = exc.strerror or str(exc)
         code = exc.errno
-        if code in _FULL:
+        if code in _FULL or (code is None and _SHORT_WRITE.fullmatch(detail)):
             return StoreError(f"{file}: disk full ({detail}): {_free_space(file)} and {_AGAIN}")
         if code in _DENIED:
             return StoreError(f"{file}: cannot write ({detail}): make {file.parent} and its files writable (or use another --store), then run the same command again")

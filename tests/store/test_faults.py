@@ -99,6 +99,7 @@ def test_sqlite_full_is_one_clear_error_and_the_batch_is_not_written(store: SQLi
     ("exc", "want"),
     [
         (OSError(errno.EIO, "Input/output error"), "I/O error (Input/output error): check the disk"),
+        (OSError("37000 requested and 14832 written"), "disk full (37000 requested and 14832 written): free space on /"),
         (OSError(errno.EROFS, "Read-only file system"), "cannot write (Read-only file system): make"),
         (sqlite3.OperationalError("attempt to write a readonly database"), "database error (attempt to write a readonly database)"),
     ],
