@@ -95,7 +95,7 @@ def _save(path: Path, array: np.ndarray) -> str:
             # np.save's own write (ndarray.tofile) reports a full disk as "37000 requested
             # and 14832 written", without errno; a file write says ENOSPC. Same bytes.
             np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(array))
-            fh.write(memoryview(array))  # contiguous (Segment.write): no copy
+            fh.write(array.data)  # contiguous (Segment.write): no copy
             fh.flush()
             os.fsync(fh.fileno())
         digest = file_digest(tmp)

@@ -329,7 +329,7 @@ class SQLiteStore:
         return None if rows == [("ok",)] else str(rows[0][0])
 
     @contextmanager
-    def _transaction(self, undo: Callable[[], object] | None = None) -> Iterator[None]:
+    def _transaction(self, undo: Callable[[], None] | None = None) -> Iterator[None]:
         """One atomic write: all of it is committed, or none of it (even on Ctrl-C);
         ``undo`` is called when none of it is."""
         self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock now, not at the first write
