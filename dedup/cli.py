@@ -21,7 +21,7 @@ import click
 from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, ShingleKind, SignConfig
 from .errors import ConfigError, DedupError, InputError, OutputError, StoreError
 from .model import Rejected
-from .report.text import plural
+from .report.text import json_text, plural, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REJECT_LINES = 50
@@ -30,7 +30,9 @@ _SHORT_QUERY = 30
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    # Every message is one line, and may quote what the input said (a record's id or
+    # url, a file name): its control and bidi characters are shown, never acted on.
+    click.echo(visible(message), err=True)
 
 
 def friendly_errors(fn: F) -> F:
@@ -333,7 +335,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
             }
             for m in matches
         ]
-        click.echo(json.dumps({"query": info, "results": results}, ensure_ascii=False, indent=2))
+        click.echo(json_text({"query": info, "results": results}))
         return
     if not matches:
         size = int(info.get("shingles", 0))  # type: ignore[call-overload]
@@ -342,6 +344,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     # Piped output gets a fixed, generous width instead of rich's 80 columns (unless $COLUMNS says).
     console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
@@ -354,8 +357,10 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     table.add_column("outlet", overflow="fold")
     table.add_column("published", no_wrap=True, min_width=16)
     table.add_column("id", overflow="fold")
-    rows = [[str(i), f"{m.similarity:.2f}", f"{m.containment:.2f}", _cut(m.outlet, 24),
-             m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", _cut(m.id, 36)]
+    # What an article says is shown as it is: visible() for control and bidi
+    # characters, Text() so that rich reads no markup ("[bold]", "[/]") in it.
+    rows = [[str(i), f"{m.similarity:.2f}", f"{m.containment:.2f}", _cut(visible(m.outlet), 24),
+             m.published_at.strftime("%Y-%m-%d %H:%M") if m.published_at else "unknown", _cut(visible(m.id), 36)]
             for i, m in enumerate(matches, 1)]
     # What the other columns take: their widest cell or header, 2 of padding each, 8 borders.
     taken = sum(max(c.min_width or 0, len(str(c.header)), *(len(r[j]) for r in rows)) + 2 for j, c in enumerate(table.columns)) + 8
@@ -363,7 +368,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     if title_width >= 12:
         table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=title_width)
     for row, m in zip(rows, matches, strict=True):
-        table.add_row(*row, *([m.title] if title_width >= 12 else []))
+        table.add_row(*map(Text, row), *([Text(visible(m.title, text=True))] if title_width >= 12 else []))
     console.print(table)
 
 
@@ -454,7 +459,7 @@ def stats(store: Path | None, as_json: bool) -> None:
     params = info.pop("settings") or {}
     for k, v in info.items():
         shown = "never" if v is None and k == "last_report_at" else (f"{v:,}" if isinstance(v, int) else v)
-        click.echo(f"{k:>20}: {shown}")
+        click.echo(f"{k:>20}: {visible(str(shown))}")  # the store's path is the user's, and may hold anything
     if params:
         sh, sg, cl = params["shingle"], params["sign"], params.get("cluster") or {}
         click.echo(f"{'settings':>20}: {sh['kind']} {sh['size']}-grams, num_perm {sg['num_perm']}, seed {sg['seed']}, "
@@ -528,18 +533,18 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: 
 
     infos = run_outlets(_base_config(store), only)
     if as_json:
-        click.echo(json.dumps([
+        click.echo(json_text([
             {"outlet": i.outlet, "articles": i.articles,
              "boilerplate": [{"line": b.line, "articles": b.articles, "share": b.share, "first_seen": b.first_seen}
                              for b in i.boilerplate]}
             for i in infos
-        ], ensure_ascii=False, indent=2))
+        ]))
         return
     learned = [i for i in infos if i.boilerplate]
     for i in infos if show_all else learned:
-        click.echo(f"{i.outlet} ({plural(i.articles, 'article', 'articles')} counted)")
+        click.echo(f"{visible(i.outlet)} ({plural(i.articles, 'article', 'articles')} counted)")
         for b in i.boilerplate:
-            click.echo(f"  {b.articles:>6,} {b.share:>5.0%}  {b.line}")
+            click.echo(f"  {b.articles:>6,} {b.share:>5.0%}  {visible(b.line, text=True)}")
     click.echo(f"{len(infos):,} outlets counted, {len(learned):,} with boilerplate")
 
 

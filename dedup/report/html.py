@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote
 
 from ..model import Member, Report, Story
 from .stats import OutletRow, lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, pct_text, since_text, time_text
+from .text import ACTING, lag_text, pct_text, since_text, time_text, visible
 
 _COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700",
            "same_outlet": "#6e7781", "related": "#8250df"}
@@ -50,13 +51,26 @@ td.first{color:#59636e;font-size:.9em;max-width:28em} a{color:#0969da}
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Escaped, with control and bidi characters shown (see text.visible): what an
+    article names (id, outlet, url, credit) and all but its prose."""
+    return escape(visible(str(value)), quote=True)
+
+
+def _prose(value: str) -> str:
+    """A title or a first line: in an element of its own with dir='auto', so its bidi
+    marks stay (an Urdu line needs them); controls and overrides are still shown."""
+    return escape(visible(value, text=True), quote=True)
+
+
+# In an href, what visible() would show is percent-encoded instead: the link still
+# leads where the article said, but the status bar cannot be reversed by an override.
+_HREF = str.maketrans({cp: quote(chr(cp)) for cp in ACTING})
 
 
 def _link(url: str, text: str) -> str:
     # Only http(s) becomes a link: "javascript:" survives escaping, so it must never be an href.
     if url.strip().lower().startswith(("http://", "https://")):
-        return f"<a href='{_e(url.strip())}' rel='noreferrer noopener'>{_e(text)}</a>"
+        return f"<a href='{escape(url.strip().translate(_HREF), quote=True)}' rel='noreferrer noopener'>{_e(text)}</a>"
     return _e(text)
 
 
@@ -199,7 +213,7 @@ def _summary_cards(r: Report) -> str:
 def _story(s: Story) -> list[str]:
     f = s.first
     parts = [
-        f"<div class='story' id='{_e(s.story_id)}'><h2 dir='auto'>{_e(f.title or f.id)}</h2>",
+        f"<div class='story' id='{_e(s.story_id)}'><h2 dir='auto'>{_prose(f.title) if f.title else _e(f.id)}</h2>",
         f"<p class='muted'>Story {_e(s.story_id)} ({'new' if s.is_new else 'grew'}) · first: <b>{_e(f.outlet)}</b> "
         f"at {_e(time_text(f.published_at))}</p>",
         f"<p class='origin'>{_e(origin_note(s))}</p>",
@@ -217,7 +231,7 @@ def _story(s: Story) -> list[str]:
             f"<tr{cls}><td>{_link(m.url, m.outlet)}</td><td>{_e(time_text(m.published_at))}</td>"
             f"<td class='num'>{_e(lag_text(m.lag_seconds))}</td><td class='num'>{m.similarity:.2f}</td>"
             f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
-            f"<td class='first'><div dir='auto'><b>{_e(m.title)}</b></div><div dir='auto'>{_e(m.first_line)}</div></td></tr>"
+            f"<td class='first'><div dir='auto'><b>{_prose(m.title)}</b></div><div dir='auto'>{_prose(m.first_line)}</div></td></tr>"
         )
     parts.append("</table>")
     parts += [f"<p class='flag'>⚠ {_e(flag)}</p>" for flag in s.flags]

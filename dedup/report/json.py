@@ -10,12 +10,12 @@ Keys are only ever added. Story: ``credits`` [{"name", "in_corpus"}],
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from ..model import Member, Report, Story
 from .stats import lag_distribution, origin_note, outlet_rows, summary
+from .text import json_text
 
 
 def _time(t: datetime | None) -> str | None:
@@ -71,4 +71,4 @@ def report_dict(r: Report) -> dict[str, Any]:
 
 
 def render(r: Report) -> str:
-    return json.dumps(report_dict(r), ensure_ascii=False, indent=2) + "\n"
+    return json_text(report_dict(r)) + "\n"

@@ -8,24 +8,27 @@ from __future__ import annotations
 
 from ..model import Report
 from .stats import lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, pct_text, plural, since_text, time_text
+from .text import lag_text, pct_text, plural, since_text, time_text, visible
 
 _BAR = 30  # characters of the longest text bar
 
 
-def _cell(s: str) -> str:
-    # Scraped text is untrusted: Markdown viewers render inline HTML and links,
-    # so a title like "<script>…" or "[x](javascript:…)" is shown, never run.
-    return s.translate(_CELL)
+def _cell(s: str, text: bool = False) -> str:
+    # Scraped text is untrusted: Markdown viewers render inline HTML, links and
+    # character references, so a title like "<script>…", "[x](javascript:…)" or
+    # "&#x202e;" is shown, never run or decoded; a backslash is escaped first, or it
+    # would escape the escape. Then control and bidi characters are made visible:
+    # a CR ends a Markdown line as a newline does. A name (the default) is an id,
+    # outlet, url or what is made of them; ``text`` a title or a first line.
+    return visible(s.translate(_CELL), text)
 
 
-_CELL = str.maketrans({"|": "\\|", "\n": " ", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]"})
-
+_CELL = str.maketrans({"\\": "\\\\", "|": "\\|", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "&": "\\&"})
 
 
 def _code(s: str) -> str:
-    # Inside a fenced block only a backtick run could break out.
-    return s.replace("`", "'").replace("\n", " ")
+    # Inside a fenced block only a line ending (a CR too) or a backtick run could break out.
+    return visible(s).replace("`", "'")
 
 
 def _bar(n: float, top: float) -> str:
@@ -58,7 +61,7 @@ def render(r: Report) -> str:
     for s in r.stories:
         f = s.first
         out += [
-            f"## {_cell(f.title or f.id)}",
+            f"## {_cell(f.title, text=True) if f.title else _cell(f.id)}",
             "",
             f"Story `{_code(s.story_id)}` ({'new' if s.is_new else 'grew'}) · first: **{_cell(f.outlet)}** at {time_text(f.published_at)}",
             "",
@@ -76,7 +79,7 @@ def render(r: Report) -> str:
             out.append(
                 f"| {i} | {_cell(m.outlet)} | {time_text(m.published_at)} | {lag_text(m.lag_seconds)} | "
                 f"{m.similarity:.2f} | {m.relation} | {_cell(', '.join(m.credits)) or '—'} | {_cell(m.url)} | "
-                f"{_cell(m.first_line)} |"
+                f"{_cell(m.first_line, text=True)} |"
             )
         if s.flags:
             out += ["", *(f"- ⚠ {_cell(flag)}" for flag in s.flags)]
@@ -97,7 +100,7 @@ def render(r: Report) -> str:
         out.append("")
         copiers = sorted((o for o in rows if o.copies), key=lambda o: (-o.copies, o.outlet))
         if copiers:
-            width = max(len(o.outlet) for o in copiers)
+            width = max(len(_code(o.outlet)) for o in copiers)
             out += ["### Copies per outlet", "", "█ copies made (of which credited / partial)", "", "```"]
             out += [f"{_code(o.outlet):<{width}}  {_bar(o.copies, copiers[0].copies)} {o.copies} "
                     f"({o.credited} credited, {o.partial} partial)" for o in copiers]
@@ -108,7 +111,7 @@ def render(r: Report) -> str:
             out += ["### Lag distribution", "", "copies by time from the origin", "", "```"]
             out += [f"{label:<13}  {_bar(n, top)} {n}" for label, n in dist]
             out += ["```", ""]
-        width = max(len(o.outlet) for o in rows)
+        width = max(len(_code(o.outlet)) for o in rows)
         out += ["### Originality by outlet", "", "of the stories an outlet took part in (first or copying), the share it was first in",
                 "", "```"]
         out += [f"{_code(o.outlet):<{width}}  {_bar(o.share_original, 1.0):<{_BAR}} {pct_text(o.share_original)}"

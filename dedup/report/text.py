@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 
@@ -52,3 +53,65 @@ def pct_text(x: float | None) -> str:
 def since_text(since: datetime | None) -> str:
     """What a report covers: changes since this."""
     return time_text(since) if since else "the beginning"
+
+
+# -- untrusted text on a screen ------------------------------------------------
+#
+# What an article carries (id, outlet, url, title) is shown in a terminal, a Markdown
+# viewer or a browser, where some characters act instead of showing: a carriage return
+# or an escape sequence rewrites the terminal line, a CR ends a Markdown line (and so a
+# code fence), a bidi override displays "\u202emoc.elgoog" as "google.com". Each is
+# shown as an escape instead, so that an analyst sees the trick, not its effect.
+
+def _escape(cp: int) -> str:
+    return {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}.get(cp) or (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
+
+
+_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]  # C0, DEL, C1
+_LINE_BREAKS = [0x2028, 0x2029]  # Unicode's line and paragraph separators
+# Embeddings, overrides and isolates reorder whole runs of what follows them, and
+# run on to the end of the line when not closed: never needed in a name, and a
+# disguise in any text.
+_BIDI_RUNS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# Direction marks (LRM, RLM, ALM) only nudge the neutral characters beside them:
+# legitimate in Urdu or Arabic text, never in a name.
+_BIDI_MARKS = [0x200E, 0x200F, 0x061C]
+
+# What visible() escapes in a name (html.py percent-encodes them in a link instead).
+ACTING: frozenset[int] = frozenset((*_CONTROLS, *_LINE_BREAKS, *_BIDI_RUNS, *_BIDI_MARKS))
+_NAME = str.maketrans({cp: _escape(cp) for cp in ACTING})
+_TEXT = str.maketrans({**{cp: _escape(cp) for cp in (*_CONTROLS, *_BIDI_RUNS)},
+                       **dict.fromkeys((0x09, 0x0A, 0x0D, *_LINE_BREAKS), " ")})
+
+
+def visible(value: str, text: bool = False) -> str:
+    r"""``value`` safe to show: control characters (C0, DEL, C1) and bidi embeddings,
+    overrides and isolates written as escapes (``\r``, ``\x1b``, ``\u202e``).
+
+    A name (id, outlet, url; the default) has its bidi marks and line breaks escaped
+    too; a ``text`` (a title, a first line, a boilerplate line) keeps its bidi marks
+    and has its line breaks and tabs as spaces.
+
+    >>> print(visible("\u202emoc.elgoog"), visible("a\rb\x1b[2K\x07"))
+    \u202emoc.elgoog a\rb\x1b[2K\x07
+    >>> visible("line one\nline two \u200f", text=True) == "line one line two \u200f"
+    True
+    """
+    return value.translate(_TEXT if text else _NAME)
+
+
+# json.dumps escapes C0 itself (and a newline between tokens must stay one).
+_JSON = str.maketrans({cp: f"\\u{cp:04x}" for cp in ACTING if cp >= 0x20})
+
+
+def json_text(value: object) -> str:
+    r"""``value`` as indented JSON, non-ASCII kept (Urdu stays readable), but what
+    visible() shows written as \u escapes: the same data, shown on a terminal.
+
+    >>> print(json_text({"outlet": "\u202emoc.elgoog", "title": "ab\x1b"}))
+    {
+      "outlet": "\u202emoc.elgoog",
+      "title": "ab\u001b"
+    }
+    """
+    return json.dumps(value, ensure_ascii=False, indent=2).translate(_JSON)
