@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 DEMO_STORE := demo-store
 
-.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale clean
+.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ bench-scale: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python benchmarks/speed.py --quick
+
+# SIGKILL `dedup index` at 50 random points of a 20k run, re-run, compare (~10-15 min; see benchmarks/RELIABILITY.md).
+bench-faults: $(STAMP)
+	$(BIN)/python benchmarks/faults.py
 
 # Optional extras for the peers benchmark and the plots: rensa, gaoya, matplotlib.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
