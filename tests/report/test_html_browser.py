@@ -113,3 +113,33 @@ def test_screenshot(report_page: tuple[Path, int], tmp_path: Path) -> None:
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, target)
+
+
+def test_markdown_report_rendered_to_html_runs_nothing_and_shows_overrides(tmp_path: Path) -> None:
+    """The Markdown report as a wiki shows it (a CommonMark renderer, raw HTML allowed).
+    A first line holding a CR and a fence can no longer open a code block that swallows
+    the next chart's opening fence (leaving that chart's lines, with an outlet holding an
+    ``<img onerror>`` between CRs, to be rendered as HTML); an override in an outlet is
+    shown as ``\\u202e``, not obeyed."""
+    from datetime import datetime, timezone
+
+    from markdown_it import MarkdownIt
+
+    from dedup.model import Member, OutletTotals, Report, Story, TimePrecision
+
+    def member(ident: str, outlet: str, relation: str, first_line: str = "") -> Member:
+        return Member(ident, outlet, f"https://x.example/{ident}", "t", datetime(2026, 11, 24, tzinfo=timezone.utc),
+                      TimePrecision.EXACT, 60.0, 0.9, 1.0, relation, first_line=first_line)
+
+    first = member("a", "riverpost.com", "original")
+    members = (first, member("b", f"evil.com\r{IMG}\r", "uncredited_copy"),
+               member("c", "\u202emoc.elgoog", "uncredited_copy", first_line="quote\r```\r"))
+    rep = Report(datetime(2026, 11, 25, tzinfo=timezone.utc), None, (Story("s", first, members),),
+                 tuple(OutletTotals(m.outlet, 1, int(m is first), int(m is not first)) for m in members))
+    page = tmp_path / "report-md.html"
+    body = MarkdownIt("commonmark").enable("table").render(render(rep, "md"))
+    page.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>md</title></head><body>{body}</body></html>",
+                    encoding="utf-8")
+    dom = _dom(tmp_path, page)
+    assert not PWNED.search(dom)
+    assert "\u202e" not in dom and "\\u202emoc.elgoog" in dom

@@ -25,8 +25,11 @@ RLO = "\u202e"
 # Characters that act rather than show: NUL, BEL, BS, CR, ESC, DEL, a C1 CSI, the bidi runs and a line separator.
 ACTING = ("\x00", "\x07", "\x08", "\r", "\x1b", "\x7f", "\x9b", RLO, "\u202d", "\u202b", "\u2067", "\u2069", "\u2028")
 SPOOF = f"{RLO}moc.elgoog"  # displays as "google.com"
-# Breaks out of a fenced block (or a table row) where only \n is escaped, into raw HTML.
-BREAKOUT = "evil.com\r```\r<img src=x onerror=alert(1)>\r"
+# Where only \n was escaped, a CR in a table cell ended the row, and a fence after it opened a
+# code block that the next chart's fence closed: that chart's lines (outlets, raw there) were
+# then Markdown, and the outlet's own CRs put its <img> on a line of its own, as live HTML.
+FENCE = "quote\r```\r"
+BREAKOUT = "evil.com\r<img src=x onerror=alert(1)>\r"
 URDU = "وزیراعظم نے بجٹ پیش کیا\u200f"  # an RLM: a legitimate mark in Urdu text
 
 
@@ -43,7 +46,7 @@ def hostile() -> Report:
     first = _member("orig\x1b[31m\x07\x00", "riverpost.com", "", "https://riverpost.com/a", relation="original")
     members = (
         first,
-        _member("copy-1", SPOOF, "", f"https://evil.example/{RLO}lmth.xedni"),
+        _member("copy-1", SPOOF, "", f"https://evil.example/{RLO}lmth.xedni", first_line=FENCE),
         _member("copy-2", BREAKOUT, URDU, "https://evil.example/2", first_line=URDU),
         _member("copy-3", "bell\x07\x00\x7f\x9b.com", f"Real title\rFake title {RLO}txet", "https://bell.example/3"),
     )
@@ -77,7 +80,8 @@ def test_markdown_shows_control_and_bidi_characters(hostile: Report) -> None:
     assert _acting(md) == []
     assert "\\u202emoc.elgoog" in md  # the trick is shown, not hidden
     assert "## orig\\x1b\\[31m\\x07\\x00\n" in md  # the heading: its id ('[' escaped for Markdown)
-    assert "evil.com\\r'''\\r" in md  # in the fenced charts, a CR is no line ending
+    assert "| quote ```  |" in md  # a first line's CR is a space: no line of its own for the fence
+    assert "evil.com\\r<img src=x onerror=alert(1)>\\r " in md  # in a fenced chart a CR is shown
     assert "| line \\x1b\\[2K\\u202eenil |" in md  # a first line: its CR a space, the rest shown
     assert f"| {URDU} |" in md  # an Urdu first line and its mark as they are
 
