@@ -105,7 +105,10 @@ def _probe(argv: list[str]) -> None:
         setattr(owner, name, wrapped)
 
     hook(SQLiteStore, "lock_writer", "start", "read")
-    hook(SQLiteStore, "count_lines", "count", "sign")  # boilerplate counted, then cleaned and signed
+    # A batch: its boilerplate counted (committed on its own before dedup 7b4c4be, with the
+    # articles since), then cleaned and signed, then written.
+    hook(pipeline, "learn_boilerplate", "count", "sign")
+    hook(SQLiteStore, "count_lines", "count", "sign")
     hook(SQLiteStore, "write_articles", "write", "read")
     hook(SQLiteStore, "end_bulk", "seal")
     hook(SQLiteStore, "seal_index", "seal")
