@@ -194,9 +194,9 @@ class Run:
         return out
 
     def phases_s(self) -> dict[str, float]:
-        total: Counter[str] = Counter()
+        total: dict[str, float] = {}
         for phase, a, b in self.segments():
-            total[phase] += b - a
+            total[phase] = total.get(phase, 0.0) + b - a
         return {p: round(t, 2) for p, t in total.items()}
 
     def start_of(self, phase: str, nth: int) -> float | None:
