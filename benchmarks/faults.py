@@ -14,7 +14,8 @@ random delay, gives the processes it started (the background reader, page
 workers) 5 s to go (then kills them, and counts them as left over), re-runs
 `dedup index` to completion and compares the store with its kind's reference:
 
-- integrity: ``PRAGMA integrity_check``, every article has a membership, nothing pending;
+- integrity: ``PRAGMA integrity_check``, every article has a membership, nothing pending,
+  and ``dedup check`` finds no damage (where this dedup has the command);
 - articles: ids and record hashes; content: shingle counts, signatures, stripped lines;
 - stories: membership as a partition; story ids: the id of each story;
 - boilerplate: the outlet tables (articles counted per outlet, articles per line),
@@ -297,6 +298,20 @@ def snapshot(store: Path) -> dict[str, Any]:
         con.close()
 
 
+def dedup_check(store: Path) -> str | None:
+    """What `dedup check` finds damaged ('' when nothing; None when this dedup has no check command)."""
+    res = subprocess.run([str(BIN), "check", "--json", "--store", str(store)], capture_output=True, text=True,
+                         timeout=600, check=False)
+    if res.returncode == 2 and "No such command" in res.stderr:
+        return None
+    try:
+        data = json.loads(res.stdout)
+    except ValueError:
+        return f"exit {res.returncode}: {res.stderr.strip()[-300:]}"
+    damaged = [f"{f['where']}: {f['problem']}" for f in data.get("findings", []) if f.get("damage")]
+    return "" if data.get("ok") and res.returncode == 0 else ("; ".join(damaged) or f"exit {res.returncode}")[:500]
+
+
 def query_answers(store: Path, ids: list[str]) -> dict[str, list[tuple[str, float]]]:
     from dedup.config import Config
     from dedup.pipeline import QueryTarget, query
@@ -483,6 +498,9 @@ def experiment(n: int, kills: int, seed: int, workdir: Path, log: Callable[[str]
     snaps = {kind: snapshot(store) for kind, store in refs.items()}
     for kind, snap in snaps.items():
         assert not compare(snap, snap), f"reference {kind} fails its own checks: {compare(snap, snap)}"
+    checked = {kind: dedup_check(store) for kind, store in refs.items()}
+    assert not any(checked.values()), f"dedup check fails on a reference: {checked}"
+    has_check = None not in checked.values()
     query_ids = {kind: rng.sample(sorted(snaps[kind]["articles"]), QUERIES) for kind in KINDS}
     answers = {kind: query_answers(refs[kind], query_ids[kind]) for kind in KINDS}
     # Timeout of a re-run: ten times an uninterrupted one, and at least a minute.
@@ -501,6 +519,8 @@ def experiment(n: int, kills: int, seed: int, workdir: Path, log: Callable[[str]
             k.bad = compare(snaps[kind], snapshot(store))
             if answers[kind] != query_answers(store, query_ids[kind]):
                 k.bad["queries"] = "answers to query --id differ from the reference's"
+            if has_check and (found := dedup_check(store)):
+                k.bad["integrity"] = "; ".join(filter(None, (k.bad.get("integrity"), f"dedup check: {found}")))
         results.append(k)
         log(f"kill {i + 1:>2}/{kills} {kind:<11} {target:>10} #{k.segment:<2} +{k.offset_s:5.2f} s -> killed at {k.killed_after_s:5.2f} s in "
             f"{k.phase:<10} ({k.event}) -> " + (", ".join(f"{c}: {v}" for c, v in k.bad.items()) or "same")
@@ -509,7 +529,7 @@ def experiment(n: int, kills: int, seed: int, workdir: Path, log: Callable[[str]
         shutil.rmtree(store, ignore_errors=True)
 
     return {
-        "articles": n, "kills": kills, "seed": seed,
+        "articles": n, "kills": kills, "seed": seed, "dedup_check": has_check,
         "reference": {kind: {"seconds": round(timing[kind].ended - timing[kind].started, 2),
                              "phases_s": timing[kind].phases_s()}
                       for kind in KINDS},

@@ -490,15 +490,15 @@ def check(store: Path | None, repair: bool, as_json: bool) -> None:
 
     result = run_check(_base_config(store), repair=repair)
     if as_json:
-        click.echo(json.dumps({
+        click.echo(json_text({
             "store": result.store, "articles": result.articles, "segments": result.segments, "ok": not result.damaged,
             "findings": [{"where": f.where, "problem": f.problem, "damage": f.damage, "derived": f.derived, "repaired": f.repaired}
                          for f in result.findings],
-        }, ensure_ascii=False, indent=2))
+        }))
     else:
         for f in result.findings:
             label = "repaired" if f.repaired else "damaged" if f.damage else "note"
-            click.echo(f"{label:<9}{f.where}: {f.problem}")
+            click.echo(visible(f"{label:<9}{f.where}: {f.problem}"))  # a path, a stored value: shown, not acted on
         articles = "?" if result.articles < 0 else f"{result.articles:,}"
         found = plural(len(result.damaged), "problem", "problems") if result.damaged else "no damage"
         repaired = sum(f.repaired for f in result.findings)

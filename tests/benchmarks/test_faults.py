@@ -85,7 +85,7 @@ def test_two_kills_of_a_small_run(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["articles"] == 500 and data["kills"] == 2 and data["machine"]["cpus"]
+    assert data["articles"] == 500 and data["kills"] == 2 and data["machine"]["cpus"] and data["dedup_check"] is True
     assert [r["kind"] for r in data["runs"]] == ["fresh", "incremental"]
     for r in data["runs"]:
         assert r["phase"] in ("startup", "reading", "writing", "sealing", "clustering", "done")
