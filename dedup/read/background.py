@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+import os
 import operator
 import queue
 from collections.abc import Callable, Iterator, Sequence
@@ -41,8 +42,8 @@ def can_read_in_background(paths: Sequence[str]) -> bool:
     return "fork" in mp.get_all_start_methods() and "-" not in paths
 
 
-def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any) -> None:
-    exit_with_parent()
+def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: int) -> None:
+    exit_with_parent(parent)
     pages = 0
 
     def count_page(n: int) -> None:
@@ -99,7 +100,7 @@ def read_in_background(
     ctx = mp.get_context("fork")
     channel: Any = ctx.Queue(maxsize=_QUEUE_SIZE)
     # Not a daemon: the reader starts its own pool for HTML pages.
-    proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel), name="dedup-reader")
+    proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel, os.getpid()), name="dedup-reader")
     proc.start()
     return BackgroundReader(proc, channel, progress)
 

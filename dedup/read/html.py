@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
+import os
 import signal
 import threading
 import warnings
@@ -518,7 +519,7 @@ class _PagePool:
         # fork: workers start in milliseconds and need only extract_page.
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         # Workers end with the process that made them, even one killed with SIGKILL.
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=exit_with_parent)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=exit_with_parent, initargs=(os.getpid(),))
 
     def run(self, items: Iterable[Item | Page]) -> Iterator[Item]:
         pending: deque[list[Any]] = deque()  # [future, page] or [None, item]

@@ -139,3 +139,22 @@ def test_page_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
         "os._exit(0)\n"
     )
     assert not _survivors_of_a_killed_parent(script), "page workers still running 10 s after their parent died"
+
+
+def test_a_child_whose_parent_died_before_it_looked_exits() -> None:
+    # The parent's pid is taken before the fork: read in the child, a parent killed in
+    # the first milliseconds would be PID 1 already, and the child would watch that.
+    script = (
+        "import os, time\n"
+        "from dedup.read.watchdog import exit_with_parent\n"
+        "parent = os.getpid()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    time.sleep(1.0)  # the parent is gone by now: this child was re-parented\n"
+        "    exit_with_parent(parent, interval=0.1)\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "print([pid], flush=True)\n"
+        "os._exit(0)\n"
+    )
+    assert not _survivors_of_a_killed_parent(script), "a child re-parented before its watch began was still running 10 s later"
