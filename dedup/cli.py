@@ -289,6 +289,9 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
         click.echo(f"  warning:  {n:,} × {reason}")
     for reason, n in summary.skipped:  # a crawl's images and redirects: counted, not errors, not --strict
         click.echo(f"  skipped:  {n:,} × {reason}")
+    if summary.nothing_indexed:
+        reasons = ", ".join(f"{n:,} × {r}" for r, n in sorted(summary.rejected_by_reason().items()))
+        raise InputError(f"nothing in the input could be indexed: every record was rejected ({reasons})")
     if strict and problems:
         _err(f"--strict: {len(summary.rejected)} rejected, {plural(len(summary.warnings), 'warning', 'warnings')}")
         sys.exit(1)
@@ -301,7 +304,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
 @click.option("--text", help="Query with this text.")
 @click.option("--file", "file", type=click.Path(path_type=Path, dir_okay=False), help="Query with the text of this file.")
 @click.option("--id", "ident", help="Query with a stored article, by id.")
-@click.option("--url", help="Query with a stored article, by url.")
+@click.option("--url", help="Query with a stored article, by url (any form of it: with or without scheme, www., trailing slash, fragment, utm_*/fbclid/gclid… parameters).")
 @click.option("--top", "-k", "top", type=int, default=10, show_default=True, help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @friendly_errors

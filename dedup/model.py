@@ -39,6 +39,7 @@ class Article:
     source: str = ""  # "file:line" the record came from, for messages
     language: str = ""  # ISO 639-1 code when known (pages: identified from the text); drives shingling
     digest: str = ""  # xxh3-128 of the raw page for articles extracted from HTML; "" otherwise
+    page_key: str = ""  # read.html.page_key of that page: the page and what it was given; "" otherwise
 
     def __repr__(self) -> str:  # keep doctest output and logs short
         return f"Article(id={self.id!r}, ...)"
@@ -64,6 +65,19 @@ class Skipped:
     source: str
     reason: str  # short, stable category, e.g. "not an HTML page"
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A page stored before as article ``id`` from the same bytes (and the same given
+    fields): counted as unchanged without being extracted again."""
+
+    source: str
+    id: str
+    digest: str  # the raw page's digest, as Article.digest
+    # The page itself, while in the reader (read/__init__.py extracts it after all when its id
+    # was read earlier in the run); dropped before the item leaves the reader.
+    page: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +215,11 @@ class IndexSummary:
     @property
     def rejected(self) -> tuple[Rejected, ...]:
         return tuple(p for p in self.problems if isinstance(p, Rejected))
+
+    @property
+    def nothing_indexed(self) -> bool:
+        """Every record was rejected: none was stored, none was found unchanged (``dedup index`` exits 3)."""
+        return bool(self.rejected) and self.added + self.replaced + self.unchanged == 0
 
     @property
     def warnings(self) -> tuple[Notice, ...]:

@@ -39,7 +39,7 @@ from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import Config
 from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
-from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story
+from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story, Unchanged
 from .provenance import build_story, is_copy, parse_stored_time
 from .read import Item, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
@@ -98,6 +98,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     # one path given as a string is one path, not its characters
     paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
     check_inputs(paths, cfg.read)  # a mistyped path must not create the store with default settings
+    created = not (cfg.store / DB_NAME).exists()
     store = open_store(cfg.store)
     try:
         store.lock_writer()
@@ -112,14 +113,19 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         raise
     workers = cfg.effective_workers()
     pages = (lambda n: progress("pages", n)) if progress else None
+    # Pages stored from the same bytes are not extracted again (read/html.py: page_key).
+    stored = store.stored_pages()
     # With a second core, reading runs on its own process (read/background.py),
     # forked here, before the signing stage starts its threads.
     try:
         if workers > 1 and can_read_in_background(paths):
-            items: Generator[Item, None, None] | BackgroundReader = read_in_background(paths, cfg.read, workers=workers, progress=pages)
+            items: Generator[Item, None, None] | BackgroundReader = read_in_background(
+                paths, cfg.read, workers=workers, progress=pages, stored=stored
+            )
         else:
-            items = read_paths(paths, cfg.read, workers=workers, progress=pages)
+            items = read_paths(paths, cfg.read, workers=workers, progress=pages, stored=stored)
     except BaseException:
+        stored.close()
         store.close()
         raise
     set_threads(min(workers, os.cpu_count() or 1))
@@ -133,14 +139,19 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         known = store.known([a.id for a in batch])
         todo: list[tuple[Article, str]] = []
         where: list[int] = []
+        page_keys: dict[int, str] = {}  # an unchanged article read from other bytes (a re-crawl): its page now
         for a, pos in zip(batch, positions, strict=True):
             h = record_hash(a)
             old = known.get(a.id)
             if old is not None and old[1] == h:
                 counts["unchanged"] += 1
+                if a.page_key:
+                    page_keys[old[0]] = a.page_key
             else:
                 todo.append((a, h))
                 where.append(pos)
+        if page_keys:
+            store.set_page_keys(page_keys)
         # Outlet boilerplate: count the new articles' lines, strip what recurs (dedup/boilerplate.py).
         counted_at = _now()
         new = [a for a, _ in todo if a.id not in known]
@@ -166,7 +177,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                     published_at=a.published_at.isoformat() if a.published_at else None,
                     time_precision=str(a.time_precision), published_raw=a.published_raw,
                     record_hash=h, n_shingles=int(shingles.counts[j]), stripped=cleaned[j].stripped,
-                    signature=sigs[i], band_keys=keys[i],
+                    signature=sigs[i], band_keys=keys[i], page_key=a.page_key,
                 )
                 for i, j in enumerate(keep)
                 for a, h in (todo[j],)
@@ -193,6 +204,11 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                 problems.append((pos, item))
             elif isinstance(item, Skipped):
                 skipped[item.reason] = skipped.get(item.reason, 0) + 1
+            elif isinstance(item, Unchanged):
+                counts["read"] += 1
+                counts["unchanged"] += 1
+                if progress:
+                    progress("index", 1)
             else:
                 counts["read"] += 1
                 batch.append(item)
@@ -215,13 +231,17 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         try:
             items.close()
         finally:
+            stored.close()
             store.close()
-    return IndexSummary(
+    summary = IndexSummary(
         read=counts["read"], added=counts["added"], replaced=counts["replaced"], unchanged=counts["unchanged"],
         problems=tuple(p for _, p in sorted(problems, key=lambda pp: pp[0])), skipped=tuple(sorted(skipped.items())),
         stories_new=result.stories_new,
         stories_grown=result.stories_grown, seconds=time.perf_counter() - started,
     )
+    if summary.nothing_indexed and created:
+        discard_if_empty(cfg.store, keep_settings=False)  # a store of settings only, for input that held nothing
+    return summary
 
 
 # -- query -----------------------------------------------------------------

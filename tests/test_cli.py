@@ -133,9 +133,9 @@ def test_index_strict_fails_on_warnings_too(store: Path, articles, jsonl) -> Non
     assert "warning:  1 × unparseable time" in r.stdout
 
 
-def test_index_quiet_hides_per_record_messages(store: Path, tmp_path: Path) -> None:
+def test_index_quiet_hides_per_record_messages(store: Path, tmp_path: Path, articles) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.jsonl"
-    bad.write_text("{oops\n", encoding="utf-8")
+    bad.write_text("{oops\n" + json.dumps(articles["rates"]) + "\n", encoding="utf-8")  # (one good: not every record rejected)
     r = _index(store, bad)
     assert r.exit_code == 0
     assert "rejected" not in r.stderr
@@ -323,6 +323,55 @@ def test_query_errors(store: Path, night: Path) -> None:
     assert two.exit_code == 2 and "got text, id" in two.stderr
     top = run("query", "--store", str(store), "--id", "rates", "--top", "0")
     assert top.exit_code == 2 and "--top 0" in top.stderr
+
+
+@pytest.mark.parametrize("form", [
+    "http://riverpost.com/news/tram-orig/",
+    "riverpost.com/news/tram-orig?utm_source=newsletter&fbclid=IwAR0x#comments",
+    "HTTPS://WWW.RIVERPOST.COM/news/tram-orig?gclid=Cj0K&mc_cid=1a",
+])
+def test_query_by_url_in_any_form(store: Path, night: Path, form: str) -> None:
+    _index(store, night)  # stored as https://www.riverpost.com/news/tram-orig
+    r = run("query", "--store", str(store), "--url", form, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["query"]["id"] == "tram-orig"
+    other = run("query", "--store", str(store), "--url", form.replace("tram-orig", "tram-orig-2"))
+    assert other.exit_code == 5 and other.stderr.startswith("error: no article with url")
+
+
+def _dump(store: Path) -> list[str]:
+    con = sqlite3.connect(store / "dedup.sqlite")
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("junk", [
+    ['{"doc_id": "0001", "headline": "x", "body": "a text under a name dedup does not read"}'],  # wrong column names
+    ['{"id": "a", "url": "https://x.com/a", "text": ""}', '{"id": "b", "text": "   "}'],  # no text
+])
+def test_a_run_that_rejects_every_record_fails_and_leaves_no_new_store(store: Path, tmp_path: Path, junk: list[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(junk) + "\n", encoding="utf-8")
+    r = _index(store, bad)
+    assert r.exit_code == 3, r.output
+    (line,) = [x for x in r.stderr.splitlines() if x.startswith("error:")]
+    assert line.startswith(f"error: nothing in the input could be indexed: every record was rejected ({len(junk)} × ")
+    assert not store.exists()
+
+
+def test_a_run_that_rejects_every_record_leaves_an_existing_store_as_it_was(store: Path, night: Path, tmp_path: Path) -> None:
+    _index(store, night)
+    before = _dump(store)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"doc_id": "1", "body": "x"}\n{oops\n', encoding="utf-8")
+    r = _index(store, bad)
+    assert r.exit_code == 3 and "2 rejected" in r.stdout
+    assert _dump(store) == before
+    # every record unchanged is no failure
+    again = _index(store, night)
+    assert again.exit_code == 0 and "0 added, 0 replaced, 11 unchanged" in again.stdout
 
 
 # -- report, stats, export ----------------------------------------------------------------

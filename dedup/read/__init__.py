@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from dataclasses import replace
 import sys
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -23,9 +24,9 @@ from typing import BinaryIO
 
 from ..config import ReadConfig
 from ..errors import ConfigError, InputError
-from ..model import Article, Notice, Rejected
+from ..model import Article, Notice, Rejected, Unchanged
 from .gzipped import GZIP_ERRORS, GuardedLines, Rewindable, gzip_problem, starts_gzipped
-from .html import Page, extract_in_order
+from .html import Page, StoredPages, extract_in_order, extract_page
 from .jsonl import bounded_lines, read_jsonl
 from .records import Item, check_article
 
@@ -252,7 +253,8 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
 
 
 def read_paths(
-    paths: Iterable[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None
+    paths: Iterable[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None,
+    stored: StoredPages | None = None,
 ) -> Generator[Item, None, None]:
     """Every record of every path, in input order; a repeated id within one run is rejected.
     Close it to stop early: its page workers are stopped with it.
@@ -265,23 +267,30 @@ def read_paths(
     is identified by its URL, so a re-crawl replaces (or, unchanged, skips) it;
     a second, different capture of a URL read in the same run is kept as
     ``<url>#<digest>`` (two captures are a near-duplicate pair in their own
-    right), and a byte-identical one is rejected as a duplicate page.
+    right), and a byte-identical one is rejected as a duplicate page. A page
+    ``stored`` holds from the same bytes is not extracted again: it comes as
+    :class:`~dedup.model.Unchanged`.
     """
     # Checked here, not when the first item is asked for: the caller learns of
     # the mistake before it starts writing (not a generator for that reason).
     paths = list(paths)
     check_stdin_format(paths, cfg.fmt)
-    return _read_all(paths, cfg, workers, progress)
+    return _read_all(paths, cfg, workers, progress, stored)
 
 
-def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None) -> Generator[Item, None, None]:
+def _read_all(
+    paths: list[str], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None, stored: StoredPages | None,
+) -> Generator[Item, None, None]:
     seen: dict[str, tuple[str, str]] = {}
     # A record's notices (an unparseable time) come just before it: held until it
     # is known to be kept, so that a rejected duplicate is not also a warning.
     held: list[Notice] = []
     raw = (item for path in _expand(paths, cfg.fmt) for item in _read_one(path, cfg))
-    for item in extract_in_order(raw, workers=workers, progress=progress):
-        if isinstance(item, Notice):
+    for item in _unless_seen(extract_in_order(raw, workers=workers, progress=progress, stored=stored), seen):
+        if isinstance(item, Unchanged):
+            seen[item.id] = (item.source, item.digest)
+            item = replace(item, page=None)
+        elif isinstance(item, Notice):
             held.append(item)
             continue
         if isinstance(item, Article) and (unfit := check_article(item, cfg)) is not None:
@@ -309,6 +318,17 @@ def _read_all(paths: list[str], cfg: ReadConfig, workers: int, progress: Callabl
         yield from _release(held)
 
 
+def _unless_seen(items: Iterable[Item], seen: dict[str, tuple[str, str]]) -> Iterator[Item]:
+    """``items``, but an unchanged page whose id this run has read already is extracted
+    after all (rare: two captures of one URL): it is then a capture, or a duplicate,
+    exactly as if it had been extracted. ``seen`` is read as each item is asked for."""
+    for item in items:
+        if isinstance(item, Unchanged) and item.id in seen and isinstance(item.page, Page):
+            yield from extract_page(item.page)
+        else:
+            yield item
+
+
 def _release(held: list[Notice], dropping: str | None = None) -> Iterator[Notice]:
     """The held notices, but those of the record ``dropping`` (rejected after all); empties ``held``."""
     kept = [n for n in held if n.source != dropping]
@@ -317,6 +337,4 @@ def _release(held: list[Notice], dropping: str | None = None) -> Iterator[Notice
 
 
 def _as_capture(a: Article) -> Article:
-    from dataclasses import replace
-
     return replace(a, id=f"{a.url}#{a.digest[:12]}")

@@ -24,6 +24,7 @@ from ..config import ReadConfig
 from ..errors import InputError
 from ..model import Article
 from . import Item, read_paths
+from .html import StoredPages
 from .watchdog import exit_with_parent
 
 # Items per message: large enough that queue overhead is negligible (~1 µs per
@@ -42,7 +43,7 @@ def can_read_in_background(paths: Sequence[str]) -> bool:
     return "fork" in mp.get_all_start_methods() and "-" not in paths
 
 
-def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: int) -> None:
+def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: int, stored: StoredPages | None) -> None:
     exit_with_parent(parent)
     pages = 0
 
@@ -52,7 +53,7 @@ def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: 
 
     batch: list[object] = []
     try:
-        for item in read_paths(paths, cfg, workers=workers, progress=count_page):
+        for item in read_paths(paths, cfg, workers=workers, progress=count_page, stored=stored):
             batch.append(_FIELDS(item) if isinstance(item, Article) else item)
             if len(batch) >= _BATCH:
                 out.put(("items", batch, pages))
@@ -92,7 +93,8 @@ class BackgroundReader:
 
 
 def read_in_background(
-    paths: Sequence[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None
+    paths: Sequence[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None,
+    stored: StoredPages | None = None,
 ) -> BackgroundReader:
     """:func:`~dedup.read.read_paths` on a forked process: the same items, in the same order.
 
@@ -100,7 +102,7 @@ def read_in_background(
     ctx = mp.get_context("fork")
     channel: Any = ctx.Queue(maxsize=_QUEUE_SIZE)
     # Not a daemon: the reader starts its own pool for HTML pages.
-    proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel, os.getpid()), name="dedup-reader")
+    proc = ctx.Process(target=_produce, args=(list(paths), cfg, workers, channel, os.getpid(), stored), name="dedup-reader")
     proc.start()
     return BackgroundReader(proc, channel, progress)
 

@@ -53,14 +53,14 @@ from urllib.parse import urljoin, urlsplit
 import xxhash
 
 from ..config import DEFAULT_MAX_BYTES, DEFAULT_PAGE_SECONDS
-from ..model import Article, Notice, Rejected, TimePrecision
+from ..model import Article, Notice, Rejected, TimePrecision, Unchanged
 from .outlet import outlet_from_url
 from .timeparse import parse_time
 from .watchdog import exit_with_parent
 
 Item = Article | Rejected | Notice
 
-__all__ = ["Page", "extract_page", "extract_in_order", "page_digest", "clean_title", "MIN_TEXT_CHARS"]
+__all__ = ["Page", "extract_page", "extract_in_order", "page_digest", "page_key", "clean_title", "MIN_TEXT_CHARS"]
 
 # Larger pages than ReadConfig.max_bytes are not news articles (or are
 # archives of many); they also make lxml slow. trafilatura's own cap is 20 MB.
@@ -134,6 +134,24 @@ def page_digest(html: bytes) -> str:
     True
     """
     return xxhash.xxh3_128_hexdigest(html)
+
+
+def page_key(page: Page) -> str:
+    """xxh3-128 of what a page's article is made from: its raw bytes and what it was given
+    (URL, fields, the id of a page without one). Equal keys, the same article, without
+    extracting it; the zone is left out, as record_hash leaves the parsed time out.
+
+    >>> p = Page(source="a.html", html=b"<html></html>", url="https://x.com/a")
+    >>> page_key(p) == page_key(Page(source="b.html", html=b"<html></html>", url="https://x.com/a"))
+    True
+    >>> page_key(p) == page_key(Page(source="a.html", html=b"<html></html>", url="https://x.com/b"))
+    False
+    """
+    h = xxhash.xxh3_128(page.html)
+    # Each part ends in NUL: ("ab", "") and ("a", "b") differ.
+    for part in (page.url, page.fallback_id, *(x for kv in page.given for x in kv)):
+        h.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return h.hexdigest()
 
 
 def clean_title(title: str, site_names: tuple[str, ...] = ()) -> str:
@@ -459,6 +477,7 @@ def _extract(page: Page) -> list[Item]:
             source=page.source,
             language=_language(text, tree, langid),
             digest=digest,
+            page_key=page_key(page),
         )
     )
     return out
@@ -475,9 +494,22 @@ _IN_FLIGHT_PER_WORKER = 16
 _GRACE_SECONDS = 5.0
 
 
+StoredPages = Callable[[str], "str | None"]
+"""page key → id of the article stored from that page (None: none): see Store.stored_pages."""
+
+
+def _unchanged(page: Page, stored: StoredPages | None) -> Unchanged | None:
+    """The page as :class:`Unchanged` when the store holds its article from these very bytes."""
+    if stored is None:
+        return None
+    ident = stored(page_key(page))
+    return None if ident is None else Unchanged(page.source, ident, page_digest(page.html), page)
+
+
 def extract_in_order(
-    items: Iterable[Item | Page], workers: int = 1, progress: Callable[[int], None] | None = None
-) -> Iterator[Item]:
+    items: Iterable[Item | Page], workers: int = 1, progress: Callable[[int], None] | None = None,
+    stored: StoredPages | None = None,
+) -> Iterator[Item | Unchanged]:
     """Records pass through; each :class:`Page` is replaced by what :func:`extract_page` makes of it.
 
     Input order is kept. With ``workers > 1`` pages are extracted on a process
@@ -487,7 +519,8 @@ def extract_in_order(
     rejected if it crashes again; one that does not finish a page in twice its
     time limit is killed, the page rejected. ``progress(1)`` is called per page.
     When the caller stops early (an error downstream), the workers are killed,
-    not waited for.
+    not waited for. A page ``stored`` knows (by :func:`page_key`) is not extracted:
+    it becomes an :class:`~dedup.model.Unchanged`.
 
     >>> out = list(extract_in_order([Rejected("a", "x"), Page("p", b"<html><body></body></html>")]))
     >>> [(r.source, r.reason) for r in out]
@@ -496,19 +529,21 @@ def extract_in_order(
     if workers <= 1:
         for item in items:
             if isinstance(item, Page):
-                yield from extract_page(item)
+                same = _unchanged(item, stored)
+                yield from [same] if same else extract_page(item)
                 if progress:
                     progress(1)
             else:
                 yield item
         return
-    yield from _PagePool(workers, progress).run(items)
+    yield from _PagePool(workers, progress, stored).run(items)
 
 
 class _PagePool:
-    def __init__(self, workers: int, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, workers: int, progress: Callable[[int], None] | None, stored: StoredPages | None = None) -> None:
         self.workers = workers
         self.progress = progress
+        self.stored = stored
         self.pool: Any = None
 
     def _new_pool(self, workers: int) -> Any:
@@ -521,12 +556,14 @@ class _PagePool:
         # Workers end with the process that made them, even one killed with SIGKILL.
         return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=exit_with_parent, initargs=(os.getpid(),))
 
-    def run(self, items: Iterable[Item | Page]) -> Iterator[Item]:
+    def run(self, items: Iterable[Item | Page]) -> Iterator[Item | Unchanged]:
         pending: deque[list[Any]] = deque()  # [future, page] or [None, item]
         window = self.workers * _IN_FLIGHT_PER_WORKER
         finished = False
         try:
-            for item in items:
+            for given in items:
+                # A page the store holds unchanged passes in its place, as a record does.
+                item = self._known(given) if isinstance(given, Page) else given
                 if isinstance(item, Page):
                     if self.pool is None:
                         self.pool = self._new_pool(self.workers)
@@ -545,6 +582,14 @@ class _PagePool:
                 if not finished:  # an error, or the consumer stopped: nobody waits for these pages
                     _kill(self.pool)
                 self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _known(self, page: Page) -> Page | Unchanged:
+        same = _unchanged(page, self.stored)
+        if same is None:
+            return page
+        if self.progress:
+            self.progress(1)
+        return same
 
     def _resolve(self, pending: deque[list[Any]]) -> Iterator[Item]:
         from concurrent.futures.process import BrokenProcessPool

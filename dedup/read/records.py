@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from ..config import ReadConfig
-from ..model import Article, Notice, Rejected, Skipped, TimePrecision
+from ..model import Article, Notice, Rejected, Skipped, TimePrecision, Unchanged
 from .html import Page
 from .outlet import outlet_from_url
 from .timeparse import parse_time
 
-Item = Article | Rejected | Notice | Skipped
+Item = Article | Rejected | Notice | Skipped | Unchanged
 
 # C0 and C1 control characters and DEL. In an id, url or outlet they are never
 # meant (an id is matched exactly, a URL cannot hold them) and, printed, they

@@ -52,6 +52,7 @@ class NewArticle:
     stripped: tuple[str, ...]
     signature: np.ndarray  # uint32[num_perm]
     band_keys: np.ndarray  # int64[bands]; each key already encodes its band
+    page_key: str = ""  # read.html.page_key of the page it was extracted from ("" for a record of text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,15 @@ class Finding:
     damage: bool = True  # False: worth saying (articles waiting to be clustered), not damage
     derived: bool = False  # in the LSH index, which is rebuilt from the articles
     repaired: bool = False
+
+
+class StoredPages(Protocol):
+    """page key → id of the article stored from that page before the run began (None: not
+    stored); usable from a forked reader process. ``close`` when done."""
+
+    def __call__(self, page_key: str) -> str | None: ...
+
+    def close(self) -> None: ...
 
 
 class Store(Protocol):
@@ -170,7 +180,17 @@ class Store(Protocol):
 
     def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]: ...
 
-    def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None: ...
+    def article_by(self, *, id: str | None = None, url: str | None = None) -> StoredArticle | None:
+        """The article with ``id``, or at ``url``: as stored, else in any form of it (urls.url_key)."""
+        ...
+
+    def stored_pages(self) -> StoredPages:
+        """A look-up of the pages stored so far (page key → article id), for the page readers."""
+        ...
+
+    def set_page_keys(self, keys: dict[int, str]) -> None:
+        """Record the page key each doc (unchanged, so not rewritten) was read from this time."""
+        ...
 
     def stories_changed_since(self, since: str | None) -> list[tuple[str, str, str]]:
         """(story_id, created_at, updated_at) of stories with 2+ members updated after the time ``since``

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from dedup.config import Config, ReadConfig, ShingleConfig
-from dedup.model import Article, Rejected, TimePrecision
+from dedup.model import Article, Rejected, TimePrecision, Unchanged
 from dedup.pipeline import index_corpus, record_hash
 from dedup.read import detect_format, read_paths
 from dedup.read.html import Page, clean_title, extract_in_order, extract_page
@@ -290,6 +290,71 @@ def test_index_pages_then_recrawl_is_a_no_op(tmp_path: Path, cfg: Config) -> Non
     again = index_corpus([str(crawl)], cfg)
     assert (again.added, again.replaced, again.unchanged) == (0, 0, 4)
     assert (again.stories_new, again.stories_grown) == (0, 0)
+
+
+def _extractions(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Append each page extracted to ``log`` (a file: page workers are other processes)."""
+    import dedup.read.html as html
+
+    real = html._extract
+
+    def logged(page: Page):  # type: ignore[no-untyped-def]
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(Path(page.source).name + "\n")
+        return real(page)
+
+    monkeypatch.setattr(html, "_extract", logged)
+
+
+def _extracted(log: Path) -> list[str]:
+    names = sorted(log.read_text(encoding="utf-8").split()) if log.exists() else []
+    log.unlink(missing_ok=True)
+    return names
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_unchanged_page_is_not_extracted_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    crawl = tmp_path / "crawl"
+    shutil.copytree(HTML, crawl)
+    cfg = Config(store=tmp_path / "store", progress=False, workers=workers)
+    log = tmp_path / "extracted.log"
+    _extractions(monkeypatch, log)
+    index_corpus([str(crawl)], cfg)
+    assert len(_extracted(log)) == 7
+    again = index_corpus([str(crawl)], cfg)
+    assert (again.read, again.added, again.replaced, again.unchanged) == (4, 0, 0, 4)
+    # Only the pages that gave no article are read again (nothing of them is stored).
+    assert _extracted(log) == ["app-shell.html", "challenge.html", "section-front.html"]
+    # A rotated ad: the page is extracted, its article is unchanged, and its new bytes are
+    # remembered, so that the next run skips it too.
+    page = crawl / "riverpost-tram.html"
+    page.write_bytes(page.read_bytes().replace(b"</footer>", b"<!-- ad 91 --></footer>"))
+    third = index_corpus([str(crawl)], cfg)
+    assert (third.added, third.replaced, third.unchanged) == (0, 0, 4)
+    assert "riverpost-tram.html" in _extracted(log)
+    index_corpus([str(crawl)], cfg)
+    assert "riverpost-tram.html" not in _extracted(log)
+    # A changed article is extracted and replaced as before.
+    page.write_bytes(page.read_bytes().replace(b"four million", b"five million"))
+    fourth = index_corpus([str(crawl)], cfg)
+    assert (fourth.replaced, fourth.unchanged) == (1, 3)
+
+
+def test_an_unchanged_capture_after_another_of_its_url_is_extracted_as_before(tmp_path: Path) -> None:
+    from dedup.read.html import page_key
+
+    raw = (HTML / "riverpost-tram.html").read_bytes()
+    (tmp_path / "a.html").write_bytes(raw.replace(b"four million", b"four and a half million"))  # read first, changed
+    (tmp_path / "b.html").write_bytes(raw)  # the capture stored before
+    stored_key = page_key(Page(source="", html=raw, fallback_id=(tmp_path / "b.html").resolve().as_uri()))
+    stored = {stored_key: RIVERPOST_URL}.get
+    arts, rej = _split(list(read_paths([str(tmp_path)], ReadConfig(), stored=stored)))
+    # as without a store: the second capture of the URL keeps its own id
+    assert [a.id for a in arts] == [RIVERPOST_URL, f"{RIVERPOST_URL}#{arts[1].digest[:12]}"] and not rej
+    # read alone, it is unchanged
+    (tmp_path / "a.html").unlink()
+    (item,) = list(read_paths([str(tmp_path)], ReadConfig(), stored=stored))
+    assert isinstance(item, Unchanged) and item.id == RIVERPOST_URL and item.page is None
 
 
 # -- real pages: near-duplicates found, same-event stories kept apart ------------------

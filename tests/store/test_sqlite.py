@@ -417,8 +417,20 @@ def test_pending_counts_are_judged_with_the_stored_ones(store: SQLiteStore) -> N
     assert store.outlet_lines(["y.com"], 4, 0.2, alone) == {"y.com": (4, [("Only here", 4, "t2")])}
 
 
+def _as_schema_5(path: Path) -> None:
+    """Make a store as schema 5 had it: no URL or page keys on the articles."""
+    con = sqlite3.connect(path / DB_NAME)
+    for col in ("url_key", "page_key"):
+        con.execute(f"DROP INDEX articles_{col}")
+        con.execute(f"ALTER TABLE articles DROP COLUMN {col}")
+    con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+
+
 def _as_schema_4(path: Path) -> None:
     """Make a store as schema 4 had it: no change sequence on stories or in meta."""
+    _as_schema_5(path)
     con = sqlite3.connect(path / DB_NAME)
     con.execute("ALTER TABLE stories DROP COLUMN created_seq")
     con.execute("ALTER TABLE stories DROP COLUMN changed_seq")
@@ -457,6 +469,40 @@ def test_a_schema_4_store_is_migrated_and_its_next_report_neither_loses_nor_repe
     assert build_report(cfg, since="last").stories == ()  # nothing repeated
     index_corpus([str(sample / "night1.jsonl")], cfg)  # nothing new: still nothing to report
     assert build_report(cfg, since="last").stories == ()
+
+
+def test_an_article_is_found_by_any_form_of_its_url(store: SQLiteStore) -> None:
+    store.write_articles([_new("a", 1), _new("b", 2, url="")], {}, NOW)
+    for form in ("https://www.example.com/a", "example.com/a/", "http://EXAMPLE.com/a?utm_source=x&fbclid=y#top"):
+        found = store.article_by(url=form)
+        assert found is not None and found.id == "a", form
+    assert store.article_by(url="https://www.example.com/b") is None
+    assert store.article_by(url="") is None  # an empty address is no key for the article without one
+
+
+def test_a_schema_5_store_gets_url_keys_for_its_articles(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    store.write_articles([_new("a", 1), _new("b", 2)], {}, NOW)
+    store.close()
+    _as_schema_5(tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    try:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION
+        found = store.article_by(url="example.com/b/?utm_campaign=z")
+        assert found is not None and found.id == "b"
+        assert store.stored_pages()("any page") is None  # stored before page keys: found again when read
+    finally:
+        store.close()
+
+
+def test_stored_pages_sees_the_pages_stored_before_the_run_only(store: SQLiteStore) -> None:
+    store.write_articles([_new("a", 1, page_key="k-a")], {}, NOW)
+    pages = store.stored_pages()
+    store.write_articles([_new("b", 2, page_key="k-b")], {}, NOW)  # written by the run itself
+    try:
+        assert (pages("k-a"), pages("k-b"), pages("k-c")) == ("a", None, None)
+    finally:
+        pages.close()
 
 
 # -- dedup check: the database's own invariants ------------------------------------------
