@@ -38,8 +38,10 @@ def vocabulary(size: int, rng: np.random.Generator) -> list[str]:
     return sorted(ordered, key=len)
 
 
-def articles(n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0) -> Iterator[dict[str, object]]:
-    """``n`` article records in dedup's input format."""
+def articles(
+    n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0, words: tuple[int, int] = (300, 800)
+) -> Iterator[dict[str, object]]:
+    """``n`` article records in dedup's input format, each of ``words`` (fewest, most) words."""
     rng = np.random.default_rng(seed)
     vocab = np.array(vocabulary(30000, rng))
     ranks = np.arange(1, len(vocab) + 1)
@@ -57,10 +59,10 @@ def articles(n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0) 
             else:
                 text = "\n\n".join(text.split("\n\n")[:3])
         else:
-            words = vocab[rng.choice(len(vocab), size=int(rng.integers(300, 801)), p=p)]
-            paras = np.array_split(words, max(1, len(words) // 60))
+            drawn = vocab[rng.choice(len(vocab), size=int(rng.integers(words[0], words[1] + 1)), p=p)]
+            paras = np.array_split(drawn, max(1, len(drawn) // 60))
             text = "\n\n".join(" ".join(par).capitalize() + "." for par in paras)
-            title = " ".join(words[:8]).capitalize()
+            title = " ".join(drawn[:8]).capitalize()
             recent.append((title, text))
             if len(recent) > 500:
                 recent.pop(0)
@@ -68,9 +70,9 @@ def articles(n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0) 
                "title": title, "text": text}
 
 
-def write_jsonl(path: str, n: int, seed: int = 7, start_id: int = 0) -> None:
+def write_jsonl(path: str, n: int, seed: int = 7, start_id: int = 0, words: tuple[int, int] = (300, 800)) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        for rec in articles(n, seed=seed, start_id=start_id):
+        for rec in articles(n, seed=seed, start_id=start_id, words=words):
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
@@ -85,6 +87,18 @@ def _count(text: str) -> int:
     return n
 
 
+def _words(text: str) -> tuple[int, int]:
+    """'LO-HI' words per article, 1 <= LO <= HI."""
+    lo, _, hi = text.partition("-")
+    try:
+        pair = (int(lo), int(hi or lo))
+    except ValueError:
+        pair = (0, 0)
+    if not 1 <= pair[0] <= pair[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LO-HI words, e.g. 300-800 (1 <= LO <= HI)")
+    return pair
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="synth.py",
@@ -97,12 +111,14 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
     ap.add_argument("--start-id", type=_count, default=0,
                     help="number of the first id, syn-NNNNNNN, to append to an earlier corpus (default: %(default)s)")
+    ap.add_argument("--words", type=_words, default=(300, 800), metavar="LO-HI",
+                    help="words per original article, e.g. 5-15 for tiny ones (default: 300-800)")
     return ap
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    write_jsonl(args.out, args.n, seed=args.seed, start_id=args.start_id)
+    write_jsonl(args.out, args.n, seed=args.seed, start_id=args.start_id, words=args.words)
 
 
 if __name__ == "__main__":

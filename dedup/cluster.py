@@ -34,6 +34,9 @@ MIN_SHINGLES_FOR_CONTAINMENT = 60
 # the Jaccard arm of the rule counts.
 MAX_SIZE_RATIO_FOR_CONTAINMENT = 6.0
 _VERIFY_CHUNK = 20000
+# Candidate pairs whose signatures are read at once (at most twice as many docs,
+# 512 bytes each): a bulk load's pairs involve most of the store.
+_VERIFY_BLOCK = 1 << 17
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +110,16 @@ def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndar
     pairs = candidate_pairs(store, docs)
     if pairs.size == 0:
         return pairs
-    involved = np.unique(pairs)
-    sigs, sizes = store.signatures(involved.tolist())
-    pos = np.searchsorted(involved, pairs)
     kept = []
-    for start in range(0, len(pairs), _VERIFY_CHUNK):
-        p = pos[start : start + _VERIFY_CHUNK]
-        *_, keep = verify(sigs[p[:, 0]], sigs[p[:, 1]], sizes[p[:, 0]], sizes[p[:, 1]], cfg)
-        kept.append(pairs[start : start + _VERIFY_CHUNK][keep])
+    for block_start in range(0, len(pairs), _VERIFY_BLOCK):
+        block = pairs[block_start : block_start + _VERIFY_BLOCK]
+        involved = np.unique(block)
+        sigs, sizes = store.signatures(involved.tolist())
+        pos = np.searchsorted(involved, block)
+        for start in range(0, len(block), _VERIFY_CHUNK):
+            p = pos[start : start + _VERIFY_CHUNK]
+            *_, keep = verify(sigs[p[:, 0]], sigs[p[:, 1]], sizes[p[:, 0]], sizes[p[:, 1]], cfg)
+            kept.append(block[start : start + _VERIFY_CHUNK][keep])
     return np.concatenate(kept)
 
 

@@ -22,7 +22,8 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -527,60 +528,120 @@ def outlets(cfg: Config, only: Sequence[str] = ()) -> list[OutletInfo]:
         store.close()
 
 
+# Rows written at once by an export, and the text held before a batch is written
+# early: the output is streamed, so memory does not grow with the store (the whole
+# frame built at once took 7x its output, 2.4 GB for 1M articles).
+_EXPORT_BATCH = 20_000
+_EXPORT_BATCH_BYTES = 32 << 20
+
+
+def _export_schema(what: str) -> dict[str, object]:
+    import polars as pl
+
+    s, f, i, ls = pl.String, pl.Float64, pl.Int64, pl.List(pl.String)
+    if what == "articles":
+        return {"id": s, "url": s, "outlet": s, "title": s, "text": s, "published_at": s, "time_precision": s,
+                "n_shingles": i, "stripped": ls, "indexed_at": s, "story_id": s}
+    return {"story_id": s, "first_id": s, "id": s, "outlet": s, "url": s, "published_at": s, "lag_seconds": f,
+            "similarity": f, "containment": f, "relation": s, "credits": ls}
+
+
 def export(
     cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path | BinaryIO,
     progress: Progress | None = None,
 ) -> int:
-    """Write :func:`export_frame` to ``out`` (a path or a binary file) as JSON Lines
-    or Parquet, straight from polars; returns the number of rows."""
-    frame = export_frame(cfg, what, progress)
+    """Write the rows of :func:`export_frame` to ``out`` (a path or a binary file) as JSON
+    Lines or Parquet, batch by batch (:func:`export_batches`); returns the number of rows."""
     if fmt == "parquet":
-        frame.write_parquet(out)
-    else:
-        frame.write_ndjson(out)
-    return frame.height
+        from polars.io.plugins import register_io_source
+
+        rows = 0
+
+        def source(with_columns: list[str] | None, predicate: object, n_rows: int | None, batch_size: int | None) -> Iterator[pl.DataFrame]:
+            nonlocal rows
+            for batch in export_batches(cfg, what, progress):
+                rows += batch.height
+                yield batch
+
+        if what not in ("articles", "stories"):
+            raise ConfigError(f"export {what!r}: choose 'articles' or 'stories'")
+        # polars' streaming sink pulls the batches and writes row groups as they come.
+        register_io_source(source, schema=_export_schema(what)).sink_parquet(out)  # type: ignore[arg-type]
+        return rows
+    rows = 0
+    with (open(out, "wb") if isinstance(out, (str, Path)) else nullcontext(out)) as fh:
+        for batch in export_batches(cfg, what, progress):
+            batch.write_ndjson(fh)
+            rows += batch.height
+    return rows
 
 
 def export_frame(cfg: Config, what: Literal["articles", "stories"], progress: Progress | None = None) -> pl.DataFrame:
     """Articles (one row each, with story_id) or stories (one row per member), for analysis;
-    ``progress("stories", 1)`` is called per story built."""
+    ``progress("stories", 1)`` is called per story built. The whole store in memory:
+    :func:`export_batches` gives the same rows a batch at a time."""
+    import polars as pl
+
+    return pl.concat(list(export_batches(cfg, what, progress)), how="vertical")
+
+
+def export_batches(
+    cfg: Config, what: Literal["articles", "stories"], progress: Progress | None = None, batch_rows: int = _EXPORT_BATCH
+) -> Iterator[pl.DataFrame]:
+    """The rows of :func:`export_frame` as frames of at most ``batch_rows`` rows (fewer when
+    their text passes 32 MB), each with the same schema; at least one (maybe empty)."""
     import polars as pl
 
     if what not in ("articles", "stories"):
         raise ConfigError(f"export {what!r}: choose 'articles' or 'stories'")
+    schema = _export_schema(what)
+    cols: dict[str, list[object]] = {c: [] for c in schema}
+    held = 0  # text bytes (articles) in the batch
+
+    def frame() -> pl.DataFrame:
+        nonlocal held
+        out = pl.DataFrame(cols, schema=schema)  # type: ignore[arg-type]
+        for c in cols.values():
+            c.clear()
+        held = 0
+        return out
+
+    def full() -> bool:
+        return len(cols["id"]) >= batch_rows or held >= _EXPORT_BATCH_BYTES
+
     store = open_store(cfg.store, create=False)
     try:
         if what == "articles":
-            rows = [
-                {
-                    "id": a.id, "url": a.url, "outlet": a.outlet, "title": a.title, "text": a.text,
-                    "published_at": a.published_at, "time_precision": a.time_precision,
-                    "n_shingles": a.n_shingles, "stripped": list(a.stripped), "indexed_at": a.indexed_at,
-                    "story_id": a.story_id,
-                }
-                for a in store.articles()
-            ]
+            for a in store.articles():
+                for c, v in (("id", a.id), ("url", a.url), ("outlet", a.outlet), ("title", a.title), ("text", a.text),
+                             ("published_at", a.published_at), ("time_precision", a.time_precision),
+                             ("n_shingles", a.n_shingles), ("stripped", list(a.stripped)), ("indexed_at", a.indexed_at),
+                             ("story_id", a.story_id)):
+                    cols[c].append(v)
+                held += len(a.text)
+                if full():
+                    yield frame()
         else:
-            rows = []
             cluster_cfg = store_settings(store, cfg)[0].cluster
             changed = store.stories_changed_since(None)
             members = store.story_members([s for s, _, _ in changed])
             for story_id, _, _ in changed:
-                arts = list(store.articles(members[story_id]))
+                arts = list(store.articles(members.pop(story_id)))
                 sigs, sizes = store.signatures([a.doc for a in arts])
                 st = build_story(story_id, arts, sigs, sizes, cluster_cfg)
                 if progress:
                     progress("stories", 1)
                 for m in st.members:
-                    rows.append({
-                        "story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet,
-                        "url": m.url, "published_at": m.published_at.isoformat() if m.published_at else None,
-                        "lag_seconds": m.lag_seconds, "similarity": m.similarity,
-                        "containment": m.containment, "relation": m.relation, "credits": list(m.credits),
-                    })
+                    for c, v in (("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet),
+                                 ("url", m.url), ("published_at", m.published_at.isoformat() if m.published_at else None),
+                                 ("lag_seconds", m.lag_seconds), ("similarity", m.similarity),
+                                 ("containment", m.containment), ("relation", m.relation), ("credits", list(m.credits))):
+                        cols[c].append(v)
+                if full():
+                    yield frame()
     finally:
         store.close()
-    return pl.DataFrame(rows, infer_schema_length=None)
+    yield frame()
 
 
 def with_store(cfg: Config, store: Path | None) -> Config:

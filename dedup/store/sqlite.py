@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from contextlib import contextmanager, suppress
@@ -34,8 +35,8 @@ from ..urls import url_key
 from .faults import guarded, translated
 from .interface import Finding, LineCounts, NewArticle, StoredArticle
 from .segments import (
-    MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, merge, plan_merges, segment_paths,
-    within_pairs,
+    MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, iter_within_pairs, merge, plan_merges,
+    segment_paths,
 )
 
 SCHEMA_VERSION = "6"
@@ -115,6 +116,8 @@ _CHUNK = 900
 _UNREADABLE_LIST = "the list of LSH segments in the meta table is unreadable"
 # Articles whose candidates are looked up at once (see candidates()).
 _CANDIDATE_CHUNK = 20000
+# Articles whose band keys are read at once when sealing (see seal_index()).
+_SEAL_CHUNK = 65536
 
 
 def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> Iterator[tuple[Any, ...]]:
@@ -132,6 +135,7 @@ class _Run(NamedTuple):
     docs: np.ndarray
     lo: int
     hi: int
+    segment: Segment | None = None
 
 
 def _in_range(hits: np.ndarray, run: _Run, column: int | None = None) -> np.ndarray:
@@ -155,6 +159,14 @@ def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Unordered doc pairs packed into one int64 each (low doc << 32 | high doc), unique:
     a 1-D unique is far faster than ``unique(axis=0)`` on pairs."""
     return np.unique((np.minimum(a, b) << 32) | np.maximum(a, b))
+
+
+def _remove(path: Path) -> None:
+    """A file, or a sort's directory of temporary runs, in the LSH folder."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _schema_version(conn: sqlite3.Connection) -> str | None:
@@ -531,7 +543,7 @@ class SQLiteStore:
                     f"{exc.filename}: an LSH segment the store lists is missing; "
                     "run 'dedup index' on this store (any input, even one already indexed) to rebuild the index"
                 ) from None
-        runs = [_Run(seg.keys, seg.docs, seg.info.lo, seg.info.hi) for seg in segs]
+        runs = [_Run(seg.keys, seg.docs, seg.info.lo, seg.info.hi, seg) for seg in segs]
         if tail_docs.size:
             keys, docs = Segment.sort(tail_keys.reshape(-1), np.repeat(tail_docs, tail_keys.shape[1]))
             runs.append(_Run(keys, docs, int(tail_docs[0]), int(tail_docs[-1])))
@@ -540,6 +552,12 @@ class SQLiteStore:
     def _tail(self, sealed: int) -> tuple[np.ndarray, np.ndarray]:
         """(docs, band keys (n, bands)) of the articles after ``sealed``: not in a segment yet."""
         return self._band_keys("SELECT doc, band_keys FROM articles WHERE doc > ? ORDER BY doc", (sealed,))
+
+    def _key_chunks(self, where: str, args: Sequence[object]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(docs, band keys) of the articles ``where`` holds, in doc order, ``_SEAL_CHUNK`` at a time."""
+        cur = self._conn.execute(f"SELECT doc, band_keys FROM articles WHERE {where} ORDER BY doc", args)
+        while rows := cur.fetchmany(_SEAL_CHUNK):
+            yield _decode_keys(rows)
 
     def _band_keys(self, sql: str, args: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
         return _decode_keys(self._conn.execute(sql, args).fetchall())
@@ -581,7 +599,11 @@ class SQLiteStore:
         # runs would miss the pairs between them.)
         for r in sorted(runs, key=lambda r: -r.keys.size):
             if self._covered(r, asked_sorted):
-                packed_parts.append(_packed(*_in_range(within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET), r).T))
+                # A segment is read from its files chunk by chunk: its memory-mapped
+                # pages would otherwise all stay resident (the whole store, in a bulk load).
+                read = r.segment.run_file(self.path / LSH_DIR).read if r.segment is not None else None
+                for part in iter_within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET, read):
+                    packed_parts.append(_packed(*_in_range(part, r).T))
                 runs = [x for x in runs if x is not r]
                 break
         # In chunks: a bulk load asks for every article at once, and the
@@ -629,7 +651,7 @@ class SQLiteStore:
             # Files written for a transaction that does not commit are never listed:
             # their space is given back at once, not by the next run (a full disk needs it).
             for p in set(directory.iterdir()) - existing if directory.exists() else ():
-                p.unlink(missing_ok=True)
+                _remove(p)
 
         with self._transaction(undo=discard):
             infos: list[SegmentInfo] = []
@@ -643,19 +665,21 @@ class SQLiteStore:
                     repaired.append(Finding("lsh_segments", f"{_UNREADABLE_LIST} ({exc.__cause__})", derived=True, repaired=True))
             segs, found = self._verified(directory, infos, set(rebuild))
             repaired += found
-            tail_docs, tail_keys = self._tail(sealed)
-            if tail_docs.size:
-                segs.append(Segment.build(directory, tail_keys, tail_docs))
+            # The tail is read and sorted in chunks (a bulk load's tail is the whole store).
+            built = Segment.build_chunked(directory, self._key_chunks("doc > ?", (sealed,)))
+            if built is not None:
+                segs.append(built)
                 k = plan_merges([s.info.entries for s in segs])
                 if k > 1:
                     group = segs[-k:]
                     lo, hi = group[0].info.lo, group[-1].info.hi
-                    alive = np.array([d for (d,) in self._conn.execute("SELECT doc FROM articles WHERE doc BETWEEN ? AND ?", (lo, hi))], dtype=np.int64)
+                    cur = self._conn.execute("SELECT doc FROM articles WHERE doc BETWEEN ? AND ? ORDER BY doc", (lo, hi))
+                    alive = np.fromiter((d for (d,) in cur), dtype=np.int64)
                     merged = merge(directory, group, alive)
                     retired = group
                     segs = segs[:-k] + [merged]
-                sealed = max(sealed, int(tail_docs.max()))
-            if rebuild_all or tail_docs.size or repaired or [s.info for s in segs] != infos:
+                sealed = max(sealed, built.info.hi)
+            if rebuild_all or built is not None or repaired or [s.info for s in segs] != infos:
                 self.set_meta("lsh_segments", json.dumps([s.info.to_json() for s in segs]))
                 self.set_meta("lsh_sealed", str(sealed))
             current = {i.name for i in self._segment_infos()[0]}
@@ -667,7 +691,7 @@ class SQLiteStore:
         if directory.exists():
             for p in directory.iterdir():
                 if p.name.split(".")[0] not in current:
-                    p.unlink(missing_ok=True)
+                    _remove(p)
         return repaired
 
     def _verified(self, directory: Path, infos: list[SegmentInfo], rebuild: set[str]) -> tuple[list[Segment], list[Finding]]:
@@ -684,9 +708,9 @@ class SQLiteStore:
                     repaired.append(Finding(str(exc.filename), "missing", derived=True, repaired=True))
                 except SegmentDamage as exc:
                     repaired.append(Finding(str(exc.path), exc.problem, derived=True, repaired=True))
-            docs, keys = self._band_keys("SELECT doc, band_keys FROM articles WHERE doc BETWEEN ? AND ? ORDER BY doc", (info.lo, info.hi))
-            if docs.size:  # (none left: every article it covered was replaced since)
-                segs.append(Segment.build(directory, keys, docs, info.lo, info.hi))
+            built = Segment.build_chunked(directory, self._key_chunks("doc BETWEEN ? AND ?", (info.lo, info.hi)), lo=info.lo, hi=info.hi)
+            if built is not None:  # (none left: every article it covered was replaced since)
+                segs.append(built)
         return segs, repaired
 
     # -- integrity ------------------------------------------------------------
@@ -803,13 +827,23 @@ class SQLiteStore:
         return out
 
     def signatures(self, docs: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        found: dict[int, tuple[bytes, int]] = {}
-        for doc, sig, n in _select_in(self._conn, "SELECT doc, signature, n_shingles FROM articles WHERE doc IN ({in})", docs):
-            found[doc] = (sig, n)
-        if not docs:
+        if not len(docs):
             return np.empty((0, 0), dtype=np.uint32), np.empty(0, dtype=np.int64)
-        sigs = np.frombuffer(b"".join(found[d][0] for d in docs), dtype="<u4").reshape(len(docs), -1).astype(np.uint32, copy=False)
-        sizes = np.array([found[d][1] for d in docs], dtype=np.int64)
+        # Each row goes straight into its place in the result: no second copy of the
+        # signatures (as bytes, then joined) for a bulk load's hundreds of thousands.
+        where: dict[int, list[int]] = {}
+        for i, d in enumerate(docs):
+            where.setdefault(int(d), []).append(i)
+        sigs: np.ndarray | None = None
+        sizes = np.empty(len(docs), dtype=np.int64)
+        for doc, sig, n in _select_in(self._conn, "SELECT doc, signature, n_shingles FROM articles WHERE doc IN ({in})", list(where)):
+            row = np.frombuffer(sig, dtype="<u4")
+            if sigs is None:
+                sigs = np.empty((len(docs), row.size), dtype=np.uint32)
+            pos = where.pop(doc)
+            sigs[pos], sizes[pos] = row, n
+        if where or sigs is None:
+            raise KeyError(next(iter(where)))  # a doc not stored, as a lookup of it would say
         return sigs, sizes
 
     # -- stories ------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import re
 import sqlite3
@@ -11,7 +12,7 @@ import pytest
 from dedup.errors import StoreError
 from dedup.index import LSHParams, band_keys
 from dedup.store import Finding, NewArticle, SQLiteStore, open_store
-from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, bucket_join, plan_merges
+from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, bucket_join, iter_within_pairs, merge, plan_merges, segment_paths, within_pairs
 from dedup.store.sqlite import DB_NAME, LSH_DIR, SCHEMA_VERSION
 
 LSH = LSHParams(bands=16, rows=8)
@@ -441,3 +442,114 @@ def test_an_unreadable_segment_list_is_a_store_error_and_rebuilt_by_sealing(seal
     assert f.where == "lsh_segments" and f.repaired
     assert [store.candidates_for_keys(a.band_keys) for a in arts] == answers
     assert _damage(store) == []
+
+
+# -- bounded memory: sorting and merging in chunks (issue 11) ---------------------------
+
+
+def _whole_sort(chunks: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The segment as one stable sort of every entry builds it (the code before chunking)."""
+    docs = np.concatenate([d for d, _ in chunks])
+    keys = np.concatenate([k for _, k in chunks])
+    return Segment.sort(keys.reshape(-1), np.repeat(docs, keys.shape[1]))
+
+
+def _chunks(rng: np.random.Generator, n_docs: int, bands: int, per: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    # Few distinct keys: many equal keys across runs, and one bucket longer than any run.
+    keys = rng.integers(0, 25, (n_docs, bands))
+    keys[: n_docs // 2, 0] = 7
+    docs = np.sort(rng.choice(10 * n_docs, n_docs, replace=False)) + 1
+    return [(docs[i : i + per], keys[i : i + per]) for i in range(0, n_docs, per)]
+
+
+@pytest.mark.parametrize("run", [5, 16, 37, 10_000])
+def test_a_segment_built_in_runs_equals_one_whole_sort(tmp_path: Path, run: int) -> None:
+    chunks = _chunks(np.random.default_rng(run), 300, 4, 17)
+    seg = Segment.build_chunked(tmp_path, chunks, run=run)
+    assert seg is not None
+    keys, docs = _whole_sort(chunks)
+    assert np.array_equal(seg.keys, keys) and np.array_equal(seg.docs, docs)
+    assert (seg.info.lo, seg.info.hi, seg.info.entries) == (int(chunks[0][0][0]), int(chunks[-1][0][-1]), keys.size)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in segment_paths(tmp_path, seg.info.name))
+
+
+def test_a_streamed_segment_file_is_what_np_save_writes(tmp_path: Path) -> None:
+    chunks = _chunks(np.random.default_rng(2), 200, 3, 9)
+    seg = Segment.build_chunked(tmp_path, chunks, run=40)
+    assert seg is not None
+    for path, array in zip(segment_paths(tmp_path, seg.info.name), _whole_sort(chunks), strict=True):
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(array, dtype=np.int64), allow_pickle=False)
+        assert path.read_bytes() == buf.getvalue()
+
+
+@pytest.mark.parametrize("block", [3, 50, 1 << 20])
+@pytest.mark.parametrize("filtered", [False, True])
+def test_a_streamed_merge_equals_one_whole_sort(tmp_path: Path, block: int, filtered: bool) -> None:
+    rng = np.random.default_rng(block)
+    parts = [_chunks(rng, n, 4, 1000) for n in (120, 40, 75)]
+    offset, segs, everything = 0, [], []
+    for part in parts:
+        part = [(d + offset, k) for d, k in part]
+        offset = int(part[-1][0][-1]) + 1
+        built = Segment.build_chunked(tmp_path, part)
+        assert built is not None
+        segs.append(built)
+        everything += part
+    keys, docs = _whole_sort(everything)
+    alive = None
+    if filtered:  # replaced articles' entries are dropped
+        alive = np.sort(rng.choice(np.unique(docs), np.unique(docs).size * 2 // 3, replace=False))
+        keep = np.isin(docs, alive)
+        keys, docs = keys[keep], docs[keep]
+    merged = merge(tmp_path, segs, alive, block=block)
+    assert np.array_equal(merged.keys, keys) and np.array_equal(merged.docs, docs)
+    assert merged.info.entries == keys.size
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 22])
+def test_pairs_scanned_from_files_in_chunks_equal_the_whole_scan(tmp_path: Path, chunk: int) -> None:
+    chunks = _chunks(np.random.default_rng(4), 150, 4, 50)
+    chunks[0][1][:, 1] = 99  # a bucket of 50: a clique, and with cap 10 a star
+    seg = Segment.build_chunked(tmp_path, chunks)
+    assert seg is not None
+    for cap in (None, 10):
+        whole = within_pairs(np.asarray(seg.keys), np.asarray(seg.docs), cap)
+        parts = list(iter_within_pairs(seg.keys, seg.docs, cap, seg.run_file(tmp_path).read, chunk=chunk))
+        assert sorted(map(tuple, np.concatenate(parts).tolist())) == sorted(map(tuple, whole.tolist()))  # order aside
+
+
+def test_a_bulk_seal_sorted_in_runs_equals_one_whole_sort(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.store.segments as segments_mod
+    import dedup.store.sqlite as sqlite_mod
+
+    docs = store.write_articles([_new(f"a{i}", i) for i in range(60)], {}, NOW)
+    keys = np.stack([_new(f"a{i}", i).band_keys for i in range(60)])
+    monkeypatch.setattr(segments_mod, "_SORT_RUN", 100)  # 960 entries: ten runs spilled to files
+    monkeypatch.setattr(sqlite_mod, "_SEAL_CHUNK", 7)
+    store.seal_index()
+    (info,) = store._segment_infos()[0]
+    seg = Segment.open(store.path / LSH_DIR, info)
+    want_keys, want_docs = Segment.sort(keys.reshape(-1), np.repeat(np.array(docs), keys.shape[1]))
+    assert np.array_equal(seg.keys, want_keys) and np.array_equal(seg.docs, want_docs)
+    assert _segment_files(store) == {f"{info.name}.keys.npy", f"{info.name}.docs.npy"}  # no run left behind
+
+
+def test_a_sort_run_left_by_a_killed_seal_is_removed(store: SQLiteStore) -> None:
+    store.write_articles([_new("a", 1)], {}, NOW)
+    leftover = store.path / LSH_DIR / "sort-abc123"
+    leftover.mkdir(parents=True)
+    (leftover / "0.keys").write_bytes(b"\0" * 16)
+    store.seal_index()
+    assert not leftover.exists()
+
+
+def test_signatures_come_in_the_order_asked_with_repeats(store: SQLiteStore) -> None:
+    arts = [_new(f"s{i}", i) for i in range(5)]
+    docs = store.write_articles(arts, {}, NOW)
+    asked = [docs[3], docs[0], docs[3], docs[4]]
+    sigs, sizes = store.signatures(asked)
+    assert np.array_equal(sigs, np.stack([arts[3].signature, arts[0].signature, arts[3].signature, arts[4].signature]))
+    assert sizes.tolist() == [100] * 4
+    with pytest.raises(KeyError):
+        store.signatures([docs[0], 999])
