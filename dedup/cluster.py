@@ -16,6 +16,7 @@ two stories, the older story's id survives.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,7 +124,7 @@ def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndar
     return np.concatenate(kept)
 
 
-def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, str]) -> list[tuple[list[int], set[str]]]:
+def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, str]) -> list[tuple[list[int], AbstractSet[str]]]:
     """The connected components of the verified edges, as (pending docs, existing stories linked).
 
     Graph nodes are the pending docs (0..P-1) and one node per existing story an
@@ -150,10 +151,12 @@ def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, st
     labels = components(n_pend + len(node_story), ea, eb)
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
-    out = []
+    out: list[tuple[list[int], AbstractSet[str]]] = []
+    none: frozenset[str] = frozenset()  # shared: most components of a bulk load link no story (an empty set is 216 bytes)
     for i in range(len(bounds) - 1):
         nodes = order[bounds[i] : bounds[i + 1]].tolist()
-        out.append(([pending[n] for n in nodes if n < n_pend], {node_story[n - n_pend] for n in nodes if n >= n_pend}))
+        stories = [node_story[n - n_pend] for n in nodes if n >= n_pend]
+        out.append(([pending[n] for n in nodes if n < n_pend], set(stories) if stories else none))
     return out
 
 
@@ -190,6 +193,7 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
         # A previous story id goes to the component holding most of its docs (then the
         # one indexed earliest), not to a replaced member that left the story.
         comps.append(((-len(docs), min(ident[d][1] for d in docs), docs[0]), docs, linked))
+    del groups  # the components live on in comps
     comps.sort(key=lambda c: c[0])
 
     for _, docs, linked in comps:

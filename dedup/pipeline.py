@@ -588,8 +588,9 @@ def export_frame(cfg: Config, what: Literal["articles", "stories"], progress: Pr
 def export_batches(
     cfg: Config, what: Literal["articles", "stories"], progress: Progress | None = None, batch_rows: int = _EXPORT_BATCH
 ) -> Iterator[pl.DataFrame]:
-    """The rows of :func:`export_frame` as frames of at most ``batch_rows`` rows (fewer when
-    their text passes 32 MB), each with the same schema; at least one (maybe empty)."""
+    """The rows of :func:`export_frame` as frames of about ``batch_rows`` rows (fewer when
+    their text passes 32 MB; a story's members are not split), each with the same
+    schema; at least one (maybe empty)."""
     import polars as pl
 
     if what not in ("articles", "stories"):

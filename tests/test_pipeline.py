@@ -437,6 +437,62 @@ def test_export_articles_and_stories(cfg: Config, articles, jsonl, tmp_path: Pat
     assert tram["relation"].to_list() == ["original", "uncredited_copy", "partial_copy"]
 
 
+def _whole_frame(cfg: Config, what: str) -> pl.DataFrame:
+    """The export as one frame built from a list of row dicts (how export worked before it streamed)."""
+    from dedup.index import store_settings
+    from dedup.provenance import build_story
+
+    store = open_store(cfg.store, create=False)
+    try:
+        if what == "articles":
+            rows = [{"id": a.id, "url": a.url, "outlet": a.outlet, "title": a.title, "text": a.text,
+                     "published_at": a.published_at, "time_precision": a.time_precision, "n_shingles": a.n_shingles,
+                     "stripped": list(a.stripped), "indexed_at": a.indexed_at, "story_id": a.story_id} for a in store.articles()]
+        else:
+            rows = []
+            members = store.story_members([s for s, _, _ in store.stories_changed_since(None)])
+            for story_id, docs in members.items():
+                arts = list(store.articles(docs))
+                st = build_story(story_id, arts, *store.signatures([a.doc for a in arts]), store_settings(store, cfg)[0].cluster)
+                rows += [{"story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet, "url": m.url,
+                          "published_at": m.published_at.isoformat() if m.published_at else None, "lag_seconds": m.lag_seconds,
+                          "similarity": m.similarity, "containment": m.containment, "relation": m.relation,
+                          "credits": list(m.credits)} for m in st.members]
+    finally:
+        store.close()
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+@pytest.mark.parametrize("what", ["articles", "stories"])
+def test_export_in_small_batches_equals_the_whole_frame(  # type: ignore[no-untyped-def]
+    cfg: Config, articles, jsonl, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    whole = _whole_frame(cfg, what)
+    key = ["id"] if what == "articles" else ["story_id", "id"]
+    batches = list(pipeline.export_batches(cfg, what, batch_rows=2))  # type: ignore[arg-type]
+    assert len(batches) > 2 and (what == "stories" or all(b.height <= 2 for b in batches))  # a story is not split
+    assert pl.concat(batches).sort(key).equals(whole.sort(key))
+    monkeypatch.setattr(pipeline, "_EXPORT_BATCH", 2)
+    assert export(cfg, what, "jsonl", tmp_path / "a.jsonl") == whole.height  # type: ignore[arg-type]
+    assert export(cfg, what, "parquet", tmp_path / "a.parquet") == whole.height  # type: ignore[arg-type]
+    streamed = pl.read_ndjson(tmp_path / "a.jsonl", schema=whole.schema)
+    assert streamed.sort(key).equals(whole.sort(key))
+    assert pl.read_parquet(tmp_path / "a.parquet").sort(key).equals(whole.sort(key))
+    with (tmp_path / "b.jsonl").open("wb") as fh:  # to an open file, as the CLI writes
+        export(cfg, what, "jsonl", fh)  # type: ignore[arg-type]
+    assert (tmp_path / "b.jsonl").read_bytes() == (tmp_path / "a.jsonl").read_bytes()
+
+
+def test_a_long_articles_export_batch_is_cut_by_its_text(  # type: ignore[no-untyped-def]
+    cfg: Config, articles, jsonl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_corpus([str(jsonl("night.jsonl", articles.values()))], cfg)
+    monkeypatch.setattr(pipeline, "_EXPORT_BATCH_BYTES", 1)  # every article's text passes it
+    batches = [b for b in pipeline.export_batches(cfg, "articles") if b.height]
+    assert [b.height for b in batches] == [1] * len(articles)
+
+
 def test_settings_refused_on_a_new_store_leave_nothing_behind(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
     from dedup.config import IndexConfig, SignConfig
     from dedup.errors import ConfigError

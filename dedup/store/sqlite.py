@@ -855,7 +855,9 @@ class SQLiteStore:
     def identities(self, docs: Sequence[int]) -> dict[int, tuple[str, str]]:
         """doc → (article id, indexed_at), without reading the article's text."""
         q = "SELECT doc, id, indexed_at FROM articles WHERE doc IN ({in})"
-        return {d: (i, t) for d, i, t in _select_in(self._conn, q, docs)}
+        # A batch's articles share one indexed_at: one string each, not a copy per article.
+        times: dict[str, str] = {}
+        return {d: (i, times.setdefault(t, t)) for d, i, t in _select_in(self._conn, q, docs)}
 
     def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]:
         ids = list(set(story_ids))
@@ -876,13 +878,14 @@ class SQLiteStore:
             # number and the stories it numbers together, or neither.
             seq = int(self.get_meta("change_seq") or 0) + 1
             self.set_meta("change_seq", str(seq))
+            # Generators, not lists: a bulk load assigns every article (a million rows of tuples otherwise).
             conn.executemany(
                 "INSERT OR IGNORE INTO stories(story_id, created_at, updated_at, created_seq, changed_seq) VALUES (?,?,?,?,?)",
-                [(s, c, now, seq, seq) for s, c in created.items()],
+                ((s, c, now, seq, seq) for s, c in created.items()),
             )
-            conn.executemany("UPDATE stories SET updated_at=?, changed_seq=? WHERE story_id=?", [(now, seq, s) for s in set(touched)])
-            conn.executemany("DELETE FROM stories WHERE story_id=?", [(s,) for s in set(dropped)])
-            conn.executemany("UPDATE memberships SET story_id=?, prev_story=NULL WHERE doc=?", [(s, d) for d, s in assignments.items()])
+            conn.executemany("UPDATE stories SET updated_at=?, changed_seq=? WHERE story_id=?", ((now, seq, s) for s in set(touched)))
+            conn.executemany("DELETE FROM stories WHERE story_id=?", ((s,) for s in set(dropped)))
+            conn.executemany("UPDATE memberships SET story_id=?, prev_story=NULL WHERE doc=?", ((s, d) for d, s in assignments.items()))
 
     # -- reading ------------------------------------------------------------
     def articles(self, docs: Iterable[int] | None = None) -> Iterator[StoredArticle]:

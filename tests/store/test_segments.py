@@ -544,12 +544,25 @@ def test_a_sort_run_left_by_a_killed_seal_is_removed(store: SQLiteStore) -> None
     assert not leftover.exists()
 
 
-def test_signatures_come_in_the_order_asked_with_repeats(store: SQLiteStore) -> None:
-    arts = [_new(f"s{i}", i) for i in range(5)]
+def test_pairs_verified_in_blocks_equal_pairs_verified_at_once(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.cluster as cluster_mod
+    from dedup.config import ClusterConfig
+
+    rng = np.random.default_rng(8)
+    bases = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32) for _ in range(4)]
+    arts = []
+    for i in range(40):  # copies of four bases: some pass verification, some only share a band
+        sig = bases[i % 4].copy()
+        n = 30 if i % 3 else 100  # 100 of 120: band 0 still shared, similarity about 0.2
+        sig[8 + rng.choice(120, n, replace=False)] = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
+        arts.append(_new(f"v{i}", i, sig))
     docs = store.write_articles(arts, {}, NOW)
-    asked = [docs[3], docs[0], docs[3], docs[4]]
-    sigs, sizes = store.signatures(asked)
-    assert np.array_equal(sigs, np.stack([arts[3].signature, arts[0].signature, arts[3].signature, arts[4].signature]))
-    assert sizes.tolist() == [100] * 4
+    store.seal_index()
+    at_once = cluster_mod.verified_pairs(store, docs, ClusterConfig())
+    monkeypatch.setattr(cluster_mod, "_VERIFY_BLOCK", 3)  # signatures read again for each block of 3 pairs
+    assert np.array_equal(cluster_mod.verified_pairs(store, docs, ClusterConfig()), at_once)
+    assert 0 < len(at_once) < len(store.candidates(docs))
+    sigs, sizes = store.signatures([docs[3], docs[0], docs[3]])  # in the order asked, repeats too
+    assert np.array_equal(sigs, np.stack([arts[3].signature, arts[0].signature, arts[3].signature]))
     with pytest.raises(KeyError):
         store.signatures([docs[0], 999])
