@@ -147,6 +147,8 @@ def main() -> None:
     ap.add_argument("--phases", action="store_true", help="peak RSS per stage, in-process, instead of the commands")
     ap.add_argument("--no-export", action="store_true", help="skip `dedup export --what articles`")
     ap.add_argument("--big-mb", type=float, default=0, help="also index one article of this many MB into a fresh store")
+    ap.add_argument("--reuse", action="store_true", help="measure the exports of a store already in --workdir (no index run)")
+    ap.add_argument("--keep", action="store_true", help="keep the stores in --workdir")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "memory.json")
     args = ap.parse_args()
     tmp = None if args.workdir else tempfile.TemporaryDirectory(prefix="dedup-memory-")
@@ -157,15 +159,20 @@ def main() -> None:
         for kind in [k for k in args.kinds.split(",") if k]:
             corpus = corpus_for(work, kind, args.n)
             store = work / f"store-{kind}-{args.n}"
-            shutil.rmtree(store, ignore_errors=True)
+            reuse = args.reuse and store.exists() and not args.phases
+            if not reuse:
+                shutil.rmtree(store, ignore_errors=True)
             if args.phases:
                 steps[f"phases {kind} {args.n}"] = r = phases(corpus, store)
                 print(kind, r, flush=True)
+                save(args.out, steps)
                 continue
-            wall, rss, _ = run_timed([str(BIN), "index", "--quiet", "--store", str(store), str(corpus)])
-            steps[f"index {kind} {args.n}"] = r = {"articles": args.n, "seconds": round(wall, 1), "peak_rss_mib": round(rss / 1024),
-                                                  "store_mib": round(store_bytes(store) / 2**20)}
-            print(f"index {kind} {args.n}", r, flush=True)
+            if not reuse:
+                wall, rss, _ = run_timed([str(BIN), "index", "--quiet", "--store", str(store), str(corpus)])
+                steps[f"index {kind} {args.n}"] = r = {"articles": args.n, "seconds": round(wall, 1), "peak_rss_mib": round(rss / 1024),
+                                                      "store_mib": round(store_bytes(store) / 2**20)}
+                print(f"index {kind} {args.n}", r, flush=True)
+                save(args.out, steps)
             if not args.no_export:
                 for fmt in ("jsonl", "parquet"):
                     out = work / f"export-{kind}.{fmt}"
@@ -174,8 +181,10 @@ def main() -> None:
                     steps[f"export articles {fmt} {kind} {args.n}"] = r = {
                         "seconds": round(wall, 1), "peak_rss_mib": round(rss / 1024), "output_mib": round(out.stat().st_size / 2**20)}
                     print(f"export {fmt} {kind} {args.n}", r, flush=True)
+                    save(args.out, steps)
                     out.unlink()
-            shutil.rmtree(store, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(store, ignore_errors=True)
         if args.big_mb:
             big = big_article(work, args.big_mb)
             store = work / "store-big"
@@ -185,18 +194,23 @@ def main() -> None:
                                                                   "peak_rss_mib": round(rss / 1024)}
             print(f"one {args.big_mb:g} MB article", r, flush=True)
             shutil.rmtree(store, ignore_errors=True)
+        save(args.out, steps)
     finally:
         if tmp is not None:
             tmp.cleanup()
-    old = json.loads(args.out.read_text()) if args.out.exists() else {}
+    print(f"wrote {args.out}")
+
+
+def save(out: Path, steps: dict[str, object]) -> None:
+    """Merge ``steps`` into the results file (after every step: a 1M run is long)."""
+    old = json.loads(out.read_text()) if out.exists() else {}
     old.setdefault("steps", {}).update(steps)
     old["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     old["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
-    old.setdefault("commands", [])
-    old["commands"].append(" ".join(["benchmarks/memory.py", *sys.argv[1:]]))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(old, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    command = " ".join(["benchmarks/memory.py", *sys.argv[1:]])
+    old["commands"] = [c for c in old.get("commands", []) if c != command] + [command]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(old, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -640,3 +640,34 @@ def test_closing_the_background_reader_before_reading_stops_it(tmp_path: Path, a
     assert readers() == 1
     reader.close()  # an error between starting the reader and reading from it
     assert readers() == 0
+
+
+def test_export_batches_are_read_on_one_thread_however_they_are_pulled() -> None:
+    """polars' Parquet sink pulls batches from several threads; the store's SQLite
+    connection may only be used on the thread that opened it (a 1M-article export
+    failed so)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    producers: set[int] = set()
+
+    def make():  # type: ignore[no-untyped-def]
+        for i in range(50):
+            producers.add(threading.get_ident())
+            yield i
+
+    items = pipeline._on_own_thread(make)
+    with ThreadPoolExecutor(4) as pool:  # each next() on whichever thread is free
+        got = [pool.submit(next, items).result() for _ in range(50)]
+    assert got == list(range(50)) and len(producers) == 1
+    assert next(items, None) is None
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        raise ValueError("damaged row")
+
+    with pytest.raises(ValueError, match="damaged row"):
+        list(pipeline._on_own_thread(failing))
+    left = pipeline._on_own_thread(make)
+    assert next(left) == 0
+    left.close()  # the consumer leaves early: the producer stops, nothing hangs
