@@ -684,11 +684,14 @@ def export_batches(
                 if progress:
                     progress("stories", 1)
                 for m in st.members:
-                    for c, v in (("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet),
-                                 ("url", m.url), ("published_at", m.published_at.isoformat() if m.published_at else None),
-                                 ("lag_seconds", m.lag_seconds), ("similarity", m.similarity),
-                                 ("containment", m.containment), ("relation", m.relation), ("credits", list(m.credits))):
-                        cols[c].append(v)
+                    row: tuple[tuple[str, object], ...] = (
+                        ("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet), ("url", m.url),
+                        ("published_at", m.published_at.isoformat() if m.published_at else None),
+                        ("lag_seconds", m.lag_seconds), ("similarity", m.similarity), ("containment", m.containment),
+                        ("relation", m.relation), ("credits", list(m.credits)),
+                    )
+                    for c, value in row:
+                        cols[c].append(value)
                 if full():
                     yield frame()
     finally:
