@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 DEMO_STORE := demo-store
 
-.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults clean
+.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults bench-diskfull bench-memory clean
 
 setup: $(STAMP)
 
@@ -49,6 +49,14 @@ bench-quick: $(STAMP)
 # SIGKILL `dedup index` at 50 random points of a 20k run, re-run, compare (~10-15 min; see benchmarks/RELIABILITY.md).
 bench-faults: $(STAMP)
 	$(BIN)/python benchmarks/faults.py
+
+# A full disk at 10 points of a 20k run, on a real tmpfs (needs root for mount).
+bench-diskfull: $(STAMP)
+	$(BIN)/python benchmarks/diskfull.py
+
+# Peak memory at 1M articles (news-length and tiny) and of export; ~30 min.
+bench-memory: $(STAMP)
+	$(BIN)/python benchmarks/memory.py --n 1000000
 
 # Optional extras for the peers benchmark and the plots: rensa, gaoya, matplotlib.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
