@@ -41,7 +41,7 @@ from .config import Config
 from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story, Unchanged
-from .provenance import build_story, is_copy, parse_stored_time
+from .provenance import build_story, has_copies, is_copy, parse_stored_time
 from .read import Item, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
 from .read.background import BackgroundReader, can_read_in_background, read_in_background
@@ -416,7 +416,10 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
                 if progress:
                     progress("stories", 1)
             counts = store.counts()
-        stories.sort(key=lambda s: (-len(s.members), s.story_id))
+        # Stories with copies first; a group with none (its origin's own outlet again, or
+        # earlier related texts) is listed after them and counted in no total of stories.
+        stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
+        with_copies = [s for s in stories if has_copies(s)]
         totals: dict[str, list[int]] = {}
         for s in stories:
             for m in s.members:
@@ -435,8 +438,8 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
         return Report(
             generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
             totals={
-                "stories": len(stories),
-                "new_stories": sum(s.is_new for s in stories),
+                "stories": len(with_copies),
+                "new_stories": sum(s.is_new for s in with_copies),
                 "copies": sum(is_copy(m.relation) for s in stories for m in s.members),
                 "articles_in_store": counts["articles"],
             },
