@@ -550,7 +550,7 @@ def _export_schema(what: str) -> dict[str, object]:
         return {"id": s, "url": s, "outlet": s, "title": s, "text": s, "published_at": s, "time_precision": s,
                 "n_shingles": i, "stripped": ls, "indexed_at": s, "story_id": s}
     return {"story_id": s, "first_id": s, "id": s, "outlet": s, "url": s, "published_at": s, "lag_seconds": f,
-            "similarity": f, "containment": f, "relation": s, "credits": ls}
+            "lag_days": i, "similarity": f, "containment": f, "relation": s, "credits": ls}
 
 
 def export(
@@ -690,7 +690,9 @@ def export_batches(
                     row: tuple[tuple[str, object], ...] = (
                         ("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet), ("url", m.url),
                         ("published_at", m.published_at.isoformat() if m.published_at else None),
-                        ("lag_seconds", m.lag_seconds), ("similarity", m.similarity), ("containment", m.containment),
+                        # a lag that involves a bare date is in calendar days, not seconds (see report.json)
+                        ("lag_seconds", m.lag_seconds), ("lag_days", m.lag_span.days if m.lag_span else None),
+                        ("similarity", m.similarity), ("containment", m.containment),
                         ("relation", m.relation), ("credits", list(m.credits)),
                     )
                     for c, value in row:
