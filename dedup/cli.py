@@ -423,6 +423,7 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
       dedup report --format html --out tonight.html
     """
     from .pipeline import build_report, mark_reported, parse_since
+    from .provenance import has_copies
     from .report import render
 
     cfg = _base_config(store)
@@ -436,7 +437,9 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
     if since == "last" and not no_mark:
         mark_reported(cfg, rep)
     if not _is_stdout(out):
-        _err(f"wrote {out} ({plural(len(rep.stories), 'story', 'stories')})")
+        more = sum(not has_copies(s) for s in rep.stories)
+        _err(f"wrote {out} ({plural(rep.totals.get('stories', 0), 'story', 'stories')} with copies"
+             + (f", {plural(more, 'group', 'groups')} without a copy)" if more else ")"))
 
 
 # -- stats / export ------------------------------------------------------------

@@ -43,8 +43,10 @@ _VERIFY_BLOCK = 1 << 17
 @dataclass(frozen=True, slots=True)
 class ClusterResult:
     clustered: int  # articles assigned
-    stories_new: int  # new stories with 2+ members
-    stories_grown: int  # existing stories that gained members
+    # Stories with copies (members from 2+ outlets: Store.multi_outlet_stories), new or grown
+    # (existing ones that gained members); a group of one outlet's own texts is in neither.
+    stories_new: int
+    stories_grown: int
 
 
 def containment_both(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +189,8 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
     touched: list[str] = []
     dropped: list[str] = []
     used: set[str] = set()
-    stories_new = stories_grown = 0
+    new_ids: list[str] = []
+    grown_ids: list[str] = []
     comps = []
     for docs, linked in groups:
         # A previous story id goes to the component holding most of its docs (then the
@@ -207,7 +210,7 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
                 dropped.append(s)
             touched.append(keep)
             if any(story_of.get(d) != keep for d in docs) or len(linked) > 1:
-                stories_grown += 1
+                grown_ids.append(keep)
         else:
             base, n = ident[docs[0]][0], 0
             keep = named[docs[0]]
@@ -218,7 +221,7 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
                     taken.add(keep)
             created[keep] = now
             if len(docs) > 1:
-                stories_new += 1
+                new_ids.append(keep)
         used.add(keep)
         for d in docs:
             assignments[d] = keep
@@ -228,4 +231,5 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
     store.assign(assignments, created, touched, dropped, now)
     if progress is not None:
         progress(len(pending))
-    return ClusterResult(len(pending), stories_new, stories_grown)
+    with_copies = store.multi_outlet_stories([*new_ids, *grown_ids])
+    return ClusterResult(len(pending), sum(s in with_copies for s in new_ids), sum(s in with_copies for s in grown_ids))

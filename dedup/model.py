@@ -33,7 +33,9 @@ class Article:
     outlet: str
     title: str
     text: str
-    published_at: datetime | None = None  # always timezone-aware (UTC) when known
+    # Timezone-aware when known: UTC, except a bare date (DATE): its local midnight with the
+    # offset of the zone it was read in, so that its calendar day is kept.
+    published_at: datetime | None = None
     time_precision: TimePrecision = TimePrecision.UNKNOWN
     published_raw: str | None = None
     source: str = ""  # "file:line" the record came from, for messages
@@ -116,6 +118,26 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class LagSpan:
+    """A lag that involves a bare date: a date is a whole day in its zone, so the lag
+    is an interval, told in calendar days of that zone (never an hour-level figure).
+
+    >>> LagSpan(0.0, 52200.0, 0).label, LagSpan(27000.0, 113400.0, 1).label, LagSpan(-86400.0, 0.0, -1).label
+    ('same day', '+1 day', '-1 day')
+    """
+
+    min_seconds: float  # the shortest lag the two times allow (a copy follows its origin: >= 0 when days >= 0)
+    max_seconds: float  # the longest
+    days: int  # calendar days from the first publisher's day to this member's, in the date's zone
+
+    @property
+    def label(self) -> str:
+        if self.days == 0:
+            return "same day"
+        return f"{self.days:+d} day{'s' if abs(self.days) != 1 else ''}"
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """An article's place in a story."""
 
@@ -125,7 +147,9 @@ class Member:
     title: str
     published_at: datetime | None
     time_precision: TimePrecision
-    lag_seconds: float | None  # from the first publisher; None when either time is unknown
+    # From the first publisher; None when either time is unknown, or when either is a bare
+    # date (then ``lag_span`` holds the lag as an interval of days).
+    lag_seconds: float | None
     similarity: float  # estimated Jaccard with the first publisher
     containment: float  # estimated share of this member contained in the first publisher
     # "original" | "credited_copy" | "uncredited_copy" | "partial_copy", or one of two that are no copy:
@@ -134,6 +158,7 @@ class Member:
     first_line: str = ""
     credits: tuple[str, ...] = ()  # names this article credits ("Reuters", "kompas.com")
     credited: bool = False  # a copy that names the origin's outlet (or the member it copied)
+    lag_span: LagSpan | None = None  # the lag when either time is a bare date
 
 
 @dataclass(frozen=True, slots=True)

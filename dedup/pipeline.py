@@ -41,7 +41,7 @@ from .config import Config
 from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
 from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story, Unchanged
-from .provenance import build_story, is_copy, parse_stored_time
+from .provenance import build_story, has_copies, is_copy, parse_stored_time
 from .read import Item, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
 from .read.background import BackgroundReader, can_read_in_background, read_in_background
@@ -416,7 +416,10 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
                 if progress:
                     progress("stories", 1)
             counts = store.counts()
-        stories.sort(key=lambda s: (-len(s.members), s.story_id))
+        # Stories with copies first; a group with none (its origin's own outlet again, or
+        # earlier related texts) is listed after them and counted in no total of stories.
+        stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
+        with_copies = [s for s in stories if has_copies(s)]
         totals: dict[str, list[int]] = {}
         for s in stories:
             for m in s.members:
@@ -435,8 +438,8 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
         return Report(
             generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
             totals={
-                "stories": len(stories),
-                "new_stories": sum(s.is_new for s in stories),
+                "stories": len(with_copies),
+                "new_stories": sum(s.is_new for s in with_copies),
                 "copies": sum(is_copy(m.relation) for s in stories for m in s.members),
                 "articles_in_store": counts["articles"],
             },
@@ -547,7 +550,7 @@ def _export_schema(what: str) -> dict[str, object]:
         return {"id": s, "url": s, "outlet": s, "title": s, "text": s, "published_at": s, "time_precision": s,
                 "n_shingles": i, "stripped": ls, "indexed_at": s, "story_id": s}
     return {"story_id": s, "first_id": s, "id": s, "outlet": s, "url": s, "published_at": s, "lag_seconds": f,
-            "similarity": f, "containment": f, "relation": s, "credits": ls}
+            "lag_days": i, "similarity": f, "containment": f, "relation": s, "credits": ls}
 
 
 def export(
@@ -687,7 +690,9 @@ def export_batches(
                     row: tuple[tuple[str, object], ...] = (
                         ("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet), ("url", m.url),
                         ("published_at", m.published_at.isoformat() if m.published_at else None),
-                        ("lag_seconds", m.lag_seconds), ("similarity", m.similarity), ("containment", m.containment),
+                        # a lag that involves a bare date is in calendar days, not seconds (see report.json)
+                        ("lag_seconds", m.lag_seconds), ("lag_days", m.lag_span.days if m.lag_span else None),
+                        ("similarity", m.similarity), ("containment", m.containment),
                         ("relation", m.relation), ("credits", list(m.credits)),
                     )
                     for c, value in row:

@@ -5,9 +5,10 @@ The origin of a story is chosen from three kinds of evidence, in this order:
 1. **Credits between members.** If B credits A (names A's outlet), A precedes
    B whatever their timestamps say, so B cannot be the origin.
 2. **Earliest known time.** Unknown times never win over known ones; a bare
-   date counts as the end of its day. A naive time (zone assumed) or a bare
-   date is uncertain by up to a day, so members whose times could overlap the
-   earliest one's are "too close to call".
+   date is the whole day in the zone it was read in, and counts as the end of
+   that day. A naive time (zone assumed) or a bare date is uncertain by up to a
+   day, so members whose times could overlap the earliest one's are "too close
+   to call".
 3. **Wire-agency status.** Among members too close to call, an agency (or a
    member credited by others) is preferred: its copy is made to be republished.
 
@@ -31,6 +32,11 @@ agency filing the same text twice), and ``related`` for an earlier related text
 earlier related text of the origin's own outlet is ``related``: it is an older,
 different text, not the origin published again.
 
+A lag between two times is in seconds (``lag_seconds``). A lag that involves a
+bare date is an interval (``lag_span``): calendar days in the date's zone ("same
+day", "+1 day"), never an hour-level figure and never below zero for a copy
+dated on or after its origin's day.
+
 >>> is_copy("same_outlet"), is_copy("partial_copy")
 (False, True)
 >>> from datetime import datetime, timezone
@@ -41,14 +47,15 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 
 from .cluster import containment_both
 from .config import ClusterConfig
 from .credits import CreditRules, load_rules
-from .model import CreditRef, Member, Story, TimePrecision
+from .model import CreditRef, LagSpan, Member, Story, TimePrecision
+from .read.timeparse import bare_date
 from .store import StoredArticle
 
 _FAR_FUTURE = datetime.max.replace(tzinfo=None)
@@ -73,16 +80,53 @@ def is_copy(relation: str) -> bool:
     return relation not in NOT_COPIES
 
 
-def parse_stored_time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+def has_copies(story: Story) -> bool:
+    """Whether a story has a copy at all: one whose other members are all its origin's
+    own outlet again or earlier related texts is no story with copies, and no total counts it."""
+    return any(is_copy(m.relation) for m in story.members)
+
+
+def parse_stored_time(value: str | None, precision: str = "", raw: str | None = None) -> datetime | None:
+    """A stored time, timezone-aware (a naive one is UTC); a bare date (``precision``
+    "date") as its local midnight in the zone it was read in.
+
+    Stores written before bare dates kept their zone hold the local midnight
+    converted to UTC ("2026-11-24T17:00:00+00:00" for "2026-11-25" read in
+    Asia/Jakarta): the raw text gives the day back, and the difference the offset.
+
+    >>> parse_stored_time("2026-11-24T17:00:00+00:00", "date", "2026-11-25").isoformat()
+    '2026-11-25T00:00:00+07:00'
+    >>> parse_stored_time("2026-11-25T00:00:00+07:00", "date", "2026-11-25").isoformat()
+    '2026-11-25T00:00:00+07:00'
+    """
+    if value is None:
+        return None
+    t = datetime.fromisoformat(value)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    if precision != TimePrecision.DATE:
+        return t
+    day = bare_date(raw)
+    if day is None:  # no raw date to read the day from: what is stored is taken as the day's start
+        return t
+    offset = datetime.combine(day, time()) - _utc(t)
+    if abs(offset) >= timedelta(days=1):  # not that day's midnight in any zone: keep what is stored
+        return t
+    return datetime.combine(day, time(), timezone(offset))
+
+
+def _utc(t: datetime) -> datetime:
+    """Naive UTC, for keys and bounds that mix zones."""
+    return t if t.tzinfo is None else t.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def order_key(precision: str, published: datetime | None) -> tuple[int, datetime]:
-    """Sort key: known times by time, a bare date counted as the END of its day
-    (it cannot claim to be first over a timed article of the same day), unknown last."""
+    """Sort key: known times by time, a bare date counted as the END of its day in
+    its zone (it cannot claim to be first over a timed article of the same day),
+    unknown last."""
     if published is None or precision == TimePrecision.UNKNOWN:
         return (1, _FAR_FUTURE)
-    naive_utc = published.replace(tzinfo=None)
+    naive_utc = _utc(published)
     if precision == TimePrecision.DATE:
         naive_utc += timedelta(days=1) - timedelta(seconds=1)
     return (0, naive_utc)
@@ -98,7 +142,7 @@ def time_bounds(precision: str, published: datetime | None) -> tuple[datetime, d
     """
     if published is None or precision == TimePrecision.UNKNOWN:
         return None
-    t = published.replace(tzinfo=None)
+    t = _utc(published)
     if precision == TimePrecision.EXACT:
         return t, t
     if precision == TimePrecision.DATE:
@@ -106,19 +150,34 @@ def time_bounds(precision: str, published: datetime | None) -> tuple[datetime, d
     return t - _NAIVE_SLACK, t + _NAIVE_SLACK
 
 
-def lag_seconds(t: datetime | None, precision: str, t0: datetime | None, precision0: str) -> float | None:
-    """Time from the first publisher; in whole days when either side is a bare date
-    (a bare date's time of day is unknown, so an hour-level lag would be invented).
+def lag_between(
+    t: datetime | None, precision: str, t0: datetime | None, precision0: str
+) -> tuple[float | None, LagSpan | None]:
+    """The lag from the first publisher (at ``t0``): (seconds, None) between two
+    times; (None, span) when either is a bare date (a whole day in its zone: its
+    time of day is unknown, so an hour-level lag would be invented); (None, None)
+    when either is unknown.
 
-    >>> from datetime import datetime, timezone
-    >>> lag_seconds(datetime(2026, 11, 24, tzinfo=timezone.utc), "date", datetime(2026, 11, 24, 9, tzinfo=timezone.utc), "exact")
-    0.0
+    >>> from datetime import datetime, timedelta, timezone
+    >>> wib = timezone(timedelta(hours=7))
+    >>> lag_between(datetime(2026, 11, 25, tzinfo=wib), "date", datetime(2026, 11, 25, 9, tzinfo=wib), "exact")
+    (None, LagSpan(min_seconds=0.0, max_seconds=54000.0, days=0))
     """
     if t is None or t0 is None:
-        return None
-    if TimePrecision.DATE in (precision, precision0):
-        return float((t.date() - t0.date()).days * 86400)
-    return (t - t0).total_seconds()
+        return None, None
+    date_m, date_0 = precision == TimePrecision.DATE, precision0 == TimePrecision.DATE
+    if not (date_m or date_0):
+        return (t - t0).total_seconds(), None
+    day = timedelta(days=1)
+    if date_m and date_0:
+        days = (t.date() - t0.date()).days  # each in its own zone
+    else:
+        zone = (t if date_m else t0).tzinfo
+        days = (t.astimezone(zone).date() - t0.astimezone(zone).date()).days
+    lo = (t - (t0 + day if date_0 else t0)).total_seconds()
+    hi = ((t + day if date_m else t) - t0).total_seconds()
+    # Within the days the dates allow, a copy follows its origin: its lag is not below 0.
+    return None, LagSpan(max(lo, 0.0) if days >= 0 else lo, hi, days)
 
 
 def first_line(article: StoredArticle, limit: int = 200) -> str:
@@ -133,7 +192,8 @@ def first_line(article: StoredArticle, limit: int = 200) -> str:
 def _when(a: StoredArticle, t: datetime | None) -> str:
     if t is None:
         return "unknown time"
-    text = t.strftime("%Y-%m-%d") if a.time_precision == TimePrecision.DATE else t.strftime("%Y-%m-%d %H:%M UTC")
+    # A bare date is its own day (in its zone); a time is told in UTC.
+    text = t.strftime("%Y-%m-%d") if a.time_precision == TimePrecision.DATE else _utc(t).strftime("%Y-%m-%d %H:%M UTC")
     return text if a.time_precision == TimePrecision.EXACT else f"{text}, {a.time_precision}"
 
 
@@ -166,7 +226,7 @@ def build_story(
     """A Story from its members' rows and signatures (aligned with ``articles``)."""
     rules = rules or load_rules()
     n = len(articles)
-    times = [parse_stored_time(a.published_at) for a in articles]
+    times = [parse_stored_time(a.published_at, a.time_precision, a.published_raw) for a in articles]
     keys = [order_key(a.time_precision, times[i]) for i, a in enumerate(articles)]
     names = [rules.canonical(a.outlet) for a in articles]
     credits = [tuple(c.name for c in rules.find(a.text, a.outlet)) for a in articles]
@@ -207,12 +267,13 @@ def build_story(
         if articles[f].time_precision in (TimePrecision.DATE, TimePrecision.NAIVE):
             # A vague time only matters when another member may fall within its span: a
             # wire dated the 10th is first of copies dated the 11th. Two bare dates were
-            # read in one zone (--tz), so only the same date overlaps; otherwise the
+            # read in one zone (--tz), so only the same calendar day overlaps; otherwise the
             # span allows for any zone.
             latest = bounds[f][1]  # type: ignore[index]
             both_dates = lambda i: articles[i].time_precision == TimePrecision.DATE == articles[f].time_precision  # noqa: E731
             overlaps = any(
-                times[i] == times[f] if both_dates(i) else (bounds[i] is not None and bounds[i][0] <= latest)  # type: ignore[index]
+                times[i].date() == times[f].date()  # type: ignore[union-attr]
+                if both_dates(i) else (bounds[i] is not None and bounds[i][0] <= latest)  # type: ignore[index]
                 for i in range(n) if i != f and i not in stale
             )
             vague = f"first publisher's time is {articles[f].time_precision} ({articles[f].published_raw})"
@@ -245,7 +306,7 @@ def build_story(
         a = articles[i]
         if times[i] is None and i != f:
             flags.append(f"unknown time: {a.id}")
-        lag = lag_seconds(times[i], articles[i].time_precision, times[f], articles[f].time_precision)
+        lag, span = lag_between(times[i], articles[i].time_precision, times[f], articles[f].time_precision)
         credited = i != f and (
             names[f] in credits[i]
             or any((sigs[i] == sigs[j]).mean() >= cfg.min_similarity and keys[j] <= keys[i] for j in credits_member[i])
@@ -265,7 +326,7 @@ def build_story(
                 id=a.id, outlet=a.outlet, url=a.url, title=a.title, published_at=times[i],
                 time_precision=TimePrecision(a.time_precision), lag_seconds=lag,
                 similarity=round(float(sim[i]), 4), containment=round(float(c_in_first[i]), 4),
-                relation=relation, first_line=first_line(a), credits=credits[i], credited=credited,
+                relation=relation, first_line=first_line(a), credits=credits[i], credited=credited, lag_span=span,
             )
         )
     # A member that is neither similar to the origin nor contained in it joined the story
@@ -283,11 +344,13 @@ def build_story(
                 f"earlier related text, not the origin: {articles[i].id} ({articles[i].outlet}, {_when(articles[i], times[i])}) "
                 f"precedes the rest by more than {STALE_GAP.days} days and is only loosely like them"
             )
-    # A bare date on a timed first's day has lag 0 by construction: not a tie
-    # (two bare dates on one day are).
+    # Two times that are equal, or two bare dates of one day, are a tie; a bare date on
+    # a timed first's day is not (the date is a whole day).
+    first_date = members[0].time_precision == TimePrecision.DATE
     same_time = [
         m.id for m in members[1:]
-        if m.lag_seconds == 0 and (m.time_precision == TimePrecision.DATE) == (members[0].time_precision == TimePrecision.DATE)
+        if m.lag_seconds == 0
+        or (first_date and m.time_precision == TimePrecision.DATE and m.lag_span is not None and m.lag_span.days == 0)
     ]
     if same_time:
         conflicts.append(f"same time as first: {', '.join(same_time)}")

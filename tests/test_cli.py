@@ -382,7 +382,7 @@ def test_report_json_and_since_last(store: Path, night: Path, articles, jsonl, t
     out = tmp_path / "r1.json"
     r = run("report", "--store", str(store), "--format", "json", "--out", str(out))
     assert r.exit_code == 0, r.stderr
-    assert f"wrote {out} (3 stories)" in r.stderr
+    assert f"wrote {out} (3 stories with copies)" in r.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert {"generated_at", "stories", "outlets"} <= set(data)
     assert len(data["stories"]) == 3

@@ -105,6 +105,20 @@ def test_verbatim_and_abridged_copies_join_the_original(cfg: Config, articles, j
     assert c["pending"] == 0 and c["stories_with_copies"] == 3
 
 
+def test_an_outlets_own_text_again_is_no_story_with_copies(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    # finwire.com posts its rates story twice: one group, but no copy; the tram story has copies.
+    repost = {**articles["rates"], "id": "rates-repost", "url": "https://www.finwire.com/amp/rates"}
+    first = index_corpus([str(jsonl("n1.jsonl", [articles["rates"], repost, articles["tram-orig"]]))], cfg)
+    story = _stories(cfg)
+    assert story["rates"] == story["rates-repost"]
+    assert (first.stories_new, first.stories_grown) == (0, 0)
+    assert _counts(cfg)["stories_with_copies"] == 0
+    # the tram story gains a copy from another outlet: a new story with copies
+    second = index_corpus([str(jsonl("n2.jsonl", [articles["tram-junk"]]))], cfg)
+    assert (second.stories_new, second.stories_grown) == (0, 1)  # tram-orig's story (of one) grew
+    assert _counts(cfg)["stories_with_copies"] == 1
+
+
 def test_independent_reports_of_one_event_do_not_merge(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
     rows = [articles["flood-a"], articles["flood-b"]]
     summary = index_corpus([str(jsonl("floods.jsonl", rows))], cfg)

@@ -456,11 +456,12 @@ def _whole_frame(cfg: Config, what: str) -> pl.DataFrame:
                 st = build_story(story_id, arts, *store.signatures([a.doc for a in arts]), store_settings(store, cfg)[0].cluster)
                 rows += [{"story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet, "url": m.url,
                           "published_at": m.published_at.isoformat() if m.published_at else None, "lag_seconds": m.lag_seconds,
-                          "similarity": m.similarity, "containment": m.containment, "relation": m.relation,
+                          "lag_days": m.lag_span.days if m.lag_span else None, "similarity": m.similarity, "containment": m.containment, "relation": m.relation,
                           "credits": list(m.credits)} for m in st.members]
     finally:
         store.close()
-    return pl.DataFrame(rows, infer_schema_length=None)
+    frame = pl.DataFrame(rows, infer_schema_length=None)
+    return frame.with_columns(pl.col("lag_days").cast(pl.Int64)) if what == "stories" else frame
 
 
 @pytest.mark.parametrize("what", ["articles", "stories"])
@@ -491,6 +492,19 @@ def test_a_long_articles_export_batch_is_cut_by_its_text(  # type: ignore[no-unt
     monkeypatch.setattr(pipeline, "_EXPORT_BATCH_BYTES", 1)  # every article's text passes it
     batches = [b for b in pipeline.export_batches(cfg, "articles") if b.height]
     assert [b.height for b in batches] == [1] * len(articles)
+
+
+def test_export_stories_gives_a_bare_dates_lag_in_days(cfg: Config, articles, jsonl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    copy = {**articles["beras-copy"], "published_at": "2026-11-25"}  # the original is at 10:00 WIB on the 24th
+    index_corpus([str(jsonl("n.jsonl", [articles["beras-orig"], copy]))], replace(cfg, read=ReadConfig(tz="Asia/Jakarta")))
+    export(cfg, "stories", "parquet", tmp_path / "s.parquet")
+    frame = pl.read_parquet(tmp_path / "s.parquet").sort("id")
+    assert frame["id"].to_list() == ["beras-copy", "beras-orig"]
+    assert frame["lag_seconds"].to_list() == [None, 0.0]
+    assert frame["lag_days"].to_list() == [1, None] and frame["lag_days"].dtype == pl.Int64
+    assert frame["published_at"][0] == "2026-11-25T00:00:00+07:00"
 
 
 def test_settings_refused_on_a_new_store_leave_nothing_behind(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 
 from dedup.config import ClusterConfig
-from dedup.model import TimePrecision
+from dedup.model import LagSpan, TimePrecision
 from dedup.provenance import build_story, first_line, order_key
 from dedup.store import StoredArticle
 
@@ -101,8 +101,9 @@ def test_bare_date_counts_as_end_of_its_day() -> None:
     s = _build(next_day)
     assert s.first.id == "dateonly"
     assert any("first publisher's time is date (2026-11-24)" in f for f in s.flags)
-    # a bare date's time of day is unknown: the lag is counted in whole days
-    assert s.members[1].lag_seconds == pytest.approx(86400)
+    # a bare date's time of day is unknown: the lag is an interval, counted in calendar days
+    assert s.members[1].lag_seconds is None
+    assert s.members[1].lag_span == LagSpan(min_seconds=1800.0, max_seconds=88200.0, days=1)
 
 
 def test_a_vague_first_time_is_no_conflict_when_nothing_else_can_fall_in_its_span() -> None:
@@ -427,7 +428,8 @@ def test_an_earlier_related_text_is_related_not_a_partial_copy() -> None:
     rel = {m.id: m.relation for m in story.members}
     assert rel == {"app": "original", "template": "related", "paper": "uncredited_copy"}
     template = next(m for m in story.members if m.id == "template")
-    assert template.lag_seconds == -48 * 86400.0  # shown as it is: 48 days before the origin
+    assert template.lag_seconds is None and template.lag_span is not None
+    assert template.lag_span.days == -48  # shown as it is: 48 days before the origin
     assert any(c.startswith("earlier related text, not the origin: template") for c in story.conflicts)
 
 
@@ -437,3 +439,70 @@ def test_an_earlier_related_text_of_the_origins_outlet_is_related() -> None:
             _art(3, "paper", "2014-11-29", "date")]
     story = _build(arts, _linked(0.32))
     assert [m.relation for m in story.members] == ["original", "related", "uncredited_copy"]
+
+
+# -- times as spans: a bare date is the whole day in the zone it was read in ------------------
+
+# "2026-11-25" read with --tz Asia/Jakarta, as stores hold it now and as stores written before
+# bare dates kept their zone hold it (that day's local midnight converted to UTC).
+JAKARTA_DATE = {"now": "2026-11-25T00:00:00+07:00", "before": "2026-11-24T17:00:00+00:00"}
+
+
+@pytest.mark.parametrize("stored", sorted(JAKARTA_DATE))
+def test_a_jakarta_bare_date_copy_of_a_morning_original_is_same_day(stored: str) -> None:
+    arts = [
+        _art(1, "copy", JAKARTA_DATE[stored], "date", raw="2026-11-25"),
+        _art(2, "orig", "2026-11-25T02:00:00+00:00", raw="2026-11-25T09:00:00+07:00"),
+    ]
+    s = _build(arts)
+    assert s.first.id == "orig"
+    copy = s.members[1]
+    assert copy.published_at is not None and copy.published_at.date().isoformat() == "2026-11-25"
+    assert copy.published_at.utcoffset() == timedelta(hours=7)
+    # the whole of the 25th in Jakarta, from 09:00 that day: never negative, never an hour-level figure
+    assert copy.lag_seconds is None
+    assert copy.lag_span == LagSpan(min_seconds=0.0, max_seconds=15 * 3600.0, days=0)
+    assert copy.lag_span.label == "same day"
+    assert not any(c.startswith("same time as first") for c in s.conflicts)
+
+
+def test_a_jakarta_bare_date_first_is_named_by_its_own_day() -> None:
+    arts = [
+        _art(1, "wire", "2026-11-23T17:00:00+00:00", "date", raw="2026-11-24"),  # the 24th in Jakarta
+        _art(2, "paper", "2026-11-25T03:00:00+00:00", raw="2026-11-25T10:00:00+07:00"),
+    ]
+    s = _build(arts)
+    assert s.first.id == "wire"
+    assert "earliest known time: 2026-11-24, date" in s.evidence
+    assert s.members[1].lag_span is not None and s.members[1].lag_span.label == "+1 day"
+    assert s.members[1].lag_span.min_seconds == 10 * 3600.0  # from the end of the 24th to 10:00 on the 25th
+
+
+def test_two_bare_dates_of_one_day_are_a_tie_whichever_way_they_were_stored() -> None:
+    arts = [
+        _art(1, "paper", JAKARTA_DATE["before"], "date", raw="2026-11-25", outlet="kompas.com"),
+        _art(2, "wire", JAKARTA_DATE["now"], "date", raw="2026-11-25", outlet="antaranews.com"),
+    ]
+    s = _build(arts)
+    assert s.members[1].lag_span == LagSpan(min_seconds=0.0, max_seconds=86400.0, days=0)
+    assert any(c.startswith("same time as first") for c in s.conflicts)
+
+
+def test_sample_bare_dates_are_their_jakarta_day(sample_report) -> None:  # type: ignore[no-untyped-def]
+    from dedup.report.stats import lag_distribution, member_lag_bucket
+
+    rep, _ = sample_report
+    dated = {m.id: m for s in rep.stories for m in s.members if m.time_precision == TimePrecision.DATE}
+    assert {"kabarsatu-0001", "kabarsatu-0005"} <= set(dated)
+    for ident in ("kabarsatu-0001", "kabarsatu-0005"):
+        m = dated[ident]
+        assert m.published_at is not None and m.published_at.date().isoformat() == "2026-11-25"
+        # copies of originals timed on the 24th in Jakarta (09:40 and 16:30 WIB): the next day
+        assert m.lag_seconds is None and m.lag_span is not None
+        assert m.lag_span.days == 1 and m.lag_span.min_seconds > 0
+    assert all(member_lag_bucket(m) != "< 15 min" for m in dated.values())
+    dist = dict(lag_distribution(rep))
+    timed_quick = sum(1 for s in rep.stories for m in s.members[1:]
+                      if m.lag_seconds is not None and 0 <= m.lag_seconds < 15 * 60 and m.relation.endswith("copy"))
+    assert dist["< 15 min"] == timed_quick  # no date-only copy in it
+    assert dist["+1 day (date only)"] == 2

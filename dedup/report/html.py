@@ -20,8 +20,9 @@ from html import escape
 from urllib.parse import quote
 
 from ..model import Member, Report, Story
-from .stats import OutletRow, lag_distribution, origin_note, outlet_rows, summary
-from .text import ACTING, lag_text, pct_text, since_text, time_text, visible
+from ..provenance import has_copies
+from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, origin_note, outlet_rows, summary
+from .text import ACTING, lag_text, member_lag, member_time, pct_text, since_text, time_text, visible
 
 _COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700",
            "same_outlet": "#6e7781", "related": "#8250df"}
@@ -30,7 +31,9 @@ _LABELS = {"original": "original", "credited_copy": "credited copy", "uncredited
 
 # Bucket labels short enough for the chart's x axis (the tooltip has the long one).
 _SHORT_LAG = {"before origin": "before", "< 15 min": "<15m", "15–60 min": "15–60m", "1–3 h": "1–3h", "3–6 h": "3–6h",
-              "6–24 h": "6–24h", "1–3 days": "1–3d", "> 3 days": ">3d", "unknown": "unknown"}
+              "6–24 h": "6–24h", "1–3 days": "1–3d", "> 3 days": ">3d", "unknown": "unknown",
+              "same day (date only)": "same d", "+1 day (date only)": "+1 d", "+2 days or more (date only)": "≥2 d"}
+_DATE_COLOR = "#1b7c83"  # the lag chart's bars of copies dated only by day
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1120px;margin:2em auto;padding:0 1em;color:#1f2328;background:#fff}
@@ -130,14 +133,14 @@ def _lag_chart(dist: list[tuple[str, int]]) -> str:
     top = max((n for _, n in dist), default=0)
     if not top:
         return "<p class='muted'>No copies with a known time.</p>"
-    width, height, base, left = 540, 230, 190, 6
+    width, height, base, left = max(540, 52 * len(dist)), 230, 190, 6
     slot = (width - 2 * left) / len(dist)
     parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>",
              f"<line x1='{left}' y1='{base}' x2='{width - left}' y2='{base}' stroke='#8c959f'/>"]
     for i, (label, n) in enumerate(dist):
         h = 160 * n / top
         x = left + i * slot + 6
-        colour = "#8c959f" if label in ("unknown", "before origin") else "#1f6feb"
+        colour = "#8c959f" if label in ("unknown", "before origin") else _DATE_COLOR if label in DATE_LAG_BUCKETS else "#1f6feb"
         parts.append(f"<rect x='{x:.1f}' y='{base - h:.1f}' width='{slot - 12:.1f}' height='{h:.1f}' fill='{colour}'>"
                      f"<title>{_e(label)}: {n} copies</title></rect>")
         parts.append(f"<text x='{x + (slot - 12) / 2:.1f}' y='{base - h - 4:.1f}' text-anchor='middle'>{n}</text>")
@@ -164,8 +167,10 @@ def _originality_chart(rows: list[OutletRow]) -> str:
 
 
 def _timeline(s: Story) -> str:
-    """One row per member: its outlet, then a dot at its lag from the origin."""
+    """One row per member: its outlet, then a dot at its lag from the origin (a bar
+    over the span of lags a bare date allows)."""
     known = [m.lag_seconds for m in s.members if m.lag_seconds is not None]
+    known += [x for m in s.members if m.lag_span is not None for x in (m.lag_span.min_seconds, m.lag_span.max_seconds)]
     lo, hi = min(known + [0.0]), max(known + [0.0])
     span = (hi - lo) or 1.0
     width, row_h, label_w, right = 640, 20, 170, 90
@@ -181,7 +186,14 @@ def _timeline(s: Story) -> str:
         parts.append(f"<text x='{label_w - 6}' y='{y + 13}' text-anchor='end'>{_e(short)}</text>")
         parts.append(f"<line x1='{label_w}' y1='{y + 9}' x2='{label_w + plot_w}' y2='{y + 9}' stroke='#eaeef2'/>")
         colour = _COLORS.get(m.relation, "#59636e")
-        tip = f"{m.outlet}: {_LABELS.get(m.relation, m.relation)}, {time_text(m.published_at)}"
+        tip = f"{m.outlet}: {_LABELS.get(m.relation, m.relation)}, {member_time(m)}"
+        if m.lag_span is not None:
+            x0 = label_w + plot_w * (m.lag_span.min_seconds - lo) / span
+            x1 = label_w + plot_w * (m.lag_span.max_seconds - lo) / span
+            parts.append(f"<rect x='{x0:.1f}' y='{y + 4}' width='{max(x1 - x0, 2.0):.1f}' height='10' rx='5' fill='{colour}' "
+                         f"opacity='0.6'><title>{_e(tip)} (date only: {_e(m.lag_span.label)})</title></rect>")
+            parts.append(f"<text x='{label_w + plot_w + 6}' y='{y + 13}'>{_e(m.lag_span.label)}</text>")
+            continue
         if m.lag_seconds is None:
             parts.append(f"<text x='{label_w + plot_w + 6}' y='{y + 13}' fill='{colour}'><title>{_e(tip)}</title>"
                          f"time unknown</text>")
@@ -198,7 +210,7 @@ def _timeline(s: Story) -> str:
 def _summary_cards(r: Report) -> str:
     sm = summary(r)
     cards = [
-        (sm["stories"], f"stories ({sm['new_stories']} new)"),
+        (sm["stories"], f"stories with copies ({sm['new_stories']} new)"),
         (sm["copies"], "copies"),
         (pct_text(sm["share_credited"]), "of copies name their source"),  # type: ignore[arg-type]
         (sm["uncredited_copies"], "uncredited copies"),
@@ -215,7 +227,7 @@ def _story(s: Story) -> list[str]:
     parts = [
         f"<div class='story' id='{_e(s.story_id)}'><h2 dir='auto'>{_prose(f.title) if f.title else _e(f.id)}</h2>",
         f"<p class='muted'>Story {_e(s.story_id)} ({'new' if s.is_new else 'grew'}) · first: <b>{_e(f.outlet)}</b> "
-        f"at {_e(time_text(f.published_at))}</p>",
+        f"at {_e(member_time(f))}</p>",
         f"<p class='origin'>{_e(origin_note(s))}</p>",
     ]
     if s.confidence:
@@ -228,8 +240,8 @@ def _story(s: Story) -> list[str]:
     for m in s.members:
         cls = " class='original'" if m.relation == "original" else ""
         parts.append(
-            f"<tr{cls}><td>{_link(m.url, m.outlet)}</td><td>{_e(time_text(m.published_at))}</td>"
-            f"<td class='num'>{_e(lag_text(m.lag_seconds))}</td><td class='num'>{m.similarity:.2f}</td>"
+            f"<tr{cls}><td>{_link(m.url, m.outlet)}</td><td>{_e(member_time(m))}</td>"
+            f"<td class='num'>{_e(member_lag(m))}</td><td class='num'>{m.similarity:.2f}</td>"
             f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
             f"<td class='first'><div dir='auto'><b>{_prose(m.title)}</b></div><div dir='auto'>{_prose(m.first_line)}</div></td></tr>"
         )
@@ -255,6 +267,7 @@ def _outlet_table(rows: list[OutletRow]) -> list[str]:
 
 def render(r: Report) -> str:
     t = r.totals
+    sm = summary(r)
     since = since_text(r.since)
     rows = outlet_rows(r)
     parts = [
@@ -265,17 +278,25 @@ def render(r: Report) -> str:
         "<h1>dedup report</h1>",
         f"<p class='muted'>Generated {_e(time_text(r.generated_at))}; changes since {_e(since)}.</p>",
         f"<p><b>{t.get('stories', 0)}</b> stories with copies ({t.get('new_stories', 0)} new), "
-        f"<b>{t.get('copies', 0)}</b> copies; {t.get('articles_in_store', 0)} articles in the store.</p>",
+        f"<b>{t.get('copies', 0)}</b> copies; {t.get('articles_in_store', 0)} articles in the store"
+        + (f"; {sm['stories_without_copies']} groups without a copy listed last" if sm["stories_without_copies"] else "")
+        + ".</p>",
     ]
     if r.stories:
         parts.append(_summary_cards(r))
         parts.append(_legend())
         parts.append("<div class='charts'>")
         parts.append(f"<div class='chart'><h3>Copies per outlet</h3>{_copies_chart(rows)}</div>")
-        parts.append(f"<div class='chart'><h3>Lag distribution (copies by time from the origin)</h3>{_lag_chart(lag_distribution(r))}</div>")
+        parts.append(f"<div class='chart'><h3>Lag distribution (copies by time from the origin)</h3>{_lag_chart(lag_distribution(r))}"
+                     "<p class='muted'>Teal: copies whose lag involves a bare date, counted in calendar days.</p></div>")
         parts.append(f"<div class='chart'><h3>Originality by outlet</h3>{_originality_chart(rows)}</div>")
         parts.append("</div>")
+    apart = False
     for s in r.stories:
+        if not apart and not has_copies(s):
+            apart = True
+            parts.append("<h2>Grouped without a copy</h2><p class='muted'>The origin's own outlet again, or earlier "
+                         "related texts: no story with copies, in no total.</p>")
         parts += _story(s)
     if rows:
         parts.append("<h2>Outlets</h2>")

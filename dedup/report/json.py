@@ -6,6 +6,16 @@ Keys are only ever added. Story: ``credits`` [{"name", "in_corpus"}],
 ``outlet_stats`` (the full outlet table; ``outlets`` keeps its four keys) and
 ``lag_distribution``. A member's ``relation`` may also be ``same_outlet`` or
 ``related``: no copies, so not in ``copies`` anywhere (see ``stats``).
+
+Times: ``published_at`` is ISO 8601 with its offset: UTC for a time; for a bare
+date (``time_precision`` "date") the local midnight of that day in the zone it
+was read in ("2026-11-25T00:00:00+07:00"), never the previous day in UTC.
+A member's ``lag`` is null when unknown, else {"min_seconds", "max_seconds",
+"days", "date_only", "label"}: for two times min = max = ``lag_seconds`` and
+``days`` null; when either is a bare date, ``lag_seconds`` is null (an hour-level
+lag would be invented), ``days`` counts calendar days in the date's zone and
+``label`` says "same day", "+1 day". Totals and ``summary`` count only stories
+with copies (``has_copies`` on each story; groups without one are listed last).
 """
 
 from __future__ import annotations
@@ -14,19 +24,32 @@ from datetime import datetime
 from typing import Any
 
 from ..model import Member, Report, Story
+from ..provenance import has_copies
 from .stats import lag_distribution, origin_note, outlet_rows, summary
-from .text import json_text
+from .text import json_text, lag_text
 
 
 def _time(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat()
 
 
+def lag_dict(m: Member) -> dict[str, Any] | None:
+    """A member's lag as a span (see the module doc); None when unknown."""
+    if m.lag_span is not None:
+        span = m.lag_span
+        return {"min_seconds": span.min_seconds, "max_seconds": span.max_seconds, "days": span.days,
+                "date_only": True, "label": span.label}
+    if m.lag_seconds is None:
+        return None
+    return {"min_seconds": m.lag_seconds, "max_seconds": m.lag_seconds, "days": None, "date_only": False,
+            "label": lag_text(m.lag_seconds)}
+
+
 def member_dict(m: Member) -> dict[str, Any]:
     return {
         "id": m.id, "outlet": m.outlet, "url": m.url, "title": m.title,
         "published_at": _time(m.published_at), "time_precision": str(m.time_precision),
-        "lag_seconds": m.lag_seconds, "similarity": m.similarity, "containment": m.containment,
+        "lag_seconds": m.lag_seconds, "lag": lag_dict(m), "similarity": m.similarity, "containment": m.containment,
         "relation": m.relation, "credits": list(m.credits), "credited": m.credited, "first_line": m.first_line,
     }
 
@@ -36,6 +59,7 @@ def story_dict(s: Story) -> dict[str, Any]:
     return {
         "story_id": s.story_id,
         "is_new": s.is_new,
+        "has_copies": has_copies(s),
         "first": {"id": f.id, "outlet": f.outlet, "url": f.url, "published_at": _time(f.published_at)},
         "members": [member_dict(m) for m in s.members],
         "flags": list(s.flags),

@@ -7,8 +7,9 @@ with credits, the outlet table, and the charts drawn as text bars.
 from __future__ import annotations
 
 from ..model import Report
+from ..provenance import has_copies
 from .stats import lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, pct_text, plural, since_text, time_text, visible
+from .text import lag_text, member_lag, member_time, pct_text, plural, since_text, time_text, visible
 
 _BAR = 30  # characters of the longest text bar
 
@@ -45,7 +46,9 @@ def render(r: Report) -> str:
         f"Generated {time_text(r.generated_at)}; changes since {since}.",
         "",
         f"**{plural(t.get('stories', 0), 'story', 'stories')}** with copies ({t.get('new_stories', 0):,} new), "
-        f"**{plural(t.get('copies', 0), 'copy', 'copies')}**; {plural(t.get('articles_in_store', 0), 'article', 'articles')} in the store.",
+        f"**{plural(t.get('copies', 0), 'copy', 'copies')}**; {plural(t.get('articles_in_store', 0), 'article', 'articles')} in the store."
+        + (f" {plural(sm['stories_without_copies'], 'group', 'groups')} without a copy listed last."  # type: ignore[arg-type]
+           if sm["stories_without_copies"] else ""),
         "",
     ]
     if r.stories:
@@ -53,17 +56,23 @@ def render(r: Report) -> str:
             f"- Copies: {sm['credited_copies']} credited, {sm['uncredited_copies']} uncredited, "
             f"{sm['partial_copies']} partial; {pct_text(sm['share_credited'])} name their source "  # type: ignore[arg-type]
             f"(share credited counts partial copies that credit too).",
-            f"- Median lag from the origin: {lag_text(sm['median_lag_seconds'])}.",  # type: ignore[arg-type]
+            f"- Median lag from the origin: {lag_text(sm['median_lag_seconds'])}"  # type: ignore[arg-type]
+            + (f" (of copies with two times; {sm['copies_with_date_only_lag']} more with a bare date, counted in days)."
+               if sm["copies_with_date_only_lag"] else "."),
             f"- Origins that credit a source not in the corpus: {sm['origins_credit_a_source_not_in_corpus']}.",
             f"- Low-confidence origins: {sm['low_confidence_stories']}; stories with conflicts: {sm['stories_with_conflicts']}.",
             "",
         ]
+    apart = False
     for s in r.stories:
         f = s.first
+        if not apart and not has_copies(s):
+            apart = True
+            out += ["---", "", "*Grouped without a copy (the origin's own outlet again, or earlier related texts):*", ""]
         out += [
             f"## {_cell(f.title, text=True) if f.title else _cell(f.id)}",
             "",
-            f"Story `{_code(s.story_id)}` ({'new' if s.is_new else 'grew'}) · first: **{_cell(f.outlet)}** at {time_text(f.published_at)}",
+            f"Story `{_code(s.story_id)}` ({'new' if s.is_new else 'grew'}) · first: **{_cell(f.outlet)}** at {member_time(f)}",
             "",
             _cell(origin_note(s)) + ".",
             "",
@@ -77,7 +86,7 @@ def render(r: Report) -> str:
         ]
         for i, m in enumerate(s.members, 1):
             out.append(
-                f"| {i} | {_cell(m.outlet)} | {time_text(m.published_at)} | {lag_text(m.lag_seconds)} | "
+                f"| {i} | {_cell(m.outlet)} | {member_time(m)} | {member_lag(m)} | "
                 f"{m.similarity:.2f} | {m.relation} | {_cell(', '.join(m.credits)) or '—'} | {_cell(m.url)} | "
                 f"{_cell(m.first_line, text=True)} |"
             )
@@ -109,7 +118,8 @@ def render(r: Report) -> str:
         top = max(n for _, n in dist)
         if top:
             out += ["### Lag distribution", "", "copies by time from the origin", "", "```"]
-            out += [f"{label:<13}  {_bar(n, top)} {n}" for label, n in dist]
+            width = max(len(label) for label, _ in dist)
+            out += [f"{label:<{width}}  {_bar(n, top)} {n}" for label, n in dist]
             out += ["```", ""]
         width = max(len(_code(o.outlet)) for o in rows)
         out += ["### Originality by outlet", "", "of the stories an outlet took part in (first or copying), the share it was first in",

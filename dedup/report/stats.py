@@ -6,6 +6,13 @@ carry the same numbers. A member that is no copy (``same_outlet``: the origin's
 own outlet again; ``related``: an earlier related text) is in its story's member
 list, but in no count of copies, credit share or lag statistic.
 
+A story counts in "stories" only when it has a copy (``provenance.has_copies``).
+
+A lag that involves a bare date is a span of calendar days, never an hour-level
+figure: such a copy is counted in a "(date only)" bucket by its days ("same
+day", "+1 day", "+2 days or more"), never in "< 15 min", and is left out of
+the median lags (which are of copies with two times).
+
 >>> lag_bucket(600), lag_bucket(7200), lag_bucket(None), lag_bucket(-60)
 ('< 15 min', '1–3 h', 'unknown', 'before origin')
 """
@@ -16,6 +23,7 @@ from dataclasses import dataclass
 from statistics import median
 
 from ..model import Member, Report, Story
+from ..provenance import has_copies
 from ..provenance import is_copy as is_copy_relation
 
 COPY_RELATIONS = ("credited_copy", "uncredited_copy", "partial_copy")
@@ -29,7 +37,9 @@ LAG_BUCKETS: tuple[tuple[str, float], ...] = (
     ("1–3 days", 3 * 86400),
     ("> 3 days", float("inf")),
 )
-LAG_LABELS = ("before origin", *(label for label, _ in LAG_BUCKETS), "unknown")
+# Copies whose lag involves a bare date, by calendar days from the origin's day.
+DATE_LAG_BUCKETS = ("same day (date only)", "+1 day (date only)", "+2 days or more (date only)")
+LAG_LABELS = ("before origin", *(label for label, _ in LAG_BUCKETS), *DATE_LAG_BUCKETS, "unknown")
 
 
 def is_copy(m: Member) -> bool:
@@ -45,6 +55,23 @@ def lag_bucket(seconds: float | None) -> str:
         if seconds < upper:
             return label
     return LAG_BUCKETS[-1][0]
+
+
+def member_lag_bucket(m: Member) -> str:
+    """The lag bucket of a member: by its lag in seconds, or by calendar days when
+    its lag involves a bare date.
+
+    >>> from dedup.model import LagSpan, TimePrecision
+    >>> m = Member("k1", "kabarsatu.net", "u", "t", None, TimePrecision.DATE, None, 0.9, 0.9, "uncredited_copy",
+    ...            lag_span=LagSpan(0.0, 54000.0, 0))
+    >>> member_lag_bucket(m)
+    'same day (date only)'
+    """
+    if m.lag_span is None:
+        return lag_bucket(m.lag_seconds)
+    if m.lag_span.days < 0:
+        return "before origin"
+    return DATE_LAG_BUCKETS[min(m.lag_span.days, len(DATE_LAG_BUCKETS) - 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,30 +163,33 @@ def lag_distribution(r: Report) -> list[tuple[str, int]]:
     for s in r.stories:
         for m in s.members:
             if is_copy(m):
-                counts[lag_bucket(m.lag_seconds)] += 1
+                counts[member_lag_bucket(m)] += 1
     return list(counts.items())
 
 
 def summary(r: Report) -> dict[str, object]:
-    """The night in numbers."""
+    """The night in numbers; every count of stories is of stories with copies."""
     copies = [m for s in r.stories for m in s.members if is_copy(m)]
     lags = [m.lag_seconds for m in copies if m.lag_seconds is not None and m.lag_seconds >= 0]
     rel = {k: sum(m.relation == k for m in copies) for k in COPY_RELATIONS}
+    with_copies = [s for s in r.stories if has_copies(s)]
     return {
-        "stories": len(r.stories),
-        "new_stories": sum(s.is_new for s in r.stories),
+        "stories": len(with_copies),  # stories with copies
+        "new_stories": sum(s.is_new for s in with_copies),
+        "stories_without_copies": len(r.stories) - len(with_copies),
         "copies": len(copies),
         "credited_copies": rel["credited_copy"],
         "uncredited_copies": rel["uncredited_copy"],
         "partial_copies": rel["partial_copy"],
         "share_credited": round(sum(m.credited for m in copies) / len(copies), 4) if copies else None,
         "median_lag_seconds": float(median(lags)) if lags else None,
+        "copies_with_date_only_lag": sum(m.lag_span is not None for m in copies),
         "outlets": len({m.outlet for s in r.stories for m in s.members}),
         "origins_credit_a_source_not_in_corpus": sum(
-            any(not c.in_corpus and c.name in s.first.credits for c in s.credits) for s in r.stories
+            any(not c.in_corpus and c.name in s.first.credits for c in s.credits) for s in with_copies
         ),
-        "low_confidence_stories": sum(s.confidence == "low" for s in r.stories),
-        "stories_with_conflicts": sum(bool(s.conflicts) for s in r.stories),
+        "low_confidence_stories": sum(s.confidence == "low" for s in with_copies),
+        "stories_with_conflicts": sum(bool(s.conflicts) for s in with_copies),
     }
 
 

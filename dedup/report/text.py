@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
+
+from ..model import Member, TimePrecision
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -15,8 +17,29 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
-def time_text(t: datetime | None) -> str:
-    return "unknown" if t is None else t.strftime("%Y-%m-%d %H:%M UTC")
+def time_text(t: datetime | None, precision: str = "") -> str:
+    """A time in UTC with its zone named; a bare date (``precision`` "date") as its own day.
+
+    >>> from datetime import timedelta
+    >>> wib = timezone(timedelta(hours=7))
+    >>> time_text(datetime(2026, 11, 25, 9, tzinfo=wib)), time_text(datetime(2026, 11, 25, tzinfo=wib), "date")
+    ('2026-11-25 02:00 UTC', '2026-11-25')
+    """
+    if t is None:
+        return "unknown"
+    if precision == TimePrecision.DATE:
+        return t.strftime("%Y-%m-%d")  # its local midnight: the day it names, in its zone
+    return (t if t.tzinfo is None else t.astimezone(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def member_time(m: Member) -> str:
+    """When a member was published: a time in UTC, or a bare date as that date."""
+    return time_text(m.published_at, m.time_precision)
+
+
+def member_lag(m: Member) -> str:
+    """A member's lag from the origin: '+2h 05m', or for a bare date 'same day' / '+1 day'."""
+    return m.lag_span.label if m.lag_span is not None else lag_text(m.lag_seconds)
 
 
 def lag_text(seconds: float | None) -> str:

@@ -156,6 +156,12 @@ class Store(Protocol):
 
     def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]: ...
 
+    def multi_outlet_stories(self, story_ids: Iterable[str]) -> set[str]:
+        """Of these stories, those whose members come from two or more outlets: the
+        stories with copies (an outlet's own text again is none), unless every other
+        outlet's member is an earlier related text, which only provenance can tell."""
+        ...
+
     def story_created(self, story_ids: Iterable[str]) -> dict[str, str]: ...
 
     def assign(self, assignments: dict[int, str], created: dict[str, str], touched: Iterable[str], dropped: Iterable[str], now: str) -> None:

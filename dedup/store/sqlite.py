@@ -120,6 +120,10 @@ _CANDIDATE_CHUNK = 20000
 _SEAL_CHUNK = 65536
 
 
+# A story with copies has members from two or more outlets (see Store.multi_outlet_stories).
+_COPIES = "HAVING COUNT(DISTINCT a.outlet) > 1"
+
+
 def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> Iterator[tuple[Any, ...]]:
     """Rows of ``sql`` with its ``{in}`` placeholder bound to ``values``, in chunks below
     SQLite's host-parameter limit (rows come chunk by chunk: order only within a chunk)."""
@@ -867,6 +871,12 @@ class SQLiteStore:
             out[sid].append(doc)
         return out
 
+    def multi_outlet_stories(self, story_ids: Iterable[str]) -> set[str]:
+        # A story's rows all come in the chunk holding its id, so each group is whole.
+        q = (f"SELECT m.story_id FROM memberships m JOIN articles a ON a.doc = m.doc WHERE m.story_id IN ({{in}}) "
+             f"GROUP BY m.story_id {_COPIES}")
+        return {s for (s,) in _select_in(self._conn, q, list(set(story_ids)))}
+
     def story_created(self, story_ids: Iterable[str]) -> dict[str, str]:
         q = "SELECT story_id, created_at FROM stories WHERE story_id IN ({in})"
         return dict(_select_in(self._conn, q, list(set(story_ids))))
@@ -1031,7 +1041,8 @@ class SQLiteStore:
             "outlets": c.execute("SELECT COUNT(DISTINCT outlet) FROM articles").fetchone()[0],
             "stories": c.execute("SELECT COUNT(*) FROM stories").fetchone()[0],
             "stories_with_copies": c.execute(
-                "SELECT COUNT(*) FROM (SELECT story_id FROM memberships WHERE story_id IS NOT NULL GROUP BY story_id HAVING COUNT(*) > 1)"
+                "SELECT COUNT(*) FROM (SELECT m.story_id FROM memberships m JOIN articles a ON a.doc = m.doc "
+                f"WHERE m.story_id IS NOT NULL GROUP BY m.story_id {_COPIES})"
             ).fetchone()[0],
             "pending": c.execute("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL").fetchone()[0],
             # bucket entries: sealed (replaced articles' old entries included until a merge drops them) + tail

@@ -123,7 +123,12 @@ def test_assign_and_story_queries(store: SQLiteStore) -> None:
     assert [s for s, _, _ in store.stories_changed_since(None)] == ["s1"]
     assert store.stories_changed_since(NOW) == []
     c = store.counts()
-    assert c["stories"] == 2 and c["stories_with_copies"] == 1
+    assert c["stories"] == 2 and c["stories_with_copies"] == 0  # s1 is one outlet's two texts: no copy
+    assert store.multi_outlet_stories(["s1", "s3"]) == set()
+    (d4,) = store.write_articles([_new("d", 4, outlet="other.com")], {}, NOW)
+    store.assign({d4: "s1"}, {}, ["s1"], [], NOW)
+    assert store.multi_outlet_stories(["s1", "s3", "nope"]) == {"s1"}
+    assert store.counts()["stories_with_copies"] == 1
 
 
 def test_replace_reopens_the_story_of_the_replaced_doc(store: SQLiteStore) -> None:
