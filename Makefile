@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 DEMO_STORE := demo-store
 
-.PHONY: demo test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults bench-diskfull bench-memory clean
+.PHONY: demo demo-index report-png test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults bench-diskfull bench-memory clean
 
 setup: $(STAMP)
 
@@ -16,13 +16,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: demo-index
+	$(BIN)/dedup report --store $(DEMO_STORE) --since all
+
+demo-index: $(STAMP)
 	rm -rf $(DEMO_STORE)
 	$(BIN)/dedup index --store $(DEMO_STORE) --tz Asia/Jakarta examples/sample/night1.jsonl
 	$(BIN)/dedup index --store $(DEMO_STORE) --tz Asia/Jakarta examples/sample/night2.jsonl
-	$(BIN)/dedup report --store $(DEMO_STORE) --since all
 
-test: $(STAMP) setup-chromium
+# docs/report.png (the README's screenshot): the demo store's HTML report in headless Chromium, 1280 px wide.
+report-png: demo-index setup-chromium setup-fonts
+	$(BIN)/dedup report --store $(DEMO_STORE) --since all --no-mark --format html --out $(DEMO_STORE)/report.html
+	profile=$$(mktemp -d) && trap 'rm -rf "$$profile"' EXIT && \
+	  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-extensions \
+	    --user-data-dir="$$profile" --window-size=1280,2200 --screenshot=docs/report.png \
+	    file://$(abspath $(DEMO_STORE))/report.html 2>$(DEMO_STORE)/chromium.log \
+	  || { cat $(DEMO_STORE)/chromium.log; exit 1; }
+	@echo "docs/report.png: the demo store's report, 1280x2200"
+
+test: $(STAMP) setup-chromium setup-fonts
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium (Debian's package) for tests/report/test_html_browser.py, installed only
@@ -36,6 +48,23 @@ setup-chromium:
 	  { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
 	  || { [ -z "$$CI" ] || { echo "error: chromium is required in CI"; exit 1; }; \
 	       echo "WARNING: could not install chromium; tests/report/test_html_browser.py will be skipped"; }; }
+
+# The local fonts the HTML report's font stack names, for Arabic/Urdu, Devanagari and Thai
+# (fonts-noto-core, 12 MB) and CJK (fonts-noto-cjk, 57 MB), installed only when fontconfig
+# lacks them (about 12 s here); the same rule as chromium: an error in CI, a skip elsewhere.
+NOTO_CORE_FAMILIES := "Noto Sans" "Noto Naskh Arabic" "Noto Nastaliq Urdu" "Noto Sans Devanagari" "Noto Sans Thai"
+NOTO_CJK_FAMILY := Noto Sans CJK SC
+.PHONY: setup-fonts
+setup-fonts:
+	@pkgs=""; \
+	for f in $(NOTO_CORE_FAMILIES); do fc-list -q ":family=$$f" 2>/dev/null || pkgs="fontconfig fonts-noto-core"; done; \
+	fc-list -q ":family=$(NOTO_CJK_FAMILY)" 2>/dev/null || pkgs="$$pkgs fonts-noto-cjk"; \
+	[ -z "$$pkgs" ] || { \
+	  echo "installing$$pkgs for the HTML report test"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$pkgs; } \
+	  || { [ -z "$$CI" ] || { echo "error: the Noto fonts are required in CI"; exit 1; }; \
+	       echo "WARNING: could not install$$pkgs; the glyph test in tests/report/test_html_browser.py will be skipped"; }; }
 
 bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py

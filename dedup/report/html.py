@@ -1,6 +1,6 @@
 """The nightly report as one self-contained HTML file.
 
-No scripts, no fonts, no images to fetch: the charts are inline SVG drawn
+No scripts, no web fonts, no images to fetch: the charts are inline SVG drawn
 here, and a Content-Security-Policy forbids the page from loading anything.
 Every value that comes from an article (titles, outlets, URLs, first lines,
 credits) is escaped; a URL is only made a link when it is http(s).
@@ -10,7 +10,10 @@ originality by outlet), each story as a timeline and a table, the outlet table.
 
 The page is English (lang='en'), but titles and first lines are scraped text in
 any script: each sits in its own element with dir='auto', so that an Urdu or
-Arabic line is laid out right to left.
+Arabic line is laid out right to left (no lang of its own: a story member does
+not carry its article's language). The font stack names local Noto fonts for Arabic/Urdu, Devanagari, CJK
+and Thai. The layout holds at a 420 px phone width: charts scale to their box
+(viewBox, width 100%), wide tables scroll inside their own box.
 """
 
 from __future__ import annotations
@@ -35,22 +38,37 @@ _SHORT_LAG = {"before origin": "before", "< 15 min": "<15m", "15–60 min": "15�
               "same day (date only)": "same d", "+1 day (date only)": "+1 d", "+2 days or more (date only)": "≥2 d"}
 _DATE_COLOR = "#1b7c83"  # the lag chart's bars of copies dated only by day
 
+# Local fonts only (the CSP forbids web fonts): Noto for Latin, Arabic/Urdu, Devanagari,
+# CJK and Thai (`make setup-fonts` installs Debian's), then the platform's own. Chromium
+# takes each character from the first family here that has it, so the stack itself
+# must cover every script a title may be in, not the system's fallback.
+# Charts scale down to their box (each svg is 100% wide, and at most as wide as drawn: an
+# inline max-width, so that a timeline's text is not blown up on a wide screen).
+_FONTS = ('"Noto Sans","Noto Naskh Arabic","Noto Nastaliq Urdu","Noto Sans Devanagari","Noto Sans CJK SC",'
+          '"Noto Sans Thai",system-ui,-apple-system,"Segoe UI","Segoe UI Historic",Tahoma,"Microsoft YaHei",'
+          '"PingFang SC","Nirmala UI","Leelawadee UI","Geeza Pro",sans-serif')
+
 _CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1120px;margin:2em auto;padding:0 1em;color:#1f2328;background:#fff}
+*,*::before,*::after{box-sizing:border-box}
+body{font:15px/1.45 FONTS;max-width:1120px;margin:2em auto;padding:0 1em;color:#1f2328;background:#fff;overflow-wrap:anywhere}
 h1{margin-bottom:.2em} h2{margin-top:1.6em;font-size:1.2em} h3{font-size:1em;margin:.2em 0 .4em}
-table{border-collapse:collapse;width:100%;margin:.5em 0} td,th{border-bottom:1px solid #d8dee4;padding:.3em .5em;text-align:left;vertical-align:top}
+table{display:block;overflow-x:auto;max-width:100%;border-collapse:collapse;margin:.5em 0;overflow-wrap:normal}
+tbody{display:table;width:100%;min-width:36em;border-collapse:collapse}
+td,th{border-bottom:1px solid #d8dee4;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600} td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .original{font-weight:600} .flag{color:#9a6700;margin:.2em 0} .muted{color:#59636e;font-size:.9em}
-.story{border:1px solid #d8dee4;border-radius:8px;padding:.4em 1.1em .8em;margin:1.2em 0}
+.story{border:1px solid #d8dee4;border-radius:8px;padding:.4em 1.1em .8em;margin:1.2em 0;min-width:0}
 .story h2{margin-top:.5em} .origin{font-weight:600;margin:.3em 0}
-.cards{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0} .card{border:1px solid #d8dee4;border-radius:8px;padding:.5em .9em;min-width:8.5em}
-.card b{display:block;font-size:1.5em} .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(500px,1fr));gap:1em}
-.chart{border:1px solid #d8dee4;border-radius:8px;padding:.6em} svg{max-width:100%;height:auto;font:12px system-ui,sans-serif}
+.cards{display:flex;flex-wrap:wrap;gap:.6em;margin:1em 0} .card{border:1px solid #d8dee4;border-radius:8px;padding:.5em .9em;min-width:8.5em;flex:1 1 8.5em}
+.card b{display:block;font-size:1.5em} .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,500px),1fr));gap:1em}
+.chart{border:1px solid #d8dee4;border-radius:8px;padding:.6em;min-width:0}
+svg{display:block;width:100%;height:auto;font:12px FONTS}
 .rel{display:inline-block;border-radius:1em;padding:0 .55em;color:#fff;font-size:.85em;white-space:nowrap}
 .conf-high{color:#1a7f37} .conf-medium{color:#9a6700} .conf-low{color:#cf222e}
 .legend span{display:inline-block;margin-right:1em} .legend i{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em}
-td.first{color:#59636e;font-size:.9em;max-width:28em} a{color:#0969da}
-"""
+td.first{color:#59636e;font-size:.9em;min-width:16em;max-width:28em} a{color:#0969da}
+@media (max-width:600px){body{margin:1em auto;padding:0 .6em} .story{padding:.3em .6em .6em}}
+""".replace("FONTS", _FONTS)
 
 
 def _e(value: object) -> str:
@@ -95,7 +113,7 @@ def _hbars(rows: Sequence[tuple[str, Sequence[tuple[float, str, str]], str]], sc
     width, row_h = 540, 22
     bar_w = width - label_w - 120
     height = row_h * len(rows) + 6
-    parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>"]
+    parts = [f"<svg viewBox='0 0 {width} {height}' style='max-width:{width}px' role='img'>"]
     for n, (label, segments, end) in enumerate(rows):
         y = 3 + n * row_h
         short = label if len(label) <= 22 else label[:21] + "…"
@@ -135,7 +153,7 @@ def _lag_chart(dist: list[tuple[str, int]]) -> str:
         return "<p class='muted'>No copies with a known time.</p>"
     width, height, base, left = max(540, 52 * len(dist)), 230, 190, 6
     slot = (width - 2 * left) / len(dist)
-    parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>",
+    parts = [f"<svg viewBox='0 0 {width} {height}' style='max-width:{width}px' role='img'>",
              f"<line x1='{left}' y1='{base}' x2='{width - left}' y2='{base}' stroke='#8c959f'/>"]
     for i, (label, n) in enumerate(dist):
         h = 160 * n / top
@@ -176,7 +194,7 @@ def _timeline(s: Story) -> str:
     width, row_h, label_w, right = 640, 20, 170, 90
     plot_w = width - label_w - right
     height = row_h * len(s.members) + 24
-    parts = [f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' role='img'>",
+    parts = [f"<svg viewBox='0 0 {width} {height}' style='max-width:{width}px' role='img'>",
              f"<line x1='{label_w}' y1='{height - 18}' x2='{label_w + plot_w}' y2='{height - 18}' stroke='#8c959f'/>",
              f"<text x='{label_w}' y='{height - 4}'>{_e(lag_text(lo) if lo < 0 else '0')}</text>",
              f"<text x='{label_w + plot_w}' y='{height - 4}' text-anchor='end'>{_e(lag_text(hi))}</text>"]

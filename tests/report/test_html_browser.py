@@ -5,16 +5,22 @@ handler) planted in an article does not run. A control page with the same
 payload left unescaped proves this browser does run scripts, so the negative
 result means something.
 
-`make test` installs chromium when it is missing (`make setup-chromium`).
-Set DEDUP_SCREENSHOT_TO=docs/report.png to refresh the README's screenshot.
+`make test` installs chromium and the Noto fonts when missing (`make setup-chromium`,
+`make setup-fonts`).
+`make report-png` refreshes the README's screenshot (docs/report.png) from the demo store.
+
+Then that a report in Urdu reads: every character of its titles and first lines
+is in a font the page's own stack names (fonts: `make setup-fonts`), and at a
+420 px phone width nothing makes the page scroll sideways.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import shutil
 import subprocess
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -109,10 +115,146 @@ def test_screenshot(report_page: tuple[Path, int], tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000  # a real page, not a blank one
-    target = os.environ.get("DEDUP_SCREENSHOT_TO")
-    if target:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, target)
+
+
+# -- every script, every width ----------------------------------------------------
+
+# Sentences of our own (not COUNTER's), with the letters that were boxes: ہ (U+06C1) and ے (U+06D2).
+URDU = [
+    "لاہور میں کل رات شدید بارش ہوئی جس سے شہر کی کئی سڑکیں پانی میں ڈوب گئیں۔",
+    "محکمہ موسمیات کے مطابق اگلے دو دن تک بارش کا سلسلہ جاری رہے گا۔",
+    "شہری انتظامیہ نے نشیبی علاقوں سے پانی نکالنے کے لیے اضافی عملہ تعینات کر دیا ہے۔",
+    "اسکولوں میں آج چھٹی کا اعلان کیا گیا ہے تاکہ بچے محفوظ رہیں۔",
+    "ٹریفک پولیس نے شہریوں سے درخواست کی ہے کہ وہ غیر ضروری سفر سے گریز کریں۔",
+    "بجلی کی فراہمی کئی گھنٹے معطل رہی اور بعض علاقوں میں اب تک بحال نہیں ہو سکی۔",
+    "وزیر اعلیٰ نے متاثرہ علاقوں کا دورہ کیا اور امدادی کاموں کا جائزہ لیا۔",
+]
+URDU_TITLE = "لاہور میں شدید بارش، سڑکیں زیر آب"
+# The other scripts the stack must cover (checked against the body's stack, not a story).
+OTHER_SCRIPTS = {"Devanagari": "दिल्ली में भारी बारिश से सड़कें डूबीं", "CJK": "北京暴雨导致道路积水，学校停课",
+                 "Thai": "ฝนตกหนักในกรุงเทพฯ ถนนหลายสายน้ำท่วม"}
+# The page with its Content-Security-Policy taken out and this probe put in: it
+# reports, for every text node outside <style>/<title>, the family list Chromium
+# computed for it, and the document's width against its viewport's.
+PROBE = """<script>
+const out = {fonts: [], body: getComputedStyle(document.body).fontFamily,
+             scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};
+const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+  if (!n.data.trim() || n.parentElement.closest('style,script')) continue;
+  out.fonts.push([n.data, getComputedStyle(n.parentElement).fontFamily]);
+}
+const host = window.parent.document;  // the frame's page (same origin: srcdoc)
+const pre = host.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+host.body.appendChild(pre);
+</script>"""
+GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "ui-sans-serif", "ui-serif"}
+
+
+@pytest.fixture(scope="module")
+def urdu_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of three Urdu articles (an original and two copies, one trimmed) and its HTML report."""
+    from tests.conftest import make_row, write_jsonl
+
+    tmp = tmp_path_factory.mktemp("urdu")
+    body = "\n\n".join(URDU)
+    rows = [
+        make_row("ur-1", body, title=URDU_TITLE, outlet="jang.com.pk", published_at="2026-11-24T08:00:00+05:00"),
+        make_row("ur-2", body, title=URDU_TITLE, outlet="express.pk", published_at="2026-11-24T10:00:00+05:00"),
+        make_row("ur-3", "\n\n".join(URDU[1:]), title=URDU_TITLE + "۔", outlet="dawnnews.tv",
+                 published_at="2026-11-24T11:30:00+05:00"),
+    ]
+    cfg = Config(store=tmp / "store", progress=False, workers=1)
+    index_corpus([str(write_jsonl(tmp / "urdu.jsonl", rows))], cfg)
+    rep = build_report(cfg, since="all", mark=False)
+    assert rep.stories, "the Urdu fixture must make a story"
+    page = tmp / "report.html"
+    page.write_text(render(rep, "html"), encoding="utf-8")
+    return page
+
+
+def _probe(tmp_path: Path, page: Path, width: int) -> dict:  # type: ignore[type-arg]
+    """What the probe saw with the page laid out in a viewport `width` px wide.
+
+    Headless Chromium will not make its window narrower than 500 px, so the page is
+    laid out in an iframe of that width (a srcdoc frame: same origin as its host,
+    so the probe can write its findings there, and media queries see the frame)."""
+    html = re.sub(r"<meta http-equiv='Content-Security-Policy'[^>]*>", "", page.read_text(encoding="utf-8"))
+    assert "Content-Security-Policy" not in html
+    probed = tmp_path / f"probe-{width}.html"
+    probed.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body style='margin:0'>"
+                      f"<iframe style='width:{width}px;height:2000px;border:0' "
+                      f"srcdoc='{escape(html.replace('</body>', PROBE + '</body>'), quote=True)}'></iframe>"
+                      "</body></html>", encoding="utf-8")
+    result = _chromium(tmp_path, f"probe-{width}", "--window-size=1280,2000", "--dump-dom", probed.as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = re.search(r"<pre id=\"probe\">(.*?)</pre>", result.stdout, re.S)
+    assert found, "the probe did not run"
+    return json.loads(unescape(found.group(1)))
+
+
+def _families(css: str) -> list[str]:
+    return [f.strip().strip('"\'') for f in css.split(",") if f.strip()]
+
+
+def _covers(family: str, char: str) -> bool:
+    """Whether `family` (a generic one as fontconfig resolves it, as Chromium does on
+    Linux) is installed and has a glyph for `char`."""
+    if family in GENERIC:
+        name = "sans-serif" if family in ("system-ui", "ui-sans-serif") else family
+        match = subprocess.run(["fc-match", "-f", "%{family[0]}", name], capture_output=True, text=True, check=True)
+        family = match.stdout.strip()
+    return subprocess.run(["fc-list", "-q", f":family={family}:charset={ord(char):x}"], check=False).returncode == 0
+
+
+def _uncovered(text: str, stack: str) -> set[str]:
+    families = _families(stack)
+    return {c for c in set(text) if not c.isspace() and ord(c) > 0x7F and not any(_covers(f, c) for f in families)}
+
+
+def _need_fonts(chars: str) -> None:
+    """Skip (with the reason) where no installed font has these characters: there the
+    check cannot tell a good stack from a bad one. `make test` installs the fonts."""
+    missing = [c for c in chars if subprocess.run(["fc-list", "-q", f":charset={ord(c):x}"], check=False).returncode]
+    if missing:
+        pytest.skip(f"no installed font has {''.join(missing)!r}; `make setup-fonts` installs Debian's Noto fonts")
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig's fc-list is not installed")
+def test_urdu_report_has_a_glyph_for_every_character(urdu_page: Path, tmp_path: Path) -> None:
+    """No character of the Urdu report falls outside the fonts its own stack names.
+
+    Why fontconfig rather than comparing screenshots: Chromium on Linux looks local
+    families up through fontconfig and takes each character from the first family in
+    the element's computed font-family list that has a glyph for it; only when none
+    has it does it ask the system for any font (or draw a box). Whether that last
+    resort exists differs from machine to machine (the tests' Chromium drew ہ and ے
+    as boxes), so the page must not depend on it. The probe reads, in Chromium, the
+    computed family list of every text node (so any rule of the cascade counts), and
+    fontconfig says for each character whether one of those families is installed
+    and has its glyph (``fc-list :family=F:charset=X``): exact, per character, and
+    independent of screen pixels. The old stack (system-ui, sans-serif) resolves to
+    a Latin font here and fails on ہ and ے.
+    """
+    _need_fonts("\u06c1\u06d2" + "".join(OTHER_SCRIPTS.values()).replace(" ", ""))
+    seen = _probe(tmp_path, urdu_page, 1280)
+    urdu = [(text, stack) for text, stack in seen["fonts"] if "\u06c1" in text or "\u06d2" in text]
+    assert len(urdu) >= 3, seen["fonts"]  # the story's title, a member's title and a first line at least
+    for text, stack in urdu:
+        assert not _uncovered(text, stack), (text, stack, _uncovered(text, stack))
+    for script, sample in OTHER_SCRIPTS.items():
+        assert not _uncovered(sample, seen["body"]), (script, sample, _uncovered(sample, seen["body"]))
+
+
+@pytest.mark.parametrize("which", ["urdu", "sample"])
+def test_no_horizontal_overflow_at_420_px(which: str, urdu_page: Path, report_page: tuple[Path, int],
+                                          tmp_path: Path) -> None:
+    """At a phone's 420 px the page is no wider than the window: charts scale down,
+    wide tables scroll inside their own box (the old fixed 540 px charts did not)."""
+    page = urdu_page if which == "urdu" else report_page[0]
+    seen = _probe(tmp_path, page, 420)
+    assert seen["innerWidth"] == 420  # the viewport really is 420 px wide
+    assert seen["scrollWidth"] <= 420, seen["scrollWidth"]
 
 
 def test_markdown_report_rendered_to_html_runs_nothing_and_shows_overrides(tmp_path: Path) -> None:
