@@ -18,10 +18,13 @@ from typing import Any, BinaryIO, NoReturn, TypeVar, cast
 
 import click
 
-from .config import DEFAULT_STORE, ClusterConfig, Config, IndexConfig, ReadConfig, ShingleConfig, ShingleKind, SignConfig
+from .config import (
+    DEFAULT_REPORT_LIMIT, DEFAULT_STORE, RELATIONS, ClusterConfig, Config, IndexConfig, ReadConfig, ReportFilter, ShingleConfig,
+    ShingleKind, SignConfig,
+)
 from .errors import ConfigError, DedupError, InputError, OutputError, StoreError
 from .model import Rejected
-from .report.text import json_text, plural, visible
+from .report.text import json_text, more_text, plural, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_REJECT_LINES = 50
@@ -133,6 +136,35 @@ store_option = click.option(
     "--store", type=click.Path(path_type=Path), default=None,
     help=f"Store directory [default: $DEDUP_STORE or {DEFAULT_STORE}].",
 )
+
+
+def filter_options(fn: F) -> F:
+    """The views a desk asks for (report, export, query): parsed into a ReportFilter."""
+    options = [
+        click.option("--published-from", "published_from", metavar="WHEN", help="Only stories with a member published at or after this date or time (a date: from its start)."),
+        click.option("--published-to", "published_to", metavar="WHEN", help="...and at or before this date or time (a date: to its end)."),
+        click.option("--tz", "filter_tz", default="UTC", show_default=True, help="Zone of dates and times given without an offset."),
+        click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only stories an outlet took part in (repeatable; case-insensitive; reuters.com is Reuters)."),
+        click.option("--relation", "relations", multiple=True, type=click.Choice(RELATIONS, case_sensitive=False), help="Only stories with a member in this relation (repeatable)."),
+        click.option("--min-copies", "min_copies", type=int, default=0, show_default=True, help="Only stories with at least N copies (credited, uncredited or partial)."),
+        click.option("--source", metavar="NAME", help="Only stories that derive from this outlet or agency (a member, or credited by one), e.g. AFP or reuters.com."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _filter(published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...],
+            relations: tuple[str, ...], min_copies: int, source: str | None) -> ReportFilter:
+    ReadConfig(tz=filter_tz)  # a mistyped zone: one clear line
+    for flag, value in (("--published-from", published_from), ("--published-to", published_to), ("--source", source),
+                        *(("--outlet", o) for o in outlets)):
+        _check_utf8(flag, value)
+    return ReportFilter(
+        published_from=ReportFilter.window(published_from, filter_tz),
+        published_to=ReportFilter.window(published_to, filter_tz, end=True, flag="--published-to"),
+        outlets=outlets, relations=relations, min_copies=min_copies, source=source,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -307,19 +339,24 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
 @click.option("--url", help="Query with a stored article, by url (any form of it: with or without scheme, www., trailing slash, fragment, utm_*/fbclid/gclid… parameters).")
 @click.option("--top", "-k", "top", type=int, default=10, show_default=True, help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@filter_options
 @friendly_errors
-def query(store: Path | None, text: str | None, file: Path | None, ident: str | None, url: str | None, top: int, as_json: bool) -> None:
+def query(store: Path | None, text: str | None, file: Path | None, ident: str | None, url: str | None, top: int, as_json: bool,
+          published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """Articles similar to a text, a file, or a stored article.
 
     Ranked by the larger of similarity (estimated Jaccard) and containment (the
     share of the query found in the article: an abridged copy is contained in
-    its original).
+    its original). The filters keep an article published in the window, by one
+    of the outlets, in one of the relations; its story with --min-copies copies
+    and deriving from --source.
 
     \b
     Examples:
       dedup query --file copy.txt
       dedup query --id kompas-0007 --top 5 --json
       dedup query --text "Harga beras di Jakarta naik ..."
+      dedup query --id kompas-0007 --relation uncredited_copy --published-from 2026-11-24
     """
     from .pipeline import QueryTarget
     from .pipeline import query as run_query
@@ -327,7 +364,8 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     for flag, value in (("--text", text), ("--id", ident), ("--url", url)):
         _check_utf8(flag, value)
     cfg = _base_config(store)
-    info, matches = run_query(cfg, QueryTarget(text=text, file=file, id=ident, url=url), k=top)
+    where = _filter(published_from, published_to, filter_tz, outlets, relations, min_copies, source)
+    info, matches = run_query(cfg, QueryTarget(text=text, file=file, id=ident, url=url), k=top, where=where)
     if as_json:
         results = [
             {
@@ -404,42 +442,62 @@ def _cut(value: str, limit: int) -> str:
 
 @cli.command()
 @store_option
-@click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time (ISO 8601, UTC unless it has an offset). Only 'last' moves the mark.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
+@click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time (ISO 8601, in --tz unless it has an offset). Only 'last' moves the mark, and only unfiltered.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html", "csv"]), default="md", show_default=True, help="csv: one row per member of each listed story (columns in the README).")
+@click.option("--limit", type=int, default=DEFAULT_REPORT_LIMIT, show_default=True, help="Stories listed, biggest first (0: all); the totals count them all, and the report says how many more.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), help="Write to this file (- or none: standard output).")
 @click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one (for a look without using up tonight's report).")
+@filter_options
 @friendly_errors
-def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool) -> None:
+def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool, limit: int,
+           published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """The nightly dedup report: stories new or grown since the last report.
 
     For each story: the origin with its evidence and confidence, every copy with
     outlet, url, time, lag, similarity, credits and relation (credited, uncredited
     or partial copy); then the outlet table and charts.
 
+    The filters keep a story when ONE member meets every member filter given
+    (--published-from/--published-to, --outlet, --relation), the story has at
+    least --min-copies copies and derives from --source; a kept story is shown
+    whole. --source adds who used the source's copy and the share that credits
+    it. A filtered report never moves the mark of the nightly report.
+
     \b
     Examples:
       dedup report                              # Markdown, since the last report
       dedup report --since all --format json
       dedup report --format html --out tonight.html
+      dedup report --since all --source AFP     # who used AFP's copy, crediting or not
+      dedup report --since all --outlet korannews.com --relation uncredited_copy
+      dedup report --since all --tz Asia/Jakarta --published-from 2026-11-25 --min-copies 2
+      dedup report --since all --format csv --limit 0 --out members.csv
     """
     from .pipeline import build_report, mark_reported, parse_since
     from .provenance import has_copies
     from .report import render
 
     cfg = _base_config(store)
+    where = _filter(published_from, published_to, filter_tz, outlets, relations, min_copies, source)
+    if limit < 0:
+        raise ConfigError(f"--limit {limit}: must be 0 (all) or more")
     _check_out(out)
     with _progress(True, transient=True) as progress:
-        rep = build_report(cfg, since=parse_since(since), mark=False, progress=progress)
+        rep = build_report(cfg, since=parse_since(since, filter_tz), mark=False, progress=progress, where=where, limit=limit)
     text = render(rep, fmt)  # type: ignore[arg-type]
     _deliver(out, lambda fh: fh.write(text.encode("utf-8")))
     # Marked only once delivered, so that a report that could not be written is not
-    # lost; and only by the nightly kind: a look back (--since all|TIME) moves nothing.
-    if since == "last" and not no_mark:
+    # lost; and only by the nightly kind: a look back (--since all|TIME) or a filtered
+    # report (it leaves stories out) moves nothing.
+    if since == "last" and not no_mark and not where.active:
         mark_reported(cfg, rep)
     if not _is_stdout(out):
         more = sum(not has_copies(s) for s in rep.stories)
         _err(f"wrote {out} ({plural(rep.totals.get('stories', 0), 'story', 'stories')} with copies"
-             + (f", {plural(more, 'group', 'groups')} without a copy)" if more else ")"))
+             + (f", {plural(more, 'group', 'groups')} without a copy" if more else "")
+             + (f"; {more_text(rep.more)}" if rep.more else "") + ")")
+    elif rep.more and fmt == "csv":  # the table stays a table: the count goes beside it
+        _err(more_text(rep.more))
 
 
 # -- stats / export ------------------------------------------------------------
@@ -557,26 +615,33 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: 
 @cli.command()
 @store_option
 @click.option("--what", type=click.Choice(["articles", "stories"]), default="articles", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "csv"]), default="jsonl", show_default=True, help="csv: a list is one cell (credits joined by '; ', stripped lines by newlines).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), required=True, help="Output file (- for standard output).")
+@filter_options
 @friendly_errors
-def export(store: Path | None, what: str, fmt: str, out: Path) -> None:
+def export(store: Path | None, what: str, fmt: str, out: Path, published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """Export articles (with their story) or story members, for analysis in polars.
+
+    The filters keep stories as 'dedup report' does (each kept story whole);
+    with --what articles, an article by its own time and outlet (--relation,
+    --min-copies and --source need --what stories).
 
     \b
     Examples:
       dedup export --what stories --format parquet --out stories.parquet
       python -c "import polars as pl; print(pl.read_parquet('stories.parquet'))"
+      dedup export --what stories --format csv --source AFP --out afp.csv
     """
     from .pipeline import export as run_export
 
+    where = _filter(published_from, published_to, filter_tz, outlets, relations, min_copies, source)
     _check_out(out)
     rows = 0
 
     def write(fh: BinaryIO) -> None:
         nonlocal rows
         with _progress(True, transient=True) as progress:
-            rows = run_export(_base_config(store), what, fmt, fh, progress=progress)  # type: ignore[arg-type]
+            rows = run_export(_base_config(store), what, fmt, fh, progress=progress, where=where)  # type: ignore[arg-type]
 
     _deliver(out, write)
     if not _is_stdout(out):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -232,3 +233,87 @@ class Config:
             # What decides stories; report-only settings (min_coverage) stay out.
             "cluster": {"min_similarity": self.cluster.min_similarity, "min_containment": self.cluster.min_containment},
         }
+
+
+# What a member's ``relation`` may be (dedup/provenance.py); the first is no copy, nor are the last two.
+RELATIONS = ("original", "credited_copy", "uncredited_copy", "partial_copy", "same_outlet", "related")
+# Stories a report lists unless told otherwise (``dedup report --limit``); the totals count them all.
+DEFAULT_REPORT_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """Which stories a report, an export or a query is about (the views a desk asks for).
+
+    A story is kept when ONE of its members meets every member filter given
+    (published within ``published_from``..``published_to``, by one of ``outlets``,
+    with one of ``relations``), it has at least ``min_copies`` copies, and it derives
+    from ``source`` (the source is a member, or a member credits it). A kept story is
+    shown whole: its other members are its context. A query keeps an article when the
+    article itself meets the member filters and its story the others.
+
+    Times are aware datetimes, both ends inclusive (:meth:`window` reads a bare date as
+    its whole day); a member with a bare date is in the window when its day overlaps it,
+    a member with no known time is in none. ``outlets`` and ``source`` are compared
+    case-insensitively and by the name they are credited by (``reuters.com`` is
+    ``Reuters``).
+
+    >>> ReportFilter().active, ReportFilter(outlets=("Detik.com",)).active
+    (False, True)
+    """
+
+    published_from: datetime | None = None
+    published_to: datetime | None = None
+    outlets: tuple[str, ...] = ()
+    relations: tuple[str, ...] = ()
+    min_copies: int = 0
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outlets", tuple(o.strip() for o in self.outlets if o.strip()))
+        object.__setattr__(self, "relations", tuple(r.strip().lower() for r in self.relations))
+        bad = [r for r in self.relations if r not in RELATIONS]
+        _check(not bad, f"--relation {', '.join(bad)}: unknown; relations are {', '.join(RELATIONS)}")
+        _check(self.min_copies >= 0, f"--min-copies {self.min_copies}: must be 0 or more")
+        for name in ("published_from", "published_to"):
+            t = getattr(self, name)
+            _check(t is None or t.tzinfo is not None, f"{name} {t}: give a time with its zone (a naive time could be any)")
+        if self.published_from and self.published_to:
+            _check(self.published_from <= self.published_to,
+                   f"--published-from {self.published_from.isoformat()} is after --published-to {self.published_to.isoformat()}")
+        if self.source is not None:
+            _check(bool(self.source.strip()), "--source: give an outlet or agency name, e.g. AFP or reuters.com")
+            object.__setattr__(self, "source", self.source.strip())
+
+    @property
+    def active(self) -> bool:
+        """Whether anything is filtered out."""
+        return bool(self.published_from or self.published_to or self.outlets or self.relations or self.min_copies
+                    or self.source)
+
+    @property
+    def member_level(self) -> bool:
+        """Whether a member filter (time, outlet, relation) is given."""
+        return bool(self.published_from or self.published_to or self.outlets or self.relations)
+
+    @staticmethod
+    def window(value: str | None, tz: str = "UTC", end: bool = False, flag: str = "--published-from") -> datetime | None:
+        """A window's end from the command line: an ISO 8601 date or time (in ``tz`` unless
+        it has an offset). A bare date is its whole day: its first instant as a start, its
+        last as an ``end``.
+
+        >>> ReportFilter.window("2026-11-25", "Asia/Jakarta").isoformat()
+        '2026-11-25T00:00:00+07:00'
+        >>> ReportFilter.window("2026-11-25", end=True).isoformat()
+        '2026-11-25T23:59:59.999999+00:00'
+        """
+        if value is None:
+            return None
+        from .read.timeparse import parse_time
+
+        when, precision = parse_time(value, tz)
+        if when is None:
+            raise ConfigError(f"{flag} {value!r}: give a date like 2026-11-25 or a time like 2026-11-25T18:00+07:00")
+        if end and precision == "date":
+            when += timedelta(days=1) - timedelta(microseconds=1)
+        return when

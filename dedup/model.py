@@ -212,15 +212,45 @@ class OutletInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceUse:
+    """How one story used a source (``dedup report --source``): every member not published
+    by the source used it (the first in the corpus too, when the source is not that);
+    ``crediting`` are those that name it."""
+
+    story_id: str
+    in_corpus: bool  # the source's own article is a member
+    used_by: tuple[str, ...]  # member ids, in story order
+    crediting: tuple[str, ...]  # of ``used_by``, those that credit the source
+
+    @property
+    def share_credited(self) -> float | None:
+        return len(self.crediting) / len(self.used_by) if self.used_by else None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     generated_at: datetime
     since: datetime | None
-    stories: tuple[Story, ...]
+    stories: tuple[Story, ...]  # every story of the report; renderers list ``listed``
     outlets: tuple[OutletTotals, ...]
     totals: dict[str, int] = field(default_factory=dict)
     # The store's change sequence number the report was read at, which a nightly report
-    # marks; None for a look back by time (it may leave changes out) or a report not built from a store.
+    # marks; None for a look back by time (it may leave changes out), a filtered report,
+    # or a report not built from a store.
     mark: int | None = None
+    limit: int | None = None  # stories listed (biggest first); None or 0: all. Totals count all.
+    source: str | None = None  # ``--source``: the name the stories derive from
+    source_use: tuple[SourceUse, ...] = ()  # with ``source``: one per story, in story order
+
+    @property
+    def listed(self) -> tuple[Story, ...]:
+        """The stories a rendering lists: the first ``limit``."""
+        return self.stories[: self.limit] if self.limit else self.stories
+
+    @property
+    def more(self) -> int:
+        """Stories in the report that are not listed."""
+        return len(self.stories) - len(self.listed)
 
 
 @dataclass(frozen=True, slots=True)

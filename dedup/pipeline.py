@@ -37,10 +37,14 @@ from .boilerplate import outlets as outlet_boilerplate
 from .boilerplate import tally as tally_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
-from .config import Config
+from .config import DEFAULT_REPORT_LIMIT, ClusterConfig, Config, ReportFilter
+from .credits import CreditRules, load_rules
 from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
-from .model import Article, Cleaned, IndexSummary, Match, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story, Unchanged
+from .model import (
+    Article, Cleaned, IndexSummary, Match, Member, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story, TimePrecision,
+    Unchanged,
+)
 from .provenance import build_story, has_copies, is_copy, parse_stored_time
 from .read import Item, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
@@ -48,9 +52,10 @@ from .read.background import BackgroundReader, can_read_in_background, read_in_b
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import Finding, NewArticle, discard_if_empty, open_store
+from .store import Finding, NewArticle, Store, StoredArticle, discard_if_empty, open_store
 from .store.faults import DATABASE_ADVICE
 from .store.sqlite import DB_NAME
+from .views import keeps, member_matches, source_name, source_use
 
 if TYPE_CHECKING:
     import polars as pl
@@ -291,8 +296,12 @@ def _epoch(published_at: str | None) -> float:
     return float("inf") if published_at is None else datetime.fromisoformat(published_at).timestamp()
 
 
-def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, object], list[Match]]:
-    """The ``k`` stored articles most similar to the target, best first.
+def query(
+    cfg: Config, target: QueryTarget, k: int = 10, where: ReportFilter | None = None
+) -> tuple[dict[str, object], list[Match]]:
+    """The ``k`` stored articles most similar to the target, best first; with ``where``,
+    the ``k`` best of those it keeps (the article itself meets the member filters,
+    its story the others: :class:`ReportFilter`).
 
     Ranked by max(similarity, containment), where containment is the estimated
     share of the query found in the result (an abridged copy is contained in its
@@ -344,9 +353,11 @@ def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, obje
         # them the earliest published comes first, so a copy's original leads
         # the other copies of it.
         times = np.array([_epoch(rows[d].published_at) for d in docs])
-        order = np.lexsort((-sim, times, -np.floor(score / 0.05 + 1e-9)))[:k]
+        order = np.lexsort((-sim, times, -np.floor(score / 0.05 + 1e-9)))
+        if where is not None and where.active:
+            order = _kept_matches(store, cfg, [rows[docs[i]] for i in order], where, k, order)
         matches = []
-        for i in order:
+        for i in order[:k]:
             a = rows[docs[i]]
             matches.append(
                 Match(
@@ -358,6 +369,42 @@ def query(cfg: Config, target: QueryTarget, k: int = 10) -> tuple[dict[str, obje
         return info, matches
     finally:
         store.close()
+
+
+def _kept_matches(store: Store, cfg: Config, ranked: list[StoredArticle], where: ReportFilter, k: int,
+                  order: np.ndarray) -> np.ndarray:
+    """The positions in ``order`` of the first ``k`` ranked articles ``where`` keeps."""
+    rules = load_rules()
+    cluster_cfg = store_settings(store, cfg)[0].cluster
+    stories: dict[str, Story] = {}
+    story_level = bool(where.relations or where.min_copies or where.source)
+    kept = []
+    for pos, a in enumerate(ranked):
+        if len(kept) == k:
+            break
+        if not story_level:
+            m = Member(a.id, a.outlet, a.url, a.title, parse_stored_time(a.published_at, a.time_precision, a.published_raw),
+                       TimePrecision(a.time_precision), None, 0.0, 0.0, "")
+            if member_matches(m, where):
+                kept.append(pos)
+            continue
+        if a.story_id is None:  # not clustered yet: in no story, so no relation
+            continue
+        if a.story_id not in stories:
+            stories[a.story_id] = _story(store, a.story_id, cluster_cfg, rules)
+        st = stories[a.story_id]
+        mine = next((m for m in st.members if m.id == a.id), None)
+        story_only = replace(where, published_from=None, published_to=None, outlets=(), relations=())
+        if mine is not None and member_matches(mine, where) and keeps(st, story_only, rules):
+            kept.append(pos)
+    return order[kept]
+
+
+def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig, rules: CreditRules) -> Story:
+    """One stored story, built."""
+    arts = list(store.articles(store.story_members([story_id])[story_id]))
+    sigs, sizes = store.signatures([a.doc for a in arts])
+    return build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules)
 
 
 # -- report ------------------------------------------------------------------
@@ -375,10 +422,19 @@ def parse_since(value: str, tz: str = "UTC") -> Since:
     return when
 
 
-def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, progress: Progress | None = None) -> Report:
+def build_report(
+    cfg: Config, since: Since | str = "last", mark: bool = True, progress: Progress | None = None,
+    where: ReportFilter | None = None, limit: int | None = DEFAULT_REPORT_LIMIT,
+) -> Report:
     """Stories that are new or grew since ``since``; when ``mark`` and ``since`` is
     "last" (the nightly report), remembers this report as the last one: a look back
-    (``since`` "all" or a time) moves nothing.
+    (``since`` "all" or a time) moves nothing, nor does a filtered report (``where``:
+    it leaves stories out, which the next nightly report must still hold).
+
+    ``where`` keeps the stories a desk asks for (:class:`ReportFilter`; with a
+    ``source``, ``Report.source_use`` says how each story used it); ``limit`` is how
+    many stories a rendering lists (``Report.listed``; 0 or None: all), while the
+    totals count every story kept (``totals["more"]``: those not listed).
 
     The nightly report holds exactly the story changes committed before it began
     (after the previous one's): it reads the stories and the store's change sequence
@@ -388,6 +444,8 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
     ``progress("stories", 1)`` is called as each story is built (credits are
     sought in every member's text: ~1 ms per article). ``since`` may also be
     given as text, as on the command line (:func:`parse_since`)."""
+    if limit is not None and limit < 0:
+        raise ConfigError(f"--limit {limit}: must be 0 (all) or more")
     if isinstance(since, str):
         since = parse_since(since)
     elif since.tzinfo is None:
@@ -397,6 +455,9 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
         generated = datetime.now(timezone.utc)
         cluster_cfg = store_settings(store, cfg)[0].cluster
         stories: list[Story] = []
+        rules = load_rules()
+        if where is not None and not where.active:
+            where = None
         with store.reading():  # one committed state: the stories, their members and the mark agree
             seq = store.change_seq()
             changed: list[tuple[str, bool]]
@@ -412,7 +473,9 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
             for story_id, is_new in changed:
                 arts = list(store.articles(members[story_id]))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                stories.append(build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new))
+                story = build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new, rules=rules)
+                if where is None or keeps(story, where, rules):
+                    stories.append(story)
                 if progress:
                     progress("stories", 1)
             counts = store.counts()
@@ -433,8 +496,10 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
             OutletTotals(outlet=o, articles=a, original=orig, copies=c)
             for o, (a, orig, c) in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
         )
-        if mark and since == "last":
+        if mark and since == "last" and where is None:
             store.mark_reported(seq, _iso(generated))
+        shown = len(stories) if not limit else min(limit, len(stories))
+        source = where.source if where is not None else None
         return Report(
             generated_at=generated, since=cutoff, stories=tuple(stories), outlets=outlets,
             totals={
@@ -442,8 +507,12 @@ def build_report(cfg: Config, since: Since | str = "last", mark: bool = True, pr
                 "new_stories": sum(s.is_new for s in with_copies),
                 "copies": sum(is_copy(m.relation) for s in stories for m in s.members),
                 "articles_in_store": counts["articles"],
+                "more": len(stories) - shown,  # stories (and groups without a copy) not listed
             },
-            mark=None if isinstance(since, datetime) else seq,  # a look back by time may leave changes out
+            # a look back by time may leave changes out, a filtered report leaves stories out
+            mark=None if isinstance(since, datetime) or where is not None else seq,
+            limit=limit or None, source=source_name(source, rules) if source else None,
+            source_use=tuple(source_use(s, source, rules) for s in stories) if source else (),  # type: ignore[misc]
         )
     finally:
         store.close()
@@ -458,7 +527,7 @@ def mark_reported(cfg: Config, report: Report) -> None:
     which ``--since last`` starts from: call this once it was delivered, so that a
     failed write loses nothing."""
     if report.mark is None:
-        raise ConfigError("only a report of every change since the last one ('last' or 'all') can be marked as the last one")
+        raise ConfigError("only an unfiltered report of every change since the last one ('last' or 'all') can be marked as the last one")
     store = open_store(cfg.store, create=False)
     try:
         store.mark_reported(report.mark, _iso(report.generated_at))
@@ -554,11 +623,12 @@ def _export_schema(what: str) -> dict[str, object]:
 
 
 def export(
-    cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet"], out: Path | BinaryIO,
-    progress: Progress | None = None,
+    cfg: Config, what: Literal["articles", "stories"], fmt: Literal["jsonl", "parquet", "csv"], out: Path | BinaryIO,
+    progress: Progress | None = None, where: ReportFilter | None = None,
 ) -> int:
     """Write the rows of :func:`export_frame` to ``out`` (a path or a binary file) as JSON
-    Lines or Parquet, batch by batch (:func:`export_batches`); returns the number of rows."""
+    Lines, Parquet or CSV, batch by batch (:func:`export_batches`); returns the number of rows.
+    In CSV a list is one cell: credits joined by "; ", stripped lines by newlines."""
     if fmt == "parquet":
         from polars.io.plugins import register_io_source
 
@@ -568,7 +638,7 @@ def export(
             nonlocal rows
             # polars pulls from its own threads, one call here, the next there; a SQLite
             # connection lives on the thread that opened it, so the store is read on one.
-            for batch in _on_own_thread(lambda: export_batches(cfg, what, progress)):
+            for batch in _on_own_thread(lambda: export_batches(cfg, what, progress, where=where)):
                 rows += batch.height
                 yield batch
 
@@ -577,12 +647,27 @@ def export(
         # polars' streaming sink pulls the batches and writes row groups as they come.
         register_io_source(source, schema=_export_schema(what)).sink_parquet(out, row_group_size=_EXPORT_BATCH)  # type: ignore[arg-type]
         return rows
+    if fmt not in ("jsonl", "csv"):
+        raise ConfigError(f"export format {fmt!r}: choose jsonl, parquet or csv")
     rows = 0
     with (open(out, "wb") if isinstance(out, (str, Path)) else nullcontext(out)) as fh:
-        for batch in export_batches(cfg, what, progress):
-            batch.write_ndjson(fh)
+        for n, batch in enumerate(export_batches(cfg, what, progress, where=where)):
+            if fmt == "csv":
+                _csv_cells(batch).write_csv(fh, include_header=n == 0)
+            else:
+                batch.write_ndjson(fh)
             rows += batch.height
     return rows
+
+
+def _csv_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame CSV can hold: each list joined into one cell (names by "; ", lines by newlines)."""
+    import polars as pl
+
+    lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    return frame.with_columns(
+        pl.col(c).list.join("\n" if c == "stripped" else "; ") for c in lists
+    ) if lists else frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -640,15 +725,22 @@ def export_frame(cfg: Config, what: Literal["articles", "stories"], progress: Pr
 
 
 def export_batches(
-    cfg: Config, what: Literal["articles", "stories"], progress: Progress | None = None, batch_rows: int = _EXPORT_BATCH
+    cfg: Config, what: Literal["articles", "stories"], progress: Progress | None = None, batch_rows: int = _EXPORT_BATCH,
+    where: ReportFilter | None = None,
 ) -> Iterator[pl.DataFrame]:
     """The rows of :func:`export_frame` as frames of about ``batch_rows`` rows (fewer when
     their text passes 32 MB; a story's members are not split), each with the same
-    schema; at least one (maybe empty)."""
+    schema; at least one (maybe empty). ``where`` keeps stories as a report does (each
+    kept story whole); articles by their own time and outlet."""
     import polars as pl
 
     if what not in ("articles", "stories"):
         raise ConfigError(f"export {what!r}: choose 'articles' or 'stories'")
+    if where is not None and not where.active:
+        where = None
+    if where is not None and what == "articles" and (where.relations or where.min_copies or where.source):
+        raise ConfigError("--relation, --min-copies and --source select stories: use them with --what stories")
+    rules = load_rules()
     schema = _export_schema(what)
     cols: dict[str, list[object]] = {c: [] for c in schema}
     held = 0  # text bytes (articles) in the batch
@@ -668,6 +760,10 @@ def export_batches(
     try:
         if what == "articles":
             for a in store.articles():
+                if where is not None and not member_matches(
+                    Member(a.id, a.outlet, a.url, a.title, parse_stored_time(a.published_at, a.time_precision, a.published_raw),
+                           TimePrecision(a.time_precision), None, 0.0, 0.0, ""), where):
+                    continue
                 for c, v in (("id", a.id), ("url", a.url), ("outlet", a.outlet), ("title", a.title), ("text", a.text),
                              ("published_at", a.published_at), ("time_precision", a.time_precision),
                              ("n_shingles", a.n_shingles), ("stripped", list(a.stripped)), ("indexed_at", a.indexed_at),
@@ -683,9 +779,11 @@ def export_batches(
             for story_id, _, _ in changed:
                 arts = list(store.articles(members.pop(story_id)))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                st = build_story(story_id, arts, sigs, sizes, cluster_cfg)
+                st = build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules)
                 if progress:
                     progress("stories", 1)
+                if where is not None and not keeps(st, where, rules):
+                    continue
                 for m in st.members:
                     row: tuple[tuple[str, object], ...] = (
                         ("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet), ("url", m.url),

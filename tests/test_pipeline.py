@@ -359,7 +359,7 @@ def test_report_since_last_shows_only_new_and_grown_stories(cfg: Config, article
     second = build_report(cfg, since="last")
     got = {frozenset(m.id for m in s.members): s.is_new for s in second.stories}
     assert got == {TRAM: False, GEMPA: True}  # tram grew, gempa is new, beras untouched
-    assert second.totals == {"stories": 2, "new_stories": 1, "copies": 3, "articles_in_store": 9}
+    assert second.totals == {"stories": 2, "new_stories": 1, "copies": 3, "articles_in_store": 9, "more": 0}
     # --since all shows everything; no-mark leaves the cut-off alone.
     everything = build_report(cfg, since="all", mark=False)
     assert len(everything.stories) == 3

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from ..model import Member, Report, Story
 from ..provenance import has_copies
 from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, origin_note, outlet_rows, summary
-from .text import ACTING, lag_text, member_lag, member_time, pct_text, since_text, time_text, visible
+from .text import ACTING, lag_text, member_lag, member_time, more_text, pct_text, since_text, time_text, visible
 
 _COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700",
            "same_outlet": "#6e7781", "related": "#8250df"}
@@ -310,12 +310,14 @@ def render(r: Report) -> str:
         parts.append(f"<div class='chart'><h3>Originality by outlet</h3>{_originality_chart(rows)}</div>")
         parts.append("</div>")
     apart = False
-    for s in r.stories:
+    for s in r.listed:
         if not apart and not has_copies(s):
             apart = True
             parts.append("<h2>Grouped without a copy</h2><p class='muted'>The origin's own outlet again, or earlier "
                          "related texts: no story with copies, in no total.</p>")
         parts += _story(s)
+    if r.more:
+        parts.append(f"<p class='more'><b>{_e(more_text(r.more))}</b></p>")
     if rows:
         parts.append("<h2>Outlets</h2>")
         parts += _outlet_table(rows)

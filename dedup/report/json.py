@@ -16,6 +16,13 @@ A member's ``lag`` is null when unknown, else {"min_seconds", "max_seconds",
 lag would be invented), ``days`` counts calendar days in the date's zone and
 ``label`` says "same day", "+1 day". Totals and ``summary`` count only stories
 with copies (``has_copies`` on each story; groups without one are listed last).
+
+A capped report (``limit``) lists its first ``limit`` stories; ``totals`` still count
+every story, and ``totals["more"]`` is how many are not listed. With ``--source``:
+top-level ``source`` {"name", "stories", "used_by", "crediting", "share_credited"}
+and each story's ``source_use`` {"in_corpus", "used_by", "crediting",
+"not_crediting", "share_credited"} (member ids; every member not published by the
+source used it, but an earlier related text).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..model import Member, Report, Story
+from ..model import Member, Report, SourceUse, Story
 from ..provenance import has_copies
 from .stats import lag_distribution, origin_note, outlet_rows, summary
 from .text import json_text, lag_text
@@ -71,13 +78,35 @@ def story_dict(s: Story) -> dict[str, Any]:
     }
 
 
+def source_use_dict(u: SourceUse) -> dict[str, Any]:
+    return {"in_corpus": u.in_corpus, "used_by": list(u.used_by), "crediting": list(u.crediting),
+            "not_crediting": [i for i in u.used_by if i not in u.crediting],
+            "share_credited": None if u.share_credited is None else round(u.share_credited, 4)}
+
+
+def _source(r: Report) -> dict[str, Any]:
+    used = sum(len(u.used_by) for u in r.source_use)
+    crediting = sum(len(u.crediting) for u in r.source_use)
+    return {"name": r.source, "stories": len(r.source_use), "used_by": used, "crediting": crediting,
+            "share_credited": round(crediting / used, 4) if used else None}
+
+
 def report_dict(r: Report) -> dict[str, Any]:
     rows = outlet_rows(r)
+    uses = {u.story_id: u for u in r.source_use}
+    stories = []
+    for s in r.listed:
+        d = story_dict(s)
+        if s.story_id in uses:
+            d["source_use"] = source_use_dict(uses[s.story_id])
+        stories.append(d)
     return {
         "generated_at": r.generated_at.isoformat(),
         "since": _time(r.since),
-        "totals": r.totals,
-        "stories": [story_dict(s) for s in r.stories],
+        "totals": {**r.totals, "more": r.more},
+        "limit": r.limit,
+        **({"source": _source(r)} if r.source else {}),
+        "stories": stories,
         "outlets": [{"outlet": o.outlet, "articles": o.articles, "original": o.original, "copies": o.copies} for o in r.outlets],
         "summary": summary(r),
         "outlet_stats": [

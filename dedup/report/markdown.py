@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..model import Report
 from ..provenance import has_copies
 from .stats import lag_distribution, origin_note, outlet_rows, summary
-from .text import lag_text, member_lag, member_time, pct_text, plural, since_text, time_text, visible
+from .text import lag_text, member_lag, member_time, more_text, pct_text, plural, since_text, time_text, visible
 
 _BAR = 30  # characters of the longest text bar
 
@@ -34,6 +34,34 @@ def _code(s: str) -> str:
 
 def _bar(n: float, top: float) -> str:
     return "█" * max(1 if n else 0, round(_BAR * n / top)) if top else ""
+
+
+def _source_table(r: Report) -> list[str]:
+    """Who used the source's copy (``--source``): each story, who used it, who credits it."""
+    used = sum(len(u.used_by) for u in r.source_use)
+    crediting = sum(len(u.crediting) for u in r.source_use)
+    share = crediting / used if used else None
+    name = _cell(r.source or "")
+    out = [
+        f"## Who used {name}'s copy", "",
+        f"{plural(len(r.source_use), 'story derives', 'stories derive')} from {name} (it is a member, or a member credits it): "
+        f"{plural(used, 'article', 'articles')} of other outlets used it, {crediting:,} credit it ({pct_text(share)}).", "",
+        "| story | first | in corpus | used by | credit it | share | not crediting |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    stories = {s.story_id: s for s in r.stories}
+    listed = {s.story_id for s in r.listed}
+    for u in r.source_use:
+        if u.story_id not in listed:
+            continue
+        s = stories[u.story_id]
+        outlet = {m.id: m.outlet for m in s.members}
+        missing = [f"{outlet[i]} ({i})" for i in u.used_by if i not in u.crediting]
+        out.append(
+            f"| {_cell(s.first.title or s.first.id, text=True)} | {_cell(s.first.outlet)} | {'yes' if u.in_corpus else 'no'} | "
+            f"{len(u.used_by)} | {len(u.crediting)} | {pct_text(u.share_credited)} | {_cell(', '.join(missing)) or '—'} |"
+        )
+    return out + [""]
 
 
 def render(r: Report) -> str:
@@ -63,8 +91,10 @@ def render(r: Report) -> str:
             f"- Low-confidence origins: {sm['low_confidence_stories']}; stories with conflicts: {sm['stories_with_conflicts']}.",
             "",
         ]
+    if r.source:
+        out += _source_table(r)
     apart = False
-    for s in r.stories:
+    for s in r.listed:
         f = s.first
         if not apart and not has_copies(s):
             apart = True
@@ -93,6 +123,8 @@ def render(r: Report) -> str:
         if s.flags:
             out += ["", *(f"- ⚠ {_cell(flag)}" for flag in s.flags)]
         out.append("")
+    if r.more:
+        out += [f"**{more_text(r.more)}**", ""]
     rows = outlet_rows(r)
     if rows:
         out += [

@@ -138,3 +138,12 @@ def json_text(value: object) -> str:
     }
     """
     return json.dumps(value, ensure_ascii=False, indent=2).translate(_JSON)
+
+
+def more_text(n: int) -> str:
+    """The line a capped report ends its stories with.
+
+    >>> more_text(27)
+    '27 more stories not shown (--limit 0 for all)'
+    """
+    return f"{plural(n, 'more story', 'more stories')} not shown (--limit 0 for all)"

@@ -77,7 +77,7 @@ def test_json_keeps_its_keys_and_counts_only_copies(report: Report) -> None:
     assert [m["relation"] for m in story["members"]] == ["original", "related", "same_outlet", "credited_copy",
                                                          "uncredited_copy"]
     assert story["members"][1]["lag_seconds"] == -4147200.0 and story["members"][2]["lag_seconds"] == 600.0
-    assert data["totals"] == {"stories": 1, "new_stories": 1, "copies": 2, "articles_in_store": 9}
+    assert data["totals"] == {"stories": 1, "new_stories": 1, "copies": 2, "articles_in_store": 9, "more": 0}
     assert data["outlets"][0] == {"outlet": "app", "articles": 2, "original": 1, "copies": 0}
     assert all(set(o) == {"outlet", "articles", "original", "copies"} for o in data["outlets"])
     stats = {o["outlet"]: o for o in data["outlet_stats"]}

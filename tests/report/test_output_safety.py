@@ -137,7 +137,7 @@ def test_query_table_shows_control_characters_and_no_markup(monkeypatch: pytest.
         Match("id\x1b]0;owned\x07\r", SPOOF, "https://x/1", None, f"title\x1b[2J{RLO}eltit", 0.9, 0.9, 0.9, None),
         Match("[/]", "[bold]bold[/bold].com", "https://x/2", None, "\x00\x7f", 0.8, 0.8, 0.8, None),
     ]
-    monkeypatch.setattr(pipeline, "query", lambda cfg, target, k: ({"shingles": 100}, matches))
+    monkeypatch.setattr(pipeline, "query", lambda cfg, target, k, where=None: ({"shingles": 100}, matches))
     monkeypatch.setenv("COLUMNS", "200")
     code, out, _ = _run("query", "--store", str(tmp_path), "--text", "anything")
     assert code == 0

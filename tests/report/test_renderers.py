@@ -51,7 +51,7 @@ def test_json_contract(report: Report) -> None:
     data = json.loads(render(report, "json"))
     assert data["generated_at"] == "2026-11-25T01:00:00+00:00"
     assert data["since"] == "2026-11-24T01:00:00+00:00"
-    assert data["totals"] == {"stories": 1, "new_stories": 1, "copies": 2, "articles_in_store": 40}
+    assert data["totals"] == {"stories": 1, "new_stories": 1, "copies": 2, "articles_in_store": 40, "more": 0}
     (story,) = data["stories"]
     assert story["story_id"] == "s0123456789ab"
     assert story["is_new"] is True
