@@ -381,7 +381,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     if not matches:
         size = int(info.get("shingles", 0))  # type: ignore[call-overload]
         short = f" (the query is only {plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
-        click.echo("no similar articles" + (short if size < _SHORT_QUERY else ""))
+        click.echo("no similar articles" + (" the filters keep" if where.active else "") + (short if size < _SHORT_QUERY else ""))
         return
     from rich.console import Console
     from rich.table import Table

@@ -38,7 +38,6 @@ from .boilerplate import tally as tally_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import DEFAULT_REPORT_LIMIT, ClusterConfig, Config, ReportFilter
-from .credits import CreditRules, load_rules
 from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
 from .model import (
@@ -374,37 +373,40 @@ def query(
 def _kept_matches(store: Store, cfg: Config, ranked: list[StoredArticle], where: ReportFilter, k: int,
                   order: np.ndarray) -> np.ndarray:
     """The positions in ``order`` of the first ``k`` ranked articles ``where`` keeps."""
-    rules = load_rules()
     cluster_cfg = store_settings(store, cfg)[0].cluster
     stories: dict[str, Story] = {}
     story_level = bool(where.relations or where.min_copies or where.source)
+    story_only = replace(where, published_from=None, published_to=None, outlets=(), relations=())
     kept = []
     for pos, a in enumerate(ranked):
         if len(kept) == k:
             break
         if not story_level:
-            m = Member(a.id, a.outlet, a.url, a.title, parse_stored_time(a.published_at, a.time_precision, a.published_raw),
-                       TimePrecision(a.time_precision), None, 0.0, 0.0, "")
-            if member_matches(m, where):
+            if member_matches(_as_member(a), where):
                 kept.append(pos)
             continue
         if a.story_id is None:  # not clustered yet: in no story, so no relation
             continue
         if a.story_id not in stories:
-            stories[a.story_id] = _story(store, a.story_id, cluster_cfg, rules)
+            stories[a.story_id] = _story(store, a.story_id, cluster_cfg)
         st = stories[a.story_id]
         mine = next((m for m in st.members if m.id == a.id), None)
-        story_only = replace(where, published_from=None, published_to=None, outlets=(), relations=())
-        if mine is not None and member_matches(mine, where) and keeps(st, story_only, rules):
+        if mine is not None and member_matches(mine, where) and keeps(st, story_only):
             kept.append(pos)
     return order[kept]
 
 
-def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig, rules: CreditRules) -> Story:
+def _as_member(a: StoredArticle) -> Member:
+    """A stored article as a member of no story (for the filters on its own time and outlet)."""
+    when = parse_stored_time(a.published_at, a.time_precision, a.published_raw)
+    return Member(a.id, a.outlet, a.url, a.title, when, TimePrecision(a.time_precision), None, 0.0, 0.0, "")
+
+
+def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig) -> Story:
     """One stored story, built."""
     arts = list(store.articles(store.story_members([story_id])[story_id]))
     sigs, sizes = store.signatures([a.doc for a in arts])
-    return build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules)
+    return build_story(story_id, arts, sigs, sizes, cluster_cfg)
 
 
 # -- report ------------------------------------------------------------------
@@ -455,7 +457,6 @@ def build_report(
         generated = datetime.now(timezone.utc)
         cluster_cfg = store_settings(store, cfg)[0].cluster
         stories: list[Story] = []
-        rules = load_rules()
         if where is not None and not where.active:
             where = None
         with store.reading():  # one committed state: the stories, their members and the mark agree
@@ -473,8 +474,8 @@ def build_report(
             for story_id, is_new in changed:
                 arts = list(store.articles(members[story_id]))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                story = build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new, rules=rules)
-                if where is None or keeps(story, where, rules):
+                story = build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new)
+                if where is None or keeps(story, where):
                     stories.append(story)
                 if progress:
                     progress("stories", 1)
@@ -511,8 +512,8 @@ def build_report(
             },
             # a look back by time may leave changes out, a filtered report leaves stories out
             mark=None if isinstance(since, datetime) or where is not None else seq,
-            limit=limit or None, source=source_name(source, rules) if source else None,
-            source_use=tuple(source_use(s, source, rules) for s in stories) if source else (),  # type: ignore[misc]
+            limit=limit or None, source=source_name(source) if source else None,
+            source_use=tuple(source_use(s, source) for s in stories) if source else (),  # type: ignore[misc]
         )
     finally:
         store.close()
@@ -740,7 +741,6 @@ def export_batches(
         where = None
     if where is not None and what == "articles" and (where.relations or where.min_copies or where.source):
         raise ConfigError("--relation, --min-copies and --source select stories: use them with --what stories")
-    rules = load_rules()
     schema = _export_schema(what)
     cols: dict[str, list[object]] = {c: [] for c in schema}
     held = 0  # text bytes (articles) in the batch
@@ -760,9 +760,7 @@ def export_batches(
     try:
         if what == "articles":
             for a in store.articles():
-                if where is not None and not member_matches(
-                    Member(a.id, a.outlet, a.url, a.title, parse_stored_time(a.published_at, a.time_precision, a.published_raw),
-                           TimePrecision(a.time_precision), None, 0.0, 0.0, ""), where):
+                if where is not None and not member_matches(_as_member(a), where):
                     continue
                 for c, v in (("id", a.id), ("url", a.url), ("outlet", a.outlet), ("title", a.title), ("text", a.text),
                              ("published_at", a.published_at), ("time_precision", a.time_precision),
@@ -779,10 +777,10 @@ def export_batches(
             for story_id, _, _ in changed:
                 arts = list(store.articles(members.pop(story_id)))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                st = build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules)
+                st = build_story(story_id, arts, sigs, sizes, cluster_cfg)
                 if progress:
                     progress("stories", 1)
-                if where is not None and not keeps(st, where, rules):
+                if where is not None and not keeps(st, where):
                     continue
                 for m in st.members:
                     row: tuple[tuple[str, object], ...] = (

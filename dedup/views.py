@@ -18,6 +18,7 @@ False
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from .config import ReportFilter
 from .credits import CreditRules, load_rules
@@ -95,7 +96,7 @@ def source_use(s: Story, source: str, rules: CreditRules | None = None) -> Sourc
     Every member not published by the source used it, except an earlier related text (it
     precedes the story); those whose credits name the source credit it."""
     rules = _rules(rules)
-    name = rules.canonical(source).casefold()
+    name = source_name(source, rules).casefold()
     own = [rules.canonical(m.outlet).casefold() == name for m in s.members]
     credit = [any(rules.canonical(c).casefold() == name for c in m.credits) for m in s.members]
     if not any(own) and not any(credit):
@@ -106,5 +107,16 @@ def source_use(s: Story, source: str, rules: CreditRules | None = None) -> Sourc
 
 
 def source_name(source: str, rules: CreditRules | None = None) -> str:
-    """The name a source is shown by: 'afp.com' → 'AFP'."""
-    return _rules(rules).canonical(source)
+    """The name a source is credited by: 'afp.com', 'Agence France-Presse' → 'AFP'.
+
+    >>> source_name("Agence France-Presse"), source_name("www.reuters.com"), source_name("Warta24.net")
+    ('AFP', 'Reuters', 'warta24.net')
+    """
+    rules = _rules(rules)
+    return _aliases(rules).get(source.strip().casefold()) or rules.canonical(source)
+
+
+@lru_cache(maxsize=8)
+def _aliases(rules: CreditRules) -> dict[str, str]:
+    """Each known source's aliases (what a text credits it by), to the name it is credited by."""
+    return {a.casefold(): s.name for s in rules.sources for a in s.aliases}

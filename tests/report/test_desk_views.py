@@ -56,7 +56,7 @@ def outlet(everything: dict) -> dict[str, str]:
     return {m["id"]: m["outlet"] for s in everything["stories"] for m in s["members"]}
 
 
-@pytest.mark.parametrize("source", ["afp.com", "AFP", "afp"])
+@pytest.mark.parametrize("source", ["afp.com", "AFP", "afp", "Agence France-Presse"])
 def test_source_lists_every_afp_story_with_who_credits_it(store: str, source: str, outlet: dict[str, str]) -> None:
     # The truth file's AFP stories: an afp.com article is a member, or a member credits AFP.
     truth = [s for s in TRUTH["stories"]
