@@ -37,21 +37,50 @@ from .errors import ConfigError
 from .read.outlet import outlet_from_url
 
 KINDS = ("agency", "outlet")
-# Items inside one credit: "Reuters dan AFP", "Reuters/AFP", "(آن لائن+ این این آئی)",
-# "پریس ٹرسٹ آف انڈیا اور مڈ ڈے سے انٹرویو" (Urdu "اور" and Persian "و": and), "AFP, EFE y
-# Reuters", "AFP et Reuters", "dpa und AFP" (Spanish, French, German: and).
-_SEP = r"[ \t]*(?:,|،|/|\+|&|\band\b|\bdan\b|\bserta\b|\by\b|\bet\b|\bund\b|\bو\b|\bاور\b)[ \t]*"
-_ITEM_SPLIT = re.compile(r"[+/,،&]|\s(?:and|dan|serta|y|et|und|و|اور)\s")
-# A desk word after a name inside a dateline: "(بی بی سی رپورٹ)", "(Reuters News)".
-_ITEM_SUFFIX = r"(?:[ \t]+(?:رپورٹ|نیوز|News|report))?"
-# Bare domains count only where a pattern allows them (after "dikutip dari",
-# "Sumber:", "Source:"...), never in datelines: "TRIBUNJATENG.COM, PEKALONGAN -"
-# is the copier's own regional edition, not a credit.
-_DOMAIN = (
-    r"(?i:(?<![\w.@/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
-    r"(?:co\.id|com\.my|co\.uk|com\.pk|com|co|id|net|org|news|site|my|sg|pk|info|tv|biz|asia|online|in|ph)"
-    r"(?![\w-]|\.\w))"
-)
+_NOTHING = "(?!)"  # a regex that matches nothing
+
+
+@dataclass(frozen=True, slots=True)
+class Syntax:
+    """How names are listed and written in every pattern: the ``[syntax]`` table of credits.toml.
+
+    >>> s = Syntax(list_marks=(",",), list_words=("dan",), domain_suffixes=("co.id", "com"))
+    >>> re.fullmatch(s.separator, " dan ") is not None, re.fullmatch(s.domain, "detik.co.id") is not None
+    (True, True)
+    """
+
+    list_marks: tuple[str, ...] = ()  # "Reuters/AFP"
+    list_words: tuple[str, ...] = ()  # "Reuters dan AFP"
+    desk_words: tuple[str, ...] = ()  # "(بی بی سی رپورٹ)"
+    domain_suffixes: tuple[str, ...] = ()  # "co.id", "com"
+    glued_words: tuple[str, ...] = ()  # "سنہواکے مطابق"
+
+    @property
+    def separator(self) -> str:
+        """Between two names in a list."""
+        alts = [*map(re.escape, self.list_marks), *(rf"\b{re.escape(w)}\b" for w in self.list_words)]
+        return rf"[ \t]*(?:{'|'.join(alts)})[ \t]*" if alts else _NOTHING
+
+    @property
+    def item_split(self) -> re.Pattern[str]:
+        """Splits a dateline's "(...)" into its items."""
+        words = "|".join(map(re.escape, self.list_words))
+        alts = [*map(re.escape, self.list_marks), *([rf"\s(?:{words})\s"] if words else [])]
+        return re.compile("|".join(alts) or _NOTHING)
+
+    @property
+    def item_suffix(self) -> str:
+        """A desk word that may follow a name in a dateline item."""
+        return rf"(?:[ \t]+(?:{'|'.join(map(re.escape, self.desk_words))}))?" if self.desk_words else ""
+
+    @property
+    def domain(self) -> str:
+        """A bare domain (only where a pattern allows them)."""
+        if not self.domain_suffixes:
+            return _NOTHING
+        return (r"(?i:(?<![\w.@/-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+"
+                rf"(?:{'|'.join(map(re.escape, self.domain_suffixes))})"
+                r"(?![\w-]|\.\w))")
 
 # Urdu text mixes Arabic and Urdu code points for the same letter (ي/ی, ك/ک) and
 # writes "آ" both precomposed and as ا + madda; NFKC composes the latter, this
@@ -268,9 +297,6 @@ def _alternation(aliases: Iterable[str]) -> str:
 _NON_JOINING_SET = frozenset(_NON_JOINING)
 # The rest of a word after each non-joining letter in it: "اخبارفنانشل" → …, "فنانشل".
 _AFTER_NON_JOINING = re.compile(f"[{_NON_JOINING}](?=([^\\W\\d_]{{2,}}))")
-# The words a one-word name glued to the next word is glued to: the credit phrase's first
-# word ("سنہواکے مطابق", "رائٹرزنے بتایا", "رائٹرزاور").
-_GLUED_AFTER = ("کے", "کی", "کا", "نے", "سے", "کو", "میں", "پر", "اور")
 
 
 @dataclass(slots=True)
@@ -314,8 +340,11 @@ class CreditRules:
 
     def __init__(self, sources: Iterable[Source], patterns: Iterable[Mapping[str, Any]], origin: str = "",
                  not_names: Iterable[str] = (), descriptors: Mapping[str, Iterable[str]] | None = None,
-                 name_suffix: str = "") -> None:
+                 name_suffix: str = "", syntax: Syntax | None = None) -> None:
         self.origin = origin
+        syntax = syntax if syntax is not None else _shipped_syntax()
+        self._separator, self._item_split = syntax.separator, syntax.item_split
+        self._item_suffix, self._domain = syntax.item_suffix, syntax.domain
         self.sources = tuple(sources)
         self._by_alias: dict[str, Source] = {}
         self._by_outlet: dict[str, Source] = {}
@@ -387,7 +416,7 @@ class CreditRules:
             if _glues(a) or a in self._dateline_only or a in self._media_only:
                 self._glued_first.setdefault(a.split()[0], []).append(a)
             if _glues(a) and " " not in a and a[-1] in _NON_JOINING_SET:
-                for w in _GLUED_AFTER:
+                for w in syntax.glued_words:
                     self._by_first_word.setdefault((a + w).encode(), []).append(a)
         self._name_suffix = name_suffix
         self._templates = tuple(self._check(p) for p in patterns)
@@ -493,13 +522,13 @@ class CreditRules:
     def _finder(self, comp: _Compiled, key: tuple[bool, bool]) -> re.Pattern[str]:
         got = comp.find.get(key)
         if got is None:
-            got = comp.find[key] = re.compile(f"{self._name_regex(comp, key)}|{_DOMAIN}")
+            got = comp.find[key] = re.compile(f"{self._name_regex(comp, key)}|{self._domain}")
         return got
 
     def _item(self, comp: _Compiled, key: tuple[bool, bool]) -> re.Pattern[str]:
         got = comp.item.get(key)
         if got is None:
-            got = comp.item[key] = re.compile(f"(?:{self._name_regex(comp, key)}){_ITEM_SUFFIX}")
+            got = comp.item[key] = re.compile(f"(?:{self._name_regex(comp, key)}){self._item_suffix}")
         return got
 
     def _pattern(self, comp: _Compiled, i: int) -> _Pattern | None:
@@ -513,10 +542,10 @@ class CreditRules:
             comp.patterns[i] = None  # nothing it could credit (a "(...)" may hold a misspelt name)
             return None
         name = self._name_regex(comp, (t["dateline"], t["described"]))
-        one = f"(?:{name}|{_DOMAIN})" if t["domains"] else name
+        one = f"(?:{name}|{self._domain})" if t["domains"] else name
         if self._name_suffix and t["lang"] == "ur":
             one = f"{one}(?:{self._name_suffix})?"  # "الجزیرہ ٹی وی", "زی میڈیا بیورو"
-        source = t["regex"].replace("{names}", f"(?P<names>{one}(?:{_SEP}{one})*)")
+        source = t["regex"].replace("{names}", f"(?P<names>{one}(?:{self._separator}{one})*)")
         source = source.replace("{paren}", r"\((?P<inner>[^()\n]{1,80})\)")
         try:
             regex = re.compile(source, re.IGNORECASE | re.MULTILINE)
@@ -601,7 +630,7 @@ class CreditRules:
                 if groups.get("inner") is not None:
                     item_re = self._item(comp, key)
                     tokens = []
-                    for item in _ITEM_SPLIT.split(groups["inner"]):
+                    for item in self._item_split.split(groups["inner"]):
                         im = item_re.fullmatch(item.strip())
                         if im is not None:
                             tokens.append(self._token(im.group(0), comp))
@@ -761,7 +790,42 @@ def rules_from_toml(text: str, origin: str = "credits.toml") -> CreditRules:
     suffix = ""
     if isinstance(parts, dict) and isinstance(parts.get("name_suffix"), str):
         suffix = _expand_parts([{"regex": "{name_suffix}"}], parts, origin)[0]["regex"]
-    return CreditRules(_sources(data, origin), patterns, origin, words, descriptor_words, suffix)
+    syntax = _syntax(data["syntax"], origin) if "syntax" in data else _shipped_syntax()
+    return CreditRules(_sources(data, origin), patterns, origin, words, descriptor_words, suffix, syntax)
+
+
+def _by_language(value: Any, where: str) -> tuple[str, ...]:
+    """The words of a ``<lang> = [...]`` table, in order ("" and non-strings skipped)."""
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        raise ConfigError(f"{where} must map languages to lists of words")
+    return tuple(w for v in value.values() for w in v if isinstance(w, str) and w.strip())
+
+
+def _syntax(table: Any, origin: str) -> Syntax:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin}: [syntax] must be a table")
+
+    def flat(key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{origin}: syntax.{key} must be a list of strings")
+        return tuple(value)
+
+    def words(key: str) -> tuple[str, ...]:
+        return tuple(fold_script(w) for w in _by_language(table.get(key, {}), f"{origin}: syntax.{key}"))
+
+    return Syntax(list_marks=flat("list_marks"), list_words=words("list_words"), desk_words=words("desk_words"),
+                  domain_suffixes=flat("domain_suffixes"), glued_words=words("glued_words"))
+
+
+@lru_cache(maxsize=1)
+def _shipped_syntax() -> Syntax:
+    """The shipped ``[syntax]``: a rules file that leaves the table out lists and writes names as it does."""
+    origin = "dedup/data/credits.toml"
+    data = tomllib.loads(resources.files("dedup").joinpath("data/credits.toml").read_text(encoding="utf-8"))
+    if "syntax" not in data:
+        raise ConfigError(f"{origin}: no [syntax] table")
+    return _syntax(data["syntax"], origin)
 
 
 _PART = re.compile(r"\{([a-z_]+)\}")
