@@ -1,8 +1,9 @@
-"""Credit detection (dedup/credits.py) and its data file (dedup/data/credits.toml)."""
+"""Credit detection (dedup/credits/) and its data file (dedup/data/credits.toml)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -564,3 +565,53 @@ def test_misspellings_agency_only_unambiguous_and_never_a_listed_word() -> None:
     with pytest.raises(ConfigError, match="not_names"):
         rules_from_toml('[[source]]\nname = "X"\nkind = "agency"\naliases.en = ["X"]\n'
                         '[misspellings]\nnot_names = ["a"]\n')
+
+
+# -- the data file is the one place to edit (issue 12, item 8) ------------------------------
+
+
+def _documented_agency() -> str:
+    """The [[source]] entry that credits.toml's header shows for "adding an agency"."""
+    header = (ROOT / "dedup" / "data" / "credits.toml").read_text(encoding="utf-8")
+    block = re.search(r"^#   \[\[source\]\]\n(?:#   .*\n)+", header, re.MULTILINE)
+    assert block, "credits.toml's header shows a [[source]] entry for adding an agency"
+    return "".join(line[4:] + "\n" for line in block.group(0).splitlines())
+
+
+def test_adding_an_agency_is_one_entry_in_the_data_file(tmp_path: Path) -> None:
+    shipped = (ROOT / "dedup" / "data" / "credits.toml").read_text(encoding="utf-8")
+    f = tmp_path / "credits.toml"
+    f.write_text(shipped + "\n" + _documented_agency(), encoding="utf-8")
+    rules = load_rules(f)
+    texts = {
+        "NAIROBI, Dec 5 (Acme Wire) - Floods cut the main road.": ["Acme"],
+        "NAIROBI (ACME) - Floods cut the main road.": ["Acme"],
+        "The toll rose to 12, according to Acme News Agency.": ["Acme"],
+        "Seperti dilansir Reuters dan Acme Wire, Selasa, banjir meluas.": ["Reuters", "Acme"],
+        "ایکمی وائر کے مطابق سیلاب سے سڑک بند ہو گئی۔": ["Acme"],
+        "ACME reported higher revenue.": [],  # the short name counts in datelines only
+    }
+    for text, expected in texts.items():
+        assert [c.name for c in rules.find(text)] == expected, text
+        assert names(text) == [n for n in expected if n != "Acme"], text  # the shipped rules lack it
+    assert rules.is_agency("acmewire.com") and rules.canonical("www.acmewire.com") == "Acme"
+    assert rules.find("NAIROBI (Acme Wire) - Floods.", outlet="acmewire.com") == ()  # its own dateline
+    assert len(rules.sources) == len(RULES.sources) + 1 and rules.sources[-1].name == "Acme"
+
+
+def test_how_names_are_listed_is_data_too() -> None:
+    source = '[[source]]\nname = "Acme"\nkind = "agency"\naliases.en = ["Acme"]\n'
+    pattern = '[[pattern]]\ndomains = true\nregex = "mukaan {names}"\n'
+    def found(rules_toml: str, text: str) -> list[str]:
+        return [c.name for c in rules_from_toml(rules_toml).find(text)]
+    # A language's "and" and a country's domains, added in [syntax]: "according to Reuters and yle.fi".
+    finnish = '[syntax]\nlist_marks = [","]\nlist_words.fi = ["ja"]\ndomain_suffixes = ["fi"]\n'
+    assert found(source + pattern + finnish, "mukaan Acme ja yle.fi, tulvat") == ["Acme", "yle.fi"]
+    assert found(source + pattern + finnish, "mukaan Acme dan yle.fi") == ["Acme"]  # not the shipped "dan"
+    # A file without [syntax] lists and writes names as the shipped file does.
+    assert found(source + pattern, "mukaan Acme dan kompas.com") == ["Acme", "kompas.com"]
+    assert found(source + pattern, "mukaan Acme ja yle.fi") == ["Acme"]
+    with pytest.raises(ConfigError, match="syntax.list_words must map languages"):
+        rules_from_toml(source + '[syntax]\nlist_words = ["ja"]\n')
+    with pytest.raises(ConfigError, match=r"\[syntax\] must be a table"):
+        rules_from_toml('syntax = "ja"\n' + source)
