@@ -44,6 +44,7 @@ import xxhash
 from .clean import normalise
 from .config import BoilerplateConfig
 from .model import Article, BoilerplateLine, OutletInfo
+from .outlets import outlet_key
 from .store import LineCounts, Store
 
 _MIN_LINE = 3
@@ -89,25 +90,28 @@ def tally(store: Store, new: Sequence[Article], cfg: BoilerplateConfig, now: str
     not stored; None when none is counted."""
     if not cfg.enabled:
         return None
-    counted = store.outlet_articles({a.outlet for a in new})
+    # Keyed by the case-folded outlet: "APP" and "app" are one outlet (stores written before
+    # names kept their case hold lower-cased keys, which fold to themselves).
+    counted = store.outlet_articles({outlet_key(a.outlet) for a in new})
     per_outlet: Counter[str] = Counter()
     sightings: Counter[tuple[str, int]] = Counter()
     text_of: dict[int, str] = {}
     bodies: set[tuple[str, int]] = set()
     for a in new:
+        key = outlet_key(a.outlet)
         # A repost of one article (AMP and print copies, a re-crawl under a new URL)
         # is one article here: its paragraphs must not become its outlet's furniture.
-        body = (a.outlet, line_key(a.text))
+        body = (key, line_key(a.text))
         if body in bodies:
             continue
         bodies.add(body)
-        seen = counted.get(a.outlet, 0) + per_outlet[a.outlet]
+        seen = counted.get(key, 0) + per_outlet[key]
         # Sampled by id, not by position: the same articles are counted whatever the batch size.
         if seen >= cfg.warmup and line_key(a.id) % cfg.sample_every:
             continue
-        per_outlet[a.outlet] += 1
+        per_outlet[key] += 1
         for k, line in line_keys(a.text, cfg.max_line).items():
-            sightings[(a.outlet, k)] += 1
+            sightings[(key, k)] += 1
             text_of.setdefault(k, line)
     if not per_outlet:
         return None

@@ -245,6 +245,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @store_option
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from another column, e.g. --map text=body (repeatable).")
 @click.option("--tz", default="UTC", show_default=True, help="Time zone of naive timestamps, e.g. Asia/Jakarta.")
+@click.option("--outlet", default="", metavar="NAME", help="Outlet of records that name none and have no URL to derive it from, e.g. a folder of one site's pages (a record's own outlet wins).")
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "csv", "parquet", "html", "warc"]), default="auto", show_default=True, help="Input format (auto: by file extension, else by content for HTML and WARC).")
 @click.option("--max-bytes", "max_bytes", default="10MB", show_default=True, metavar="SIZE", help="Largest record (a JSON line, a row's text, a page), e.g. 50MB; larger ones are rejected unread.")
 # Store settings: chosen when a store is created; later runs take the store's
@@ -259,7 +260,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--strict", is_flag=True, help="Exit non-zero when any record is rejected or warned about.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-record messages.")
 @friendly_errors
-def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, fmt: str, shingle_kind: str | None,
+def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, outlet: str, fmt: str, shingle_kind: str | None,
           shingle_size: int | None, num_perm: int | None, threshold: float | None, min_similarity: float | None,
           min_containment: float | None, max_bytes: str, workers: int, strict: bool, quiet: bool) -> None:
     """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for
@@ -287,7 +288,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     new = Config()
     cfg = _base_config(
         store,
-        read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt, max_bytes=_parse_size(max_bytes)),  # type: ignore[arg-type]
+        read=ReadConfig(field_map=_parse_map(maps), tz=tz, fmt=fmt, max_bytes=_parse_size(max_bytes), outlet=outlet),  # type: ignore[arg-type]
         # size 0: the default size of the kind (a word shingle is not 7 words long)
         shingle=ShingleConfig(kind=cast(ShingleKind, shingle_kind or new.shingle.kind), size=shingle_size or 0),
         sign=SignConfig(num_perm=new.sign.num_perm if num_perm is None else num_perm),
@@ -579,10 +580,14 @@ def check(store: Path | None, repair: bool, as_json: bool) -> None:
 @store_option
 @click.option("--outlet", "only", multiple=True, help="Only this outlet (repeatable).")
 @click.option("--all", "show_all", is_flag=True, help="Also list outlets with nothing learned.")
+@click.option("--alias", "add", multiple=True, metavar="NAME=OUTLET", help="NAME is OUTLET wherever outlets are compared, credits included (repeatable).")
+@click.option("--unalias", "remove", multiple=True, metavar="NAME", help="Remove an alias (repeatable).")
+@click.option("--aliases", "list_aliases", is_flag=True, help="List the aliases (also shown after --alias/--unalias).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @friendly_errors
-def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: bool) -> None:
-    """Boilerplate learned per outlet: lines stripped before shingling.
+def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, add: tuple[str, ...], remove: tuple[str, ...],
+            list_aliases: bool, as_json: bool) -> None:
+    """Boilerplate learned per outlet: lines stripped before shingling; and outlet aliases.
 
     A line that recurs in at least 4 articles and 20% of an outlet's articles
     (footers, anti-copy notices, newsletter pitches) is stripped from that
@@ -592,8 +597,21 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, as_json: 
     Examples:
       dedup outlets
       dedup outlets --outlet korannews.com --json
+      dedup outlets --alias news.detik.com=detik.com --alias detikcom=detik.com
+      dedup outlets --unalias detikcom
     """
+    from .pipeline import outlet_aliases
     from .pipeline import outlets as run_outlets
+
+    if add or remove or list_aliases:
+        aliases = outlet_aliases(_base_config(store), add, remove)
+        if as_json:
+            click.echo(json_text([{"name": n, "outlet": t} for n, t in aliases.items()]))
+        else:
+            for n, t in aliases.items():
+                click.echo(f"{visible(n)} = {visible(t)}")
+            click.echo(f"{plural(len(aliases), 'alias', 'aliases')}")
+        return
 
     infos = run_outlets(_base_config(store), only)
     if as_json:

@@ -49,6 +49,9 @@ class ReadConfig:
     fmt: Literal["auto", "jsonl", "csv", "parquet", "html", "warc"] = "auto"
     max_bytes: int = DEFAULT_MAX_BYTES
     page_seconds: float = DEFAULT_PAGE_SECONDS
+    # The outlet of records that neither name one nor have a URL to derive it from
+    # (``index --outlet``); without it each such record is an outlet of its own.
+    outlet: str = ""
 
     # "html": a row's raw page, extracted when the row has no text.
     FIELDS = ("id", "url", "outlet", "published_at", "title", "text", "html")

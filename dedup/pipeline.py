@@ -27,7 +27,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 
 import numpy as np
 import xxhash
@@ -38,12 +38,14 @@ from .boilerplate import tally as tally_boilerplate
 from .clean import clean_text
 from .cluster import cluster_pending, containment_both, containment_reliable
 from .config import DEFAULT_REPORT_LIMIT, ClusterConfig, Config, ReportFilter
+from .credits import CreditRules, load_rules
 from .errors import ConfigError, InputError, QueryError, StoreError
 from .index import band_keys, ensure_params, store_settings
 from .model import (
     Article, Cleaned, IndexSummary, Match, Member, Notice, OutletInfo, OutletTotals, Rejected, Report, Skipped, Story, TimePrecision,
     Unchanged,
 )
+from .outlets import outlet_key, parse_alias
 from .provenance import build_story, has_copies, is_copy, parse_stored_time
 from .read import Item, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
@@ -85,7 +87,7 @@ def _clean_all(articles: Sequence[Article], boilerplate: dict[str, frozenset[str
     faster end to end (30k articles, 2 cores, within ±5% noise) since every text is
     pickled both ways, and forking beside numba's threads is a risk for nothing."""
     none: frozenset[str] = frozenset()
-    return [clean_text(a.text, title=a.title, boilerplate=boilerplate.get(a.outlet, none)) for a in articles]
+    return [clean_text(a.text, title=a.title, boilerplate=boilerplate.get(outlet_key(a.outlet), none)) for a in articles]
 
 
 def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = None) -> IndexSummary:
@@ -162,7 +164,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         # Outlet boilerplate: count the new articles' lines, strip what recurs (dedup/boilerplate.py).
         counted_at = _now()
         new = [a for a, _ in todo if a.id not in known]
-        learned, line_counts = learn_boilerplate(store, new, {a.outlet for a, _ in todo}, cfg.boilerplate, counted_at)
+        learned, line_counts = learn_boilerplate(store, new, {outlet_key(a.outlet) for a, _ in todo}, cfg.boilerplate, counted_at)
         cleaned = _clean_all([a for a, _ in todo], learned)
         shingles = shingle_batch([c.text for c in cleaned], cfg.shingle, [a.language for a, _ in todo])
         keep = [i for i in range(len(todo)) if shingles.counts[i] > 0]
@@ -377,21 +379,22 @@ def _kept_matches(store: Store, cfg: Config, ranked: list[StoredArticle], where:
     stories: dict[str, Story] = {}
     story_level = bool(where.relations or where.min_copies or where.source)
     story_only = replace(where, published_from=None, published_to=None, outlets=(), relations=())
+    rules = store_rules(store)
     kept = []
     for pos, a in enumerate(ranked):
         if len(kept) == k:
             break
         if not story_level:
-            if member_matches(_as_member(a), where):
+            if member_matches(_as_member(a), where, rules=rules):
                 kept.append(pos)
             continue
         if a.story_id is None:  # not clustered yet: in no story, so no relation
             continue
         if a.story_id not in stories:
-            stories[a.story_id] = _story(store, a.story_id, cluster_cfg)
+            stories[a.story_id] = _story(store, a.story_id, cluster_cfg, rules)
         st = stories[a.story_id]
         mine = next((m for m in st.members if m.id == a.id), None)
-        if mine is not None and member_matches(mine, where) and keeps(st, story_only):
+        if mine is not None and member_matches(mine, where, rules=rules) and keeps(st, story_only, rules):
             kept.append(pos)
     return order[kept]
 
@@ -402,11 +405,16 @@ def _as_member(a: StoredArticle) -> Member:
     return Member(a.id, a.outlet, a.url, a.title, when, TimePrecision(a.time_precision), None, 0.0, 0.0, "")
 
 
-def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig) -> Story:
+def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig, rules: CreditRules | None = None) -> Story:
     """One stored story, built."""
     arts = list(store.articles(store.story_members([story_id])[story_id]))
     sigs, sizes = store.signatures([a.doc for a in arts])
-    return build_story(story_id, arts, sigs, sizes, cluster_cfg)
+    return build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules or store_rules(store))
+
+
+def store_rules(store: Store) -> CreditRules:
+    """The credit rules with the store's outlet aliases (``dedup outlets --alias``)."""
+    return load_rules().with_outlet_aliases(store.outlet_aliases())
 
 
 # -- report ------------------------------------------------------------------
@@ -457,6 +465,7 @@ def build_report(
         generated = datetime.now(timezone.utc)
         cluster_cfg = store_settings(store, cfg)[0].cluster
         stories: list[Story] = []
+        rules = store_rules(store)
         if where is not None and not where.active:
             where = None
         with store.reading():  # one committed state: the stories, their members and the mark agree
@@ -474,8 +483,8 @@ def build_report(
             for story_id, is_new in changed:
                 arts = list(store.articles(members[story_id]))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                story = build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new)
-                if where is None or keeps(story, where):
+                story = build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new, rules=rules)
+                if where is None or keeps(story, where, rules):
                     stories.append(story)
                 if progress:
                     progress("stories", 1)
@@ -484,18 +493,21 @@ def build_report(
         # earlier related texts) is listed after them and counted in no total of stories.
         stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
         with_copies = [s for s in stories if has_copies(s)]
-        totals: dict[str, list[int]] = {}
+        totals: dict[str, list[Any]] = {}
+        aliases = {outlet_key(k): v for k, v in store.outlet_aliases().items()}
         for s in stories:
             for m in s.members:
-                t = totals.setdefault(m.outlet, [0, 0, 0])
-                t[0] += 1
+                # One row per outlet however its name is cased or aliased: shown as first seen, or the alias target.
+                name = aliases.get(outlet_key(m.outlet), m.outlet)
+                t = totals.setdefault(outlet_key(name), [name, 0, 0, 0])
+                t[1] += 1
                 if m.relation == "original":
-                    t[1] += 1
-                elif is_copy(m.relation):  # an outlet's own text again, or an earlier related text, is none
                     t[2] += 1
+                elif is_copy(m.relation):  # an outlet's own text again, or an earlier related text, is none
+                    t[3] += 1
         outlets = tuple(
             OutletTotals(outlet=o, articles=a, original=orig, copies=c)
-            for o, (a, orig, c) in sorted(totals.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            for o, a, orig, c in sorted(totals.values(), key=lambda t: (-t[1], t[0]))
         )
         if mark and since == "last" and where is None:
             store.mark_reported(seq, _iso(generated))
@@ -512,8 +524,8 @@ def build_report(
             },
             # a look back by time may leave changes out, a filtered report leaves stories out
             mark=None if isinstance(since, datetime) or where is not None else seq,
-            limit=limit or None, source=source_name(source) if source else None,
-            source_use=tuple(source_use(s, source) for s in stories) if source else (),  # type: ignore[misc]
+            limit=limit or None, source=source_name(source, rules) if source else None,
+            source_use=tuple(source_use(s, source, rules) for s in stories) if source else (),  # type: ignore[misc]
         )
     finally:
         store.close()
@@ -594,11 +606,28 @@ def stats(cfg: Config) -> dict[str, object]:
         store.close()
 
 
+def outlet_aliases(cfg: Config, add: Sequence[str] = (), remove: Sequence[str] = ()) -> dict[str, str]:
+    """Add ``NAME=OUTLET`` aliases and remove others by name (``dedup outlets --alias/--unalias``);
+    the aliases then, name → outlet. Raises ConfigError for a malformed alias or a name to
+    remove that is no alias (nothing is changed then)."""
+    pairs = [parse_alias(a) for a in add]
+    store = open_store(cfg.store, create=False)
+    try:
+        known = {outlet_key(n) for n in store.outlet_aliases()} | {outlet_key(n) for n, _ in pairs}
+        missing = [n for n in remove if outlet_key(n) not in known]
+        if missing:
+            raise ConfigError(f"--unalias {', '.join(missing)}: no such alias")
+        store.set_outlet_aliases(pairs, remove)
+        return store.outlet_aliases()
+    finally:
+        store.close()
+
+
 def outlets(cfg: Config, only: Sequence[str] = ()) -> list[OutletInfo]:
     """The boilerplate learned per outlet (``dedup outlets``), most articles first."""
     store = open_store(cfg.store, create=False)
     try:
-        return outlet_boilerplate(store, cfg.boilerplate, [o.strip().lower() for o in only] or None)
+        return outlet_boilerplate(store, cfg.boilerplate, [outlet_key(o) for o in only] or None)
     finally:
         store.close()
 
@@ -772,15 +801,16 @@ def export_batches(
                     yield frame()
         else:
             cluster_cfg = store_settings(store, cfg)[0].cluster
+            rules = store_rules(store)
             changed = store.stories_changed_since(None)
             members = store.story_members([s for s, _, _ in changed])
             for story_id, _, _ in changed:
                 arts = list(store.articles(members.pop(story_id)))
                 sigs, sizes = store.signatures([a.doc for a in arts])
-                st = build_story(story_id, arts, sigs, sizes, cluster_cfg)
+                st = build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules)
                 if progress:
                     progress("stories", 1)
-                if where is not None and not keeps(st, where):
+                if where is not None and not keeps(st, where, rules):
                     continue
                 for m in st.members:
                     row: tuple[tuple[str, object], ...] = (

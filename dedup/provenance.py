@@ -55,6 +55,7 @@ from .cluster import containment_both
 from .config import ClusterConfig
 from .credits import CreditRules, load_rules
 from .model import CreditRef, LagSpan, Member, Story, TimePrecision
+from .outlets import same_outlet
 from .read.timeparse import bare_date
 from .store import StoredArticle
 
@@ -315,7 +316,7 @@ def build_story(
             relation = "original"
         elif i in stale:
             relation = "related"  # published long before the origin: it cannot be a copy of it
-        elif a.outlet == articles[f].outlet:
+        elif same_outlet(a.outlet, articles[f].outlet, rules):
             relation = "same_outlet"  # the outlet's own text again: no copy, whatever the similarity
         elif sim[i] < cfg.min_similarity or coverage[i] < cfg.min_coverage:
             relation = "partial_copy"  # abridged, or the origin is a small part of it

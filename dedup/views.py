@@ -65,11 +65,11 @@ class _Names:
         return outlet.casefold() in self.keys or self.rules.canonical(outlet).casefold() in self.keys
 
 
-def member_matches(m: Member, f: ReportFilter, outlets: _Names | None = None) -> bool:
+def member_matches(m: Member, f: ReportFilter, outlets: _Names | None = None, rules: CreditRules | None = None) -> bool:
     """Whether a member meets every member filter (time, outlet, relation)."""
     if f.relations and m.relation not in f.relations:
         return False
-    if f.outlets and m.outlet not in (outlets or _Names(f.outlets, load_rules())):
+    if f.outlets and m.outlet not in (outlets or _Names(f.outlets, _rules(rules))):
         return False
     return in_window(m.published_at, m.time_precision, f)
 

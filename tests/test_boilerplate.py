@@ -212,3 +212,15 @@ def test_a_rerun_counts_nothing_again(tmp_path: Path) -> None:
     before = _state(tmp_path / "store")
     _index(corpus, tmp_path / "store")
     assert _state(tmp_path / "store") == before
+
+
+def test_an_outlet_counts_as_one_whatever_the_case_of_its_name(tmp_path: Path) -> None:
+    # Keyed by the case-folded name: "APP" and "app" (and a store written when names were
+    # lower-cased) share their counts, and `dedup outlets --outlet App` finds them.
+    store = open_store(tmp_path / "s")
+    cfg = BoilerplateConfig(min_articles=4, min_share=0.2)
+    arts = [_art(i, "APP" if i % 2 else "app") for i in range(4)]
+    learned = learn(store, arts, {"app"}, cfg, "t1")
+    assert learned == {"app": frozenset({"simak berita viral lainnya hanya di infoviral co"})}
+    (info,) = outlets(store, cfg, ["app"])
+    assert info.articles == 4

@@ -409,8 +409,9 @@ def test_the_origins_own_outlet_again_is_same_outlet_not_a_copy() -> None:
     assert [m.id for m in s.members] == ["capture-1", "capture-2", "amp", "copy"]
 
 
-def test_same_outlet_compares_the_stored_names_exactly() -> None:
-    # An agency filing twice is the same outlet; a sister site with another stored name is not.
+def test_same_outlet_compares_the_stored_names_case_insensitively() -> None:
+    # An agency filing twice is the same outlet, however its name is cased (#12 item 4);
+    # a sister site with another stored name is not.
     arts = [
         _art(1, "filing-1", "2014-12-01T00:00:00+00:00", "date", raw="2014-12-01", outlet="app"),
         _art(2, "filing-2", "2014-12-02T00:00:00+00:00", "date", raw="2014-12-02", outlet="app"),
@@ -419,7 +420,7 @@ def test_same_outlet_compares_the_stored_names_exactly() -> None:
     ]
     s = _build(arts)
     rel = {m.id: m.relation for m in s.members}
-    assert rel == {"filing-1": "original", "filing-2": "same_outlet", "sister": "uncredited_copy", "upper": "uncredited_copy"}
+    assert rel == {"filing-1": "original", "filing-2": "same_outlet", "sister": "uncredited_copy", "upper": "same_outlet"}
 
 
 def test_an_earlier_related_text_is_related_not_a_partial_copy() -> None:

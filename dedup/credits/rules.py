@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,6 +33,22 @@ class CreditRules:
         templates = tuple(Template.check(p, origin) for p in patterns)
         self._patterns = PatternSet(templates, self._names, syntax, name_suffix, origin)
         self._misspellings = Misspellings(self._names, not_names, templates)
+        self._outlet_aliases: dict[str, str] = {}
+
+    def with_outlet_aliases(self, aliases: Mapping[str, str]) -> CreditRules:
+        """These rules with outlet aliases (folded name → outlet or source name, from the
+        store's ``dedup outlets --alias``) followed by :meth:`canonical`, :meth:`source_of`
+        and the names :meth:`find` returns. The compiled rules are shared, not copied."""
+        if not aliases:
+            return self
+        other = copy.copy(self)
+        other._outlet_aliases = {k.strip().casefold(): v for k, v in aliases.items()}
+        return other
+
+    def aliased(self, outlet: str) -> str:
+        """The outlet an alias names (``outlet`` itself when it is no alias)."""
+        # One step only: "a=b" and "b=c" do not make a = c (an alias table is no graph to walk).
+        return self._outlet_aliases.get(outlet.strip().casefold(), outlet) if self._outlet_aliases else outlet
 
     @property
     def patterns(self) -> tuple[Pattern, ...]:
@@ -41,7 +58,7 @@ class CreditRules:
     # -- names ------------------------------------------------------------------
     def source_of(self, outlet: str) -> Source | None:
         """The source an outlet name or credit name is, if known (case-insensitive)."""
-        return self._names.source_of(outlet)
+        return self._names.source_of(self.aliased(outlet))
 
     def canonical(self, outlet: str) -> str:
         """The name an outlet is credited by: 'reuters.com' → 'Reuters', 'APP' → 'APP',
@@ -52,18 +69,18 @@ class CreditRules:
         >>> rules.canonical("reuters.com"), rules.canonical("app"), rules.canonical("korannews.com")
         ('Reuters', 'APP', 'korannews.com')
         """
-        return self._names.canonical(outlet)
+        return self._names.canonical(self.aliased(outlet))
 
     def is_agency(self, outlet_or_name: str) -> bool:
         """Whether an outlet or credit name is a known agency ("reuters.com", "APP")."""
-        s = self._names.source_of(outlet_or_name)
+        s = self.source_of(outlet_or_name)
         return s is not None and s.kind == "agency"
 
     # -- detection --------------------------------------------------------------
     def find(self, text: str, outlet: str = "") -> tuple[FoundCredit, ...]:
         """Credits in ``text`` (unique, in order of first appearance), the outlet's own name excluded."""
         names, pats = self._names, self._patterns
-        own = names.canonical(outlet) if outlet else None
+        own = self.canonical(outlet) if outlet else None
         text = fold_script(text)
         arabic = ARABIC.search(text) is not None
         active = pats.active(text.casefold(), arabic)
@@ -86,6 +103,9 @@ class CreditRules:
                         tokens = [t for t in tokens if names.bare(t) in names.by_alias]
                 for token in tokens:
                     name, kind = names.resolve(token)
+                    if self._outlet_aliases and name.casefold() in self._outlet_aliases:
+                        name = self.canonical(name)
+                        kind = s.kind if (s := self.source_of(name)) is not None else "outlet"
                     if name and name != own and kind in p.kinds:
                         hits.append((m.start(), name, kind, m.group(0).strip()))
         if arabic:

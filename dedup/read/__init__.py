@@ -25,6 +25,7 @@ from typing import BinaryIO
 from ..config import ReadConfig
 from ..errors import ConfigError, InputError
 from ..model import Article, Notice, Rejected, Unchanged
+from ..outlets import unknown_outlet
 from .gzipped import GZIP_ERRORS, GuardedLines, Rewindable, gzip_problem, starts_gzipped
 from .html import Page, StoredPages, extract_in_order, extract_page
 from .jsonl import bounded_lines, read_jsonl
@@ -293,6 +294,8 @@ def _read_all(
         elif isinstance(item, Notice):
             held.append(item)
             continue
+        if isinstance(item, Article) and not item.outlet:
+            item = replace(item, outlet=cfg.outlet.strip() or unknown_outlet(item.source))
         if isinstance(item, Article) and (unfit := check_article(item, cfg)) is not None:
             yield from _release(held, dropping=item.source)
             yield unfit

@@ -452,7 +452,7 @@ def _extract(page: Page) -> list[Item]:
     if not url and doc is not None and doc.url:
         url = doc.url
     digest = page_digest(page.html)
-    outlet = given.get("outlet", "").strip().lower() or outlet_from_url(url)
+    outlet = given.get("outlet", "").strip() or outlet_from_url(url)
     site_names = tuple(n for n in (doc.sitename if doc else None, outlet, outlet.split(".")[0] if outlet else "") if n)
     title = given.get("title", "").strip() or clean_title((doc.title or "") if doc else "", site_names)
     out: list[Item] = []
@@ -468,7 +468,7 @@ def _extract(page: Page) -> list[Item]:
         Article(
             id=ident,
             url=url,
-            outlet=outlet or "unknown",
+            outlet=outlet,  # "" when unknown: read_paths gives it --outlet or one of its own
             title=title,
             text=text,
             published_at=published,

@@ -191,7 +191,8 @@ def _to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iter
     if not ident:
         yield Rejected(source, "missing id", f"neither {col('id')!r} nor {col('url')!r} is set")
         return
-    outlet = _text(row.get(col("outlet"))).strip().lower() or outlet_from_url(url)
+    # A given name keeps its case ("APP"); outlets are compared case-insensitively (dedup.outlets).
+    outlet = _text(row.get(col("outlet"))).strip() or outlet_from_url(url)
     raw_time = row.get(col("published_at"))
     published, precision = parse_time(raw_time, cfg.tz)
     if precision is TimePrecision.UNKNOWN and raw_time not in (None, ""):
@@ -199,7 +200,7 @@ def _to_article(row: Mapping[str, object], source: str, cfg: ReadConfig) -> Iter
     yield Article(
         id=ident,
         url=url,
-        outlet=outlet or "unknown",
+        outlet=outlet,  # "" when unknown: read_paths gives it --outlet or one of its own
         title=_text(row.get(col("title"))).strip(),
         text=text,
         published_at=published,

@@ -208,6 +208,15 @@ class Store(Protocol):
         ``seq`` (the nightly report: read :meth:`change_seq` in the same :meth:`reading`)."""
         ...
 
+    def outlet_aliases(self) -> dict[str, str]:
+        """Outlet aliases, name → target, both as given (``dedup outlets --alias``)."""
+        ...
+
+    def set_outlet_aliases(self, add: Iterable[tuple[str, str]], remove: Iterable[str] = ()) -> list[str]:
+        """Add (or replace) aliases and remove others by name (case-insensitive), in one
+        transaction; returns the names to remove that were no alias."""
+        ...
+
     def outlet_articles(self, outlets: Iterable[str]) -> dict[str, int]:
         """outlet → articles counted for boilerplate so far."""
         ...

@@ -31,6 +31,7 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from ..errors import StoreError
+from ..outlets import outlet_key
 from ..urls import url_key
 from .faults import guarded, translated
 from .interface import Finding, LineCounts, NewArticle, StoredArticle
@@ -39,7 +40,7 @@ from .segments import (
     segment_paths,
 )
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 DB_NAME = "dedup.sqlite"
 WRITER_LOCK = "writer.lock"
 LSH_DIR = "lsh"
@@ -103,6 +104,9 @@ CREATE TABLE IF NOT EXISTS outlet_lines (
 ) WITHOUT ROWID;
 -- Partial: most lines occur once and never enter the index (cheap inserts).
 CREATE INDEX IF NOT EXISTS outlet_lines_recurring ON outlet_lines(outlet, articles) WHERE articles >= 2;
+-- Outlet aliases (dedup outlets --alias NAME=TARGET): NAME is TARGET wherever outlets are
+-- compared. key is NAME case-folded (dedup.outlets.outlet_key), name and target as given.
+CREATE TABLE IF NOT EXISTS outlet_aliases (key TEXT PRIMARY KEY, name TEXT NOT NULL, target TEXT NOT NULL) WITHOUT ROWID;
 """.replace("{memberships}", ";\n".join(_MEMBERSHIPS) + ";")
 
 _ARTICLE_COLS = (
@@ -120,8 +124,10 @@ _CANDIDATE_CHUNK = 20000
 _SEAL_CHUNK = 65536
 
 
-# A story with copies has members from two or more outlets (see Store.multi_outlet_stories).
-_COPIES = "HAVING COUNT(DISTINCT a.outlet) > 1"
+# A story with copies has members from two or more outlets (see Store.multi_outlet_stories):
+# compared as dedup.outlets compares them, case-folded (ASCII here) and through the aliases.
+_ALIASED = "LEFT JOIN outlet_aliases al ON al.key = lower(a.outlet)"
+_COPIES = "HAVING COUNT(DISTINCT lower(COALESCE(al.target, a.outlet))) > 1"
 
 
 def _select_in(conn: sqlite3.Connection, sql: str, values: Sequence[object]) -> Iterator[tuple[Any, ...]]:
@@ -307,12 +313,14 @@ class SQLiteStore:
             store = cls(conn, path)
             if version is None:
                 store.set_meta("schema_version", SCHEMA_VERSION)
-            elif version in ("3", "4", "5"):
+            elif version in ("3", "4", "5", "6"):
                 if version == "3":
                     store._migrate_from_3()
                 if version in ("3", "4"):
                     store._migrate_from_4()
-                store._migrate_from_5()
+                if version in ("3", "4", "5"):
+                    store._migrate_from_5()
+                store._migrate_from_6()
             elif version != SCHEMA_VERSION:
                 raise StoreError(f"{db}: store schema {version}, this dedup reads {SCHEMA_VERSION}; re-index into a new store")
         except BaseException:
@@ -374,6 +382,16 @@ class SQLiteStore:
             for ddl in _KEYS:
                 conn.execute(ddl)
             self.set_meta("schema_version", "6")
+
+    def _migrate_from_6(self) -> None:
+        """Schema 6 → 7: the outlet alias table (empty)."""
+        with self._transaction():
+            if self.get_meta("schema_version") != "6":  # another process migrated it meanwhile
+                return
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS outlet_aliases (key TEXT PRIMARY KEY, name TEXT NOT NULL, target TEXT NOT NULL) WITHOUT ROWID"
+            )
+            self.set_meta("schema_version", "7")
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -873,7 +891,7 @@ class SQLiteStore:
 
     def multi_outlet_stories(self, story_ids: Iterable[str]) -> set[str]:
         # A story's rows all come in the chunk holding its id, so each group is whole.
-        q = (f"SELECT m.story_id FROM memberships m JOIN articles a ON a.doc = m.doc WHERE m.story_id IN ({{in}}) "
+        q = (f"SELECT m.story_id FROM memberships m JOIN articles a ON a.doc = m.doc {_ALIASED} WHERE m.story_id IN ({{in}}) "
              f"GROUP BY m.story_id {_COPIES}")
         return {s for (s,) in _select_in(self._conn, q, list(set(story_ids)))}
 
@@ -958,6 +976,21 @@ class SQLiteStore:
                 self.set_meta("last_report_seq", str(seq))
                 self.set_meta("last_report_at", at)
 
+    # -- outlet aliases ---------------------------------------------------------
+    def outlet_aliases(self) -> dict[str, str]:
+        return {name: target for name, target in self._conn.execute("SELECT name, target FROM outlet_aliases ORDER BY key")}
+
+    def set_outlet_aliases(self, add: Iterable[tuple[str, str]], remove: Iterable[str] = ()) -> list[str]:
+        conn = self._conn
+        with self._transaction():
+            missing = [n for n in remove if conn.execute("DELETE FROM outlet_aliases WHERE key = ?", (outlet_key(n),)).rowcount == 0]
+            conn.executemany(
+                "INSERT INTO outlet_aliases(key, name, target) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET name = excluded.name, target = excluded.target",
+                [(outlet_key(n), n.strip(), t.strip()) for n, t in add],
+            )
+        return missing
+
     # -- outlet boilerplate ---------------------------------------------------
     def _count_lines(self, counts: LineCounts) -> None:
         """Add ``counts`` (in the caller's transaction: the one writing the articles counted)."""
@@ -1038,11 +1071,11 @@ class SQLiteStore:
         tail_entries = c.execute("SELECT COALESCE(SUM(LENGTH(band_keys)), 0) / 8 FROM articles WHERE doc > ?", (sealed,)).fetchone()[0]
         return {
             "articles": c.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
-            "outlets": c.execute("SELECT COUNT(DISTINCT outlet) FROM articles").fetchone()[0],
+            "outlets": c.execute("SELECT COUNT(DISTINCT lower(outlet)) FROM articles").fetchone()[0],
             "stories": c.execute("SELECT COUNT(*) FROM stories").fetchone()[0],
             "stories_with_copies": c.execute(
                 "SELECT COUNT(*) FROM (SELECT m.story_id FROM memberships m JOIN articles a ON a.doc = m.doc "
-                f"WHERE m.story_id IS NOT NULL GROUP BY m.story_id {_COPIES})"
+                f"{_ALIASED} WHERE m.story_id IS NOT NULL GROUP BY m.story_id {_COPIES})"
             ).fetchone()[0],
             "pending": c.execute("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL").fetchone()[0],
             # bucket entries: sealed (replaced articles' old entries included until a merge drops them) + tail

@@ -74,7 +74,7 @@ def test_indonesian_page_without_url_or_time_of_day() -> None:
     a = _one(_page("kabarkota-banjir.html", tz="Asia/Jakarta"))
     assert isinstance(a, Article)
     assert a.language == "id"
-    assert a.url == "" and a.id == "kabarkota-banjir.html" and a.outlet == "unknown"
+    assert a.url == "" and a.id == "kabarkota-banjir.html" and a.outlet == ""  # read_paths names it
     assert a.time_precision is TimePrecision.NAIVE  # a time without zone: --tz says where
     assert a.published_raw == "2026-11-23T07:45:00"
     assert a.published_at == datetime(2026, 11, 23, 0, 45, tzinfo=timezone.utc)
@@ -211,7 +211,8 @@ def test_a_crashing_worker_costs_only_its_page(monkeypatch: pytest.MonkeyPatch) 
 
 def test_directory_of_pages(tmp_path: Path) -> None:
     arts, rej = _split(list(read_paths([str(HTML)], ReadConfig())))
-    assert sorted(a.outlet for a in arts) == ["example.cn", "korannews.com", "riverpost.com", "unknown"]
+    assert sorted(a.outlet for a in arts) == [
+        "example.cn", "korannews.com", "riverpost.com", f"unknown:{HTML / 'kabarkota-banjir.html'}"]
     assert sorted((Path(r.source).name, r.reason) for r in rej) == [
         ("app-shell.html", "text too short"), ("challenge.html", "bot wall"), ("section-front.html", "listing page"),
     ]

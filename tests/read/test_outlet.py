@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dedup.read.outlet import outlet_from_url
@@ -63,4 +65,26 @@ def test_a_record_with_a_javascript_url_is_from_an_unknown_outlet() -> None:
     from dedup.read.records import to_article
 
     (art,) = list(to_article({"id": "j1", "url": "javascript:alert(1)", "text": "Isi."}, "mem:1", ReadConfig()))
-    assert art.outlet == "unknown"  # type: ignore[union-attr]
+    assert art.outlet == ""  # type: ignore[union-attr]  # unknown: read_paths gives it --outlet or its own
+
+
+def test_a_given_outlet_keeps_its_case() -> None:
+    from dedup.config import ReadConfig
+    from dedup.read.records import to_article
+
+    (art,) = list(to_article({"id": "a1", "outlet": " APP ", "text": "Isi."}, "mem:1", ReadConfig()))
+    assert art.outlet == "APP"  # type: ignore[union-attr]
+
+
+def test_pages_without_url_or_outlet_get_one_of_their_own_or_the_given_one(tmp_path: Path) -> None:
+    from dedup.config import ReadConfig
+    from dedup.model import Article
+    from dedup.read import read_paths
+
+    page = (Path(__file__).parent.parent / "fixtures" / "html" / "kabarkota-banjir.html").read_bytes()  # no URL in it
+    for i in (1, 2):
+        (tmp_path / f"p{i}.html").write_bytes(page)
+    own = sorted(a.outlet for a in read_paths([str(tmp_path)], ReadConfig()) if isinstance(a, Article))
+    assert own == [f"unknown:{tmp_path / 'p1.html'}", f"unknown:{tmp_path / 'p2.html'}"]
+    given = {a.outlet for a in read_paths([str(tmp_path)], ReadConfig(outlet="Kabar Kota")) if isinstance(a, Article)}
+    assert given == {"Kabar Kota"}

@@ -561,3 +561,22 @@ def test_check_reports_a_corrupt_database_instead_of_raising(tmp_path: Path) -> 
         s.close()
     assert found and all(f.where == str(db) and f.damage and not f.derived for f in found)
     assert all("\n" not in f.problem for f in found)
+
+
+def test_a_schema_6_store_gets_an_empty_alias_table_and_aliases_are_kept(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "store")
+    store.close()
+    con = sqlite3.connect(tmp_path / "store" / DB_NAME)
+    con.execute("DROP TABLE outlet_aliases")
+    con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    store = open_store(tmp_path / "store")
+    try:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == "7"
+        assert store.outlet_aliases() == {}
+        assert store.set_outlet_aliases([("News.Detik.com", "detik.com"), ("detikcom", "detik.com")]) == []
+        assert store.set_outlet_aliases([("news.detik.com", "Detik.com")], remove=["DETIKCOM", "absent"]) == ["absent"]
+        assert store.outlet_aliases() == {"news.detik.com": "Detik.com"}
+    finally:
+        store.close()
