@@ -278,6 +278,7 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
       dedup index --map text=body --tz Asia/Jakarta crawl.csv
       cat today.jsonl | dedup index -
       dedup index crawl/pages/ crawl-2026-11-24.warc.gz   # raw pages: text, title, date extracted
+      dedup index --outlet "Kabar Kota" saved/kabarkota/   # pages that name no URL
     """
     from .pipeline import index_corpus
 
