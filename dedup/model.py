@@ -138,6 +138,27 @@ class LagSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class ParentRef:
+    """Where a member most likely came from: an earlier member (``id`` set, ``in_corpus``
+    true) or a source outside the corpus that it credits (``id`` None: "EFE", not in corpus)."""
+
+    id: str | None
+    name: str  # the parent member's outlet, or the external source's name
+    in_corpus: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a story starts: its first member (``in_corpus``), or an agency its members
+    credit that is not in the corpus (then the first member is a copy of it)."""
+
+    name: str
+    in_corpus: bool
+    evidence: tuple[str, ...] = ()
+    confidence: str = ""  # "high" | "medium" | "low"
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """An article's place in a story."""
 
@@ -159,6 +180,9 @@ class Member:
     credits: tuple[str, ...] = ()  # names this article credits ("Reuters", "kompas.com")
     credited: bool = False  # a copy that names the origin's outlet (or the member it copied)
     lag_span: LagSpan | None = None  # the lag when either time is a bare date
+    # The provenance tree: the member (or external source) this one came from; None for the
+    # story's root (its first member when the origin is in the corpus) and an earlier related text.
+    parent: ParentRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +206,7 @@ class Story:
     confidence: str = ""  # "high" | "medium" | "low" that the origin is right
     conflicts: tuple[str, ...] = ()  # evidence that disagrees or is missing (also in flags)
     evidence: tuple[str, ...] = ()  # why the origin was chosen
+    origin: Origin | None = None  # the first member, or the out-of-corpus agency it derives from
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ import numpy as np
 from .cluster import containment_both
 from .config import ClusterConfig
 from .credits import CreditRules, load_rules
-from .model import CreditRef, LagSpan, Member, Story, TimePrecision
+from .model import CreditRef, LagSpan, Member, Origin, ParentRef, Story, TimePrecision
 from .outlets import same_outlet
 from .read.timeparse import bare_date
 from .store import StoredArticle
@@ -215,6 +215,80 @@ def _earlier_related(times: Sequence[datetime | None], sigs: np.ndarray, sizes: 
     return out
 
 
+def _external_origin(
+    f: int, order: Sequence[int], stale: set[int], outside: Sequence[Sequence[str]],
+    agency: Sequence[bool], articles: Sequence[StoredArticle],
+) -> str | None:
+    """The agency outside the corpus a story derives from, or None: the one its first
+    member credits, else the one most members credit (the earliest credit breaks a tie).
+    A first member that is itself an agency and credits none is the origin."""
+    if outside[f]:
+        return outside[f][0]
+    if agency[f]:
+        return None
+    count: dict[str, int] = {}
+    for i in order:
+        if i not in stale:
+            for c in outside[i]:
+                count[c] = count.get(c, 0) + 1
+    return max(count, key=lambda c: count[c]) if count else None  # max keeps the first of equals
+
+
+def _origin_record(
+    name: str, f: int, order: Sequence[int], stale: set[int], outside: Sequence[Sequence[str]],
+    articles: Sequence[StoredArticle],
+) -> Origin:
+    crediting = [articles[i].id for i in order if i not in stale and name in outside[i]]
+    evidence = [f"credited by {len(crediting)} of {len(order)} members ({', '.join(crediting)})", "not in corpus"]
+    if name in outside[f]:
+        evidence.append(f"the first member in the corpus, {articles[f].id}, credits it")
+        confidence = "high"
+    else:
+        evidence.append(f"the first member in the corpus, {articles[f].id} ({articles[f].outlet}), does not credit it")
+        confidence = "medium"
+    return Origin(name=name, in_corpus=False, evidence=tuple(evidence), confidence=confidence)
+
+
+def _parents(
+    order: Sequence[int], stale: set[int], credits: Sequence[Sequence[str]], credits_member: Sequence[set[int]],
+    outside: Sequence[Sequence[str]], origin: str | None, sigs: np.ndarray, sizes: np.ndarray, cfg: ClusterConfig,
+) -> dict[int, int | str | None]:
+    """Each member's parent in the provenance tree: an earlier member (index) or an agency
+    outside the corpus (its name); None for the root and earlier related texts.
+
+    An earlier member it credits comes first; then, for a member that credits an agency
+    outside the corpus, the closest earlier member that carries the same credit (it copied
+    that member's text) or else the agency itself; otherwise the closest earlier text
+    (highest similarity or share of it contained in the other)."""
+    f = order[0]
+    out: dict[int, int | str | None] = {f: origin}
+    for pos, i in enumerate(order[1:], start=1):
+        if i in stale:
+            out[i] = None
+            continue
+        earlier = [j for j in order[:pos] if j not in stale]
+        if not earlier:
+            out[i] = origin
+            continue
+        sim = (sigs[earlier] == sigs[i]).mean(axis=1)
+        c_i, _ = containment_both(sim, np.full(len(earlier), float(sizes[i])), sizes[earlier].astype(np.float64))
+        score = {j: max(float(s), float(c)) for j, s, c in zip(earlier, sim, c_i)}
+
+        def closest(pool: Sequence[int]) -> int:
+            return max(pool, key=lambda j: score[j])  # max keeps the earliest of equals
+
+        credited = [j for j in earlier if j in credits_member[i]]
+        if credited:
+            out[i] = closest(credited)
+        elif outside[i]:
+            agency = origin if origin in outside[i] else outside[i][0]
+            carriers = [j for j in earlier if agency in credits[j] and score[j] >= cfg.min_similarity]
+            out[i] = closest(carriers) if carriers else agency
+        else:
+            out[i] = closest(earlier)
+    return out
+
+
 def build_story(
     story_id: str,
     articles: Sequence[StoredArticle],
@@ -302,18 +376,38 @@ def build_story(
     sim = (sigs == sigs[f]).mean(axis=1)
     c_in_first, coverage = containment_both(sim, sizes.astype(np.float64), np.full(len(sizes), float(sizes[f])))
     order = [f] + sorted((i for i in range(n) if i != f), key=lambda i: (keys[i], articles[i].doc))
+    in_story = set(names)
+    outside = [[c for c in credits[i] if c not in in_story and rules.is_agency(c)] for i in range(n)]
+    origin = _external_origin(f, order, stale, outside, agency, articles)
+    parents = _parents(order, stale, credits, credits_member, outside, origin, sigs, sizes, cfg)
+    # What each member derives from: its own name, what it credits, and its parent's line.
+    derives: dict[int, set[str]] = {}
+    for i in order:
+        p = parents[i]
+        line = derives.get(p, set()) if isinstance(p, int) else ({p} if isinstance(p, str) else set())
+        derives[i] = {names[i], *credits[i]} | line
     members: list[Member] = []
     for i in order:
         a = articles[i]
         if times[i] is None and i != f:
             flags.append(f"unknown time: {a.id}")
         lag, span = lag_between(times[i], articles[i].time_precision, times[f], articles[f].time_precision)
-        credited = i != f and (
-            names[f] in credits[i]
+        if i == f and origin is not None:  # its lag from the agency outside the corpus is unknown
+            lag = span = None
+        p = parents[i]
+        # A member that credits its parent, or a name its parent derives from, is a credited copy.
+        credits_parent = (
+            p in credits[i] if isinstance(p, str)
+            else isinstance(p, int) and any(c in credits[i] for c in derives[p])
+        )
+        credited = (i != f or origin is not None) and (
+            credits_parent
+            or (i != f and names[f] in credits[i])
             or any((sigs[i] == sigs[j]).mean() >= cfg.min_similarity and keys[j] <= keys[i] for j in credits_member[i])
         )
         if i == f:
-            relation = "original"
+            # The first member of a story whose origin is an agency outside the corpus is a copy of it.
+            relation = "original" if origin is None else "credited_copy" if credited else "uncredited_copy"
         elif i in stale:
             relation = "related"  # published long before the origin: it cannot be a copy of it
         elif same_outlet(a.outlet, articles[f].outlet, rules):
@@ -322,12 +416,18 @@ def build_story(
             relation = "partial_copy"  # abridged, or the origin is a small part of it
         else:
             relation = "credited_copy" if credited else "uncredited_copy"
+        parent = (
+            None if p is None
+            else ParentRef(id=None, name=p, in_corpus=False) if isinstance(p, str)
+            else ParentRef(id=articles[p].id, name=articles[p].outlet, in_corpus=True)
+        )
         members.append(
             Member(
                 id=a.id, outlet=a.outlet, url=a.url, title=a.title, published_at=times[i],
                 time_precision=TimePrecision(a.time_precision), lag_seconds=lag,
                 similarity=round(float(sim[i]), 4), containment=round(float(c_in_first[i]), 4),
                 relation=relation, first_line=first_line(a), credits=credits[i], credited=credited, lag_span=span,
+                parent=parent,
             )
         )
     # A member that is neither similar to the origin nor contained in it joined the story
@@ -356,7 +456,6 @@ def build_story(
     if same_time:
         conflicts.append(f"same time as first: {', '.join(same_time)}")
 
-    in_story = set(names)
     story_credits: dict[str, CreditRef] = {}
     for i in order:
         for c in credits[i]:
@@ -373,8 +472,13 @@ def build_story(
         confidence = "high" if support else "medium"
     else:
         confidence = "high"
+    if origin is None:
+        story_origin = Origin(name=articles[f].outlet, in_corpus=True, evidence=tuple(evidence), confidence=confidence)
+    else:
+        story_origin = _origin_record(origin, f, order, stale, outside, articles)
+        confidence = story_origin.confidence
     return Story(
-        story_id=story_id, first=members[0], members=tuple(members), flags=tuple(conflicts + flags), is_new=is_new,
+        story_id=story_id, origin=story_origin, first=members[0], members=tuple(members), flags=tuple(conflicts + flags), is_new=is_new,
         credits=tuple(story_credits.values()), confidence=confidence, conflicts=tuple(conflicts),
         evidence=tuple(evidence),
     )

@@ -484,11 +484,15 @@ def build(rng: random.Random) -> tuple[list[Article], dict]:
     truth_stories = []
     for story, orig, copies in story_arts:
         members = [orig] + copies
-        relations = {orig.id: "original"}
+        # A national rewrite of a wire that is not in the sample is a credited copy of that
+        # wire (the story's origin), and a copy that credits the wire its parent derives
+        # from is credited too (issue #12: the provenance tree).
+        wires = set(orig.credits) if story.kind == "wire_rewrite" else set()
+        relations = {orig.id: "credited_copy" if wires else "original"}
         for c, spec in zip(copies, story.copies):
             if spec.abridge:
                 relations[c.id] = "partial_copy"
-            elif canonical(orig.outlet) in c.credits:
+            elif canonical(orig.outlet) in c.credits or wires & set(c.credits):
                 relations[c.id] = "credited_copy"
             else:
                 relations[c.id] = "uncredited_copy"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dedup.config import ClusterConfig
-from dedup.model import LagSpan, TimePrecision
+from dedup.model import LagSpan, ParentRef, TimePrecision
 from dedup.provenance import build_story, first_line, order_key
 from dedup.store import StoredArticle
 
@@ -237,11 +237,16 @@ def test_relations_credited_uncredited_partial() -> None:
     sigs = np.stack([_sig(128), _sig(120), _sig(128), _sig(64)])
     s = _build([orig, credited, wire_only, abridged], sigs, sizes=[1500, 1500, 1500, 700])
     rel = {m.id: m.relation for m in s.members}
-    # The aggregator repeats the origin's wire credit but never names kompas.com: uncredited.
-    assert rel == {"orig": "original", "cred": "credited_copy", "wire-only": "uncredited_copy", "abr": "partial_copy"}
+    # kompas.com rewrote Reuters (not in the corpus): Reuters is the origin and kompas a credited
+    # copy of it. The aggregator took kompas's text but credits Reuters, the agency its parent
+    # derives from: a credited copy (issue #12: never an uncredited copy).
+    assert rel == {"orig": "credited_copy", "cred": "credited_copy", "wire-only": "credited_copy", "abr": "partial_copy"}
     by_id = {m.id: m for m in s.members}
     assert by_id["abr"].credited and by_id["abr"].credits == ("kompas.com",)
-    assert by_id["wire-only"].credits == ("Reuters",) and not by_id["wire-only"].credited
+    assert by_id["wire-only"].credits == ("Reuters",) and by_id["wire-only"].credited
+    assert by_id["wire-only"].parent == ParentRef(id="orig", name="kompas.com", in_corpus=True)
+    assert by_id["orig"].parent == ParentRef(id=None, name="Reuters", in_corpus=False)
+    assert s.origin is not None and (s.origin.name, s.origin.in_corpus, s.origin.confidence) == ("Reuters", False, "high")
     assert [(c.name, c.in_corpus) for c in s.credits] == [("Reuters", False), ("kompas.com", True)]
 
 
@@ -507,3 +512,57 @@ def test_sample_bare_dates_are_their_jakarta_day(sample_report) -> None:  # type
                       if m.lag_seconds is not None and 0 <= m.lag_seconds < 15 * 60 and m.relation.endswith("copy"))
     assert dist["< 15 min"] == timed_quick  # no date-only copy in it
     assert dist["+1 day (date only)"] == 2
+
+
+# --- the provenance tree (issue #12 item 1) -------------------------------------------------
+
+
+def _efe_story():  # type: ignore[no-untyped-def]
+    """The newshtml case: cooperativa.cl rewrote an EFE story without credit and came first;
+    24horas.cl, later, opens "Por Agencia EFE"; EFE itself is not in the corpus."""
+    body = ("El Gobierno de Chile anunció este martes un plan de reconstrucción para las zonas afectadas "
+            "por los incendios forestales en la región de Valparaíso.")
+    rewrite = _art(1, "cooperativa", "2026-11-24T12:00:00+00:00", outlet="cooperativa.cl", text=body)
+    credited = _art(2, "24horas", "2026-11-24T13:00:00+00:00", outlet="24horas.cl",
+                    text="Por Agencia EFE\n" + body)
+    return _build([rewrite, credited])
+
+
+def test_efe_crediting_copy_is_a_credited_copy_of_efe_not_of_the_uncredited_rewrite() -> None:
+    s = _efe_story()
+    by_id = {m.id: m for m in s.members}
+    assert by_id["24horas"].credits == ("EFE",)
+    assert by_id["24horas"].relation == "credited_copy"
+    assert by_id["24horas"].parent == ParentRef(id=None, name="EFE", in_corpus=False)
+
+
+def test_efe_uncredited_rewrite_is_an_uncredited_copy_of_efe_the_origin() -> None:
+    s = _efe_story()
+    assert s.first.id == "cooperativa"  # still the first in the corpus
+    assert s.first.relation == "uncredited_copy" and not s.first.credited
+    assert s.first.parent == ParentRef(id=None, name="EFE", in_corpus=False)
+    assert s.origin is not None
+    assert (s.origin.name, s.origin.in_corpus) == ("EFE", False)
+    assert s.origin.confidence != "high"  # the first member does not credit it: only a later one does
+    assert any("24horas" in e for e in s.origin.evidence)
+    assert s.first.lag_seconds is None and s.first.lag_span is None  # EFE's own time is unknown
+
+
+def test_origin_in_corpus_is_the_first_member_and_the_root_of_the_tree() -> None:
+    arts = [_art(1, "orig", "2026-11-24T08:00:00+00:00"), _art(2, "copy", "2026-11-24T09:00:00+00:00")]
+    s = _build(arts)
+    assert s.origin is not None and (s.origin.name, s.origin.in_corpus) == ("orig.com", True)
+    assert s.origin.evidence == s.evidence and s.origin.confidence == s.confidence
+    assert s.first.parent is None
+    assert s.members[1].parent == ParentRef(id="orig", name="orig.com", in_corpus=True)
+
+
+def test_parent_is_the_closest_earlier_text_not_always_the_first() -> None:
+    # b edited a's text; c copied b's edit (identical to b, less like a): c's parent is b.
+    a_sig, b_sig = _sig(128), _sig(100)
+    arts = [_art(1, "a", "2026-11-24T08:00:00+00:00"), _art(2, "b", "2026-11-24T09:00:00+00:00"),
+            _art(3, "c", "2026-11-24T10:00:00+00:00")]
+    s = _build(arts, np.stack([a_sig, b_sig, b_sig]))
+    by_id = {m.id: m for m in s.members}
+    assert by_id["b"].parent is not None and by_id["b"].parent.id == "a"
+    assert by_id["c"].parent == ParentRef(id="b", name="b.com", in_corpus=True)

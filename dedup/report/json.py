@@ -2,7 +2,7 @@
 
 Keys are only ever added. Story: ``credits`` [{"name", "in_corpus"}],
 ``confidence``, ``conflicts``, ``evidence``, ``origin_note``; member:
-``credits``, ``credited``, ``first_line``. Top level: ``summary``,
+``credits``, ``credited``, ``first_line``, ``parent``. Top level: ``summary``,
 ``outlet_stats`` (the full outlet table; ``outlets`` keeps its four keys) and
 ``lag_distribution``. A member's ``relation`` may also be ``same_outlet`` or
 ``related``: no copies, so not in ``copies`` anywhere (see ``stats``).
@@ -16,6 +16,17 @@ A member's ``lag`` is null when unknown, else {"min_seconds", "max_seconds",
 lag would be invented), ``days`` counts calendar days in the date's zone and
 ``label`` says "same day", "+1 day". Totals and ``summary`` count only stories
 with copies (``has_copies`` on each story; groups without one are listed last).
+
+The provenance tree: a member's ``parent`` is where it most likely came from:
+{"id", "name", "in_corpus"} -- an earlier member ({"id": "kompas-0001", "name":
+"kompas.com", "in_corpus": true}) or an agency it credits that is not in the
+corpus ({"id": null, "name": "EFE", "in_corpus": false}); null for the root (the
+first member when the origin is in the corpus) and an earlier related text. A
+story's ``origin`` is {"name", "in_corpus", "evidence", "confidence"}: the first
+member's outlet (``in_corpus`` true; evidence and confidence as the story's), or
+the agency outside the corpus its members credit; then the first member is a
+copy of it (``relation`` credited_copy or uncredited_copy, ``lag`` null) and
+``confidence`` is the origin's.
 
 A capped report (``limit``) lists its first ``limit`` stories; ``totals`` still count
 every story, and ``totals["more"]`` is how many are not listed. With ``--source``:
@@ -58,6 +69,7 @@ def member_dict(m: Member) -> dict[str, Any]:
         "published_at": _time(m.published_at), "time_precision": str(m.time_precision),
         "lag_seconds": m.lag_seconds, "lag": lag_dict(m), "similarity": m.similarity, "containment": m.containment,
         "relation": m.relation, "credits": list(m.credits), "credited": m.credited, "first_line": m.first_line,
+        "parent": None if m.parent is None else {"id": m.parent.id, "name": m.parent.name, "in_corpus": m.parent.in_corpus},
     }
 
 
@@ -75,6 +87,10 @@ def story_dict(s: Story) -> dict[str, Any]:
         "conflicts": list(s.conflicts),
         "evidence": list(s.evidence),
         "origin_note": origin_note(s),
+        "origin": None if s.origin is None else {
+            "name": s.origin.name, "in_corpus": s.origin.in_corpus,
+            "evidence": list(s.origin.evidence), "confidence": s.origin.confidence,
+        },
     }
 
 

@@ -131,7 +131,8 @@ def outlet_rows(r: Report) -> list[OutletRow]:
                 a["partial_credited"] += int(m.relation == "partial_copy" and m.credited)  # type: ignore[operator]
                 if m.lag_seconds is not None:
                     a["lags"].append(m.lag_seconds)  # type: ignore[attr-defined]
-                row(s.first.outlet)["copied_by_others"] += 1  # type: ignore[operator]
+                if m is not s.first:  # a first member copied an agency outside the corpus, not itself
+                    row(s.first.outlet)["copied_by_others"] += 1  # type: ignore[operator]
             elif m.relation in ("same_outlet", "related"):
                 a[m.relation] += 1  # type: ignore[operator]
             else:
@@ -161,7 +162,7 @@ def lag_distribution(r: Report) -> list[tuple[str, int]]:
     """(bucket label, copies) for every bucket, in order."""
     counts = dict.fromkeys(LAG_LABELS, 0)
     for s in r.stories:
-        for m in s.members:
+        for m in s.members[1:]:  # lags are from the first member; its own, from an agency outside the corpus, is unknown
             if is_copy(m):
                 counts[member_lag_bucket(m)] += 1
     return list(counts.items())
