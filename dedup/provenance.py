@@ -252,13 +252,15 @@ def _origin_record(
 def _parents(
     order: Sequence[int], stale: set[int], credits: Sequence[Sequence[str]], credits_member: Sequence[set[int]],
     outside: Sequence[Sequence[str]], origin: str | None, sigs: np.ndarray, sizes: np.ndarray, cfg: ClusterConfig,
+    keys: Sequence[tuple[int, datetime]],
 ) -> dict[int, int | str | None]:
     """Each member's parent in the provenance tree: an earlier member (index) or an agency
     outside the corpus (its name); None for the root and earlier related texts.
 
     An earlier member it credits comes first; then, for a member that credits an agency
-    outside the corpus, the closest earlier member that carries the same credit (it copied
-    that member's text) or else the agency itself; otherwise the closest earlier text
+    outside the corpus, the closest strictly earlier member that carries the same credit (it
+    copied that member's text; two of one time or one day took the agency's each) or else the
+    agency itself; otherwise the closest earlier text
     (highest similarity or share of it contained in the other)."""
     f = order[0]
     out: dict[int, int | str | None] = {f: origin}
@@ -282,7 +284,7 @@ def _parents(
             out[i] = closest(credited)
         elif outside[i]:
             agency = origin if origin in outside[i] else outside[i][0]
-            carriers = [j for j in earlier if agency in credits[j] and score[j] >= cfg.min_similarity]
+            carriers = [j for j in earlier if agency in credits[j] and score[j] >= cfg.min_similarity and keys[j] < keys[i]]
             out[i] = closest(carriers) if carriers else agency
         else:
             out[i] = closest(earlier)
@@ -379,7 +381,7 @@ def build_story(
     in_story = set(names)
     outside = [[c for c in credits[i] if c not in in_story and rules.is_agency(c)] for i in range(n)]
     origin = _external_origin(f, order, stale, outside, agency, articles)
-    parents = _parents(order, stale, credits, credits_member, outside, origin, sigs, sizes, cfg)
+    parents = _parents(order, stale, credits, credits_member, outside, origin, sigs, sizes, cfg, keys)
     # What each member derives from: its own name, what it credits, and its parent's line.
     derives: dict[int, set[str]] = {}
     for i in order:

@@ -71,3 +71,36 @@ def test_counter_bare_dates_are_never_timed_to_the_minute(counter: Report) -> No
     assert all(dist[b] == 0 for b in timed)  # every COUNTER copy is in a "(date only)" bucket
     assert dist["same day (date only)"] == sum(1 for m in dated if m.lag_span and m.lag_span.days == 0)
     assert "<title>&lt; 15 min: 0 copies</title>" in render(counter, "html")
+
+
+# --- the provenance tree on the data (issue #12 item 1) -------------------------------------
+
+
+def _story_of(report: Report, pred) -> tuple:  # type: ignore[no-untyped-def]
+    stories = [s for s in report.stories if any(pred(m) for m in s.members)]
+    assert len(stories) == 1
+    return stories[0], {m.outlet if "." in m.outlet else m.id: m for m in stories[0].members}
+
+
+def test_newshtml_24horas_credits_efe_and_cooperativa_is_an_uncredited_copy_of_efe(newshtml: Report) -> None:
+    s, by = _story_of(newshtml, lambda m: m.outlet == "24horas.cl")
+    horas, coop = by["24horas.cl"], by["cooperativa.cl"]
+    assert "EFE" in horas.credits
+    assert horas.relation == "credited_copy"
+    assert (horas.parent.name, horas.parent.in_corpus) == ("EFE", False)  # type: ignore[union-attr]
+    assert coop.relation == "uncredited_copy" and (coop.parent.name, coop.parent.in_corpus) == ("EFE", False)  # type: ignore[union-attr]
+    assert s.origin is not None and (s.origin.name, s.origin.in_corpus) == ("EFE", False)
+    assert s.confidence != "high"  # cooperativa.cl is no longer "the original with high confidence"
+
+
+def test_counter_0431p_and_0490p_are_credited_copies_of_online(counter: Report) -> None:
+    s, by = _story_of(counter, lambda m: m.id == "0431p")
+    members = {m.id: m for m in s.members}
+    for ident in ("0431p", "0490p"):
+        m = members[ident]
+        assert "Online" in m.credits and m.relation == "credited_copy"
+        line = []  # its line in the tree, up to the root
+        while m.parent is not None and m.parent.in_corpus:
+            line.append(m.parent.id)
+            m = members[m.parent.id]  # type: ignore[index]
+        assert m.parent is not None and (m.parent.name, m.parent.in_corpus) == ("Online", False), line
