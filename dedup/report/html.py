@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from ..model import Member, Report, Story
 from ..provenance import has_copies
-from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, origin_note, outlet_rows, summary
+from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, member_tree, origin_note, outlet_rows, summary
 from .text import ACTING, lag_text, member_lag, member_time, more_text, pct_text, since_text, time_text, visible
 
 _COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700",
@@ -255,10 +255,19 @@ def _story(s: Story) -> list[str]:
     parts.append(_timeline(s))
     parts.append("<table><tr><th>outlet</th><th>published</th><th class='num'>lag</th><th class='num'>similarity</th>"
                  "<th>relation</th><th>credits</th><th>title and first line</th></tr>")
-    for m in s.members:
+    # The provenance tree as an indented list: each member under its parent, below the
+    # agency outside the corpus when that is the origin.
+    outside = s.origin is not None and not s.origin.in_corpus
+    if outside:
+        parts.append(f"<tr class='origin-row'><td colspan='7'><b>{_e(s.origin.name)}</b> "  # type: ignore[union-attr]
+                     f"<span class='muted'>(not in corpus; origin, {_e(s.origin.confidence)} confidence)</span></td></tr>")  # type: ignore[union-attr]
+    for depth, m in member_tree(s):
         cls = " class='original'" if m.relation == "original" else ""
+        level = depth + outside
+        indent = f" class='tree' style='padding-left:{0.5 + 1.4 * level:.1f}em'" if level else ""
+        arrow = "↳ " if level else ""
         parts.append(
-            f"<tr{cls}><td>{_link(m.url, m.outlet)}</td><td>{_e(member_time(m))}</td>"
+            f"<tr{cls}><td{indent}>{arrow}{_link(m.url, m.outlet)}</td><td>{_e(member_time(m))}</td>"
             f"<td class='num'>{_e(member_lag(m))}</td><td class='num'>{m.similarity:.2f}</td>"
             f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
             f"<td class='first'><div dir='auto'><b>{_prose(m.title)}</b></div><div dir='auto'>{_prose(m.first_line)}</div></td></tr>"

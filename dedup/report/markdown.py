@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import Report
 from ..provenance import has_copies
-from .stats import lag_distribution, origin_note, outlet_rows, summary
+from .stats import lag_distribution, member_tree, origin_note, outlet_rows, summary
 from .text import lag_text, member_lag, member_time, more_text, pct_text, plural, since_text, time_text, visible
 
 _BAR = 30  # characters of the longest text bar
@@ -114,9 +114,15 @@ def render(r: Report) -> str:
             "| # | outlet | published | lag | similarity | relation | credits | url | first line |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
-        for i, m in enumerate(s.members, 1):
+        if s.origin is not None and not s.origin.in_corpus:
+            out.insert(len(out) - 2, f"Origin: **{_cell(s.origin.name)}** (not in corpus, {s.origin.confidence} confidence); "
+                       "each member below its parent (↳).\n")
+        # The provenance tree: each member under its parent, indented by its depth.
+        outside = s.origin is not None and not s.origin.in_corpus
+        for i, (depth, m) in enumerate(member_tree(s), 1):
+            tree = "&nbsp;&nbsp;" * (depth + outside - 1) + "↳ " if depth + outside else ""
             out.append(
-                f"| {i} | {_cell(m.outlet)} | {member_time(m)} | {member_lag(m)} | "
+                f"| {i} | {tree}{_cell(m.outlet)} | {member_time(m)} | {member_lag(m)} | "
                 f"{m.similarity:.2f} | {m.relation} | {_cell(', '.join(m.credits)) or '—'} | {_cell(m.url)} | "
                 f"{_cell(m.first_line, text=True)} |"
             )

@@ -212,3 +212,35 @@ def origin_note(s: Story) -> str:
     if inside:
         text += f"; credits {', '.join(inside)} — in this story"
     return text
+
+
+def member_tree(s: Story) -> list[tuple[int, Member]]:
+    """The story's members in provenance-tree order (each under its parent, children in
+    story order), each with its depth: 0 for the root (the first member, or a member whose
+    parent is an agency outside the corpus, which a rendering shows as depth -1 above them).
+
+    >>> from dedup.model import ParentRef, TimePrecision
+    >>> a = Member("a", "a.com", "u", "t", None, TimePrecision.UNKNOWN, None, 1.0, 1.0, "original")
+    >>> b = Member("b", "b.com", "u", "t", None, TimePrecision.UNKNOWN, None, 1.0, 1.0, "uncredited_copy",
+    ...            parent=ParentRef("a", "a.com", True))
+    >>> c = Member("c", "c.com", "u", "t", None, TimePrecision.UNKNOWN, None, 1.0, 1.0, "uncredited_copy",
+    ...            parent=ParentRef("b", "b.com", True))
+    >>> d = Member("d", "d.com", "u", "t", None, TimePrecision.UNKNOWN, None, 1.0, 1.0, "uncredited_copy",
+    ...            parent=ParentRef("a", "a.com", True))
+    >>> [(depth, m.id) for depth, m in member_tree(Story("s", a, (a, b, d, c)))]
+    [(0, 'a'), (1, 'b'), (2, 'c'), (1, 'd')]
+    """
+    ids = {m.id for m in s.members}
+    children: dict[str | None, list[Member]] = {}
+    for m in s.members:
+        up = m.parent.id if m.parent is not None and m.parent.id in ids else None
+        children.setdefault(up, []).append(m)
+    out: list[tuple[int, Member]] = []
+    stack = [(0, m) for m in reversed(children.get(None, []))]
+    while stack:  # depth first, without recursion (a story may be a long chain)
+        depth, m = stack.pop()
+        out.append((depth, m))
+        stack += [(depth + 1, c) for c in reversed(children.get(m.id, []))]
+    seen = {m.id for _, m in out}
+    return out + [(0, m) for m in s.members if m.id not in seen]  # none, unless parents loop
+

@@ -46,7 +46,7 @@ def test_a_jakarta_bare_date_is_its_day_and_its_lag_a_span_in_json(jakarta: Repo
 
 def test_a_jakarta_bare_date_is_shown_as_its_date_in_markdown_and_html(jakarta: Report) -> None:
     md = render(jakarta, "md")
-    row = next(line for line in md.splitlines() if line.startswith("| 2 | beritaku.id |"))
+    row = next(line for line in md.splitlines() if line.startswith("| 2 | ↳ beritaku.id |"))
     assert "| 2026-11-25 | same day |" in row
     assert "2026-11-24 17:00" not in md and "| -1d" not in md
     html = render(jakarta, "html")
