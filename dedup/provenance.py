@@ -20,9 +20,18 @@ Each copy's relation: ``partial_copy`` (an abridged copy, reproducing less
 than ``ClusterConfig.min_coverage`` of the origin, or one whose similarity is
 below ``min_similarity`` because the origin is a small part of it), else ``credited_copy`` when it names the origin's
 outlet (a wire's name when the origin is the wire; or an earlier member it is a
-copy of), else ``uncredited_copy``. An aggregator that repeats the origin's own
-wire credit ("Seperti dilansir Reuters") but never names the outlet whose text
-it took is an uncredited copy of that outlet.
+copy of; or its parent in the tree, or what that parent derives from), else
+``uncredited_copy``.
+
+The provenance tree (issue #12): each member's ``parent`` is where it most likely
+came from -- an earlier member it credits; else, when it credits an agency that is
+not in the corpus, the closest strictly earlier member carrying that credit or the
+agency itself; else the closest earlier text (similarity or containment). When
+members credit an agency not in the corpus, that agency is the story's ``origin``
+and the first member a (credited or uncredited) copy of it. A member that credits
+its parent, or what its parent derives from, is never an ``uncredited_copy``: an
+aggregator that took a national rewrite's text and repeats its wire credit ("Seperti
+dilansir Reuters") is a credited copy.
 
 Two relations are no copies at all, and the report counts neither as one:
 ``same_outlet`` for a member published by the origin's own outlet (outlet names
