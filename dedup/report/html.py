@@ -53,6 +53,8 @@ _FONTS = ('"Noto Sans","Noto Naskh Arabic","Noto Nastaliq Urdu","Noto Sans Devan
           '"Noto Sans Thai",system-ui,-apple-system,"Segoe UI","Segoe UI Historic",Tahoma,"Microsoft YaHei",'
           '"PingFang SC","Nirmala UI","Leelawadee UI","Geeza Pro",sans-serif')
 
+# At 10k stories: a story off screen is not laid out (content-visibility), and the table of
+# contents scrolls in its own box, so the stories are not 10k rows down the page.
 _CSS = """
 *,*::before,*::after{box-sizing:border-box}
 body{font:15px/1.45 FONTS;max-width:1120px;margin:2em auto;padding:0 1em;color:#1f2328;background:#fff;overflow-wrap:anywhere}
@@ -72,9 +74,9 @@ svg{display:block;width:100%;height:auto;font:12px FONTS}
 .conf-high{color:#1a7f37} .conf-medium{color:#9a6700} .conf-low{color:#cf222e}
 .legend span{display:inline-block;margin-right:1em} .legend i{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em}
 td.first{color:#59636e;font-size:.9em;min-width:16em;max-width:28em} a{color:#0969da}
-details.st{margin:.6em 0} details.st>summary{cursor:pointer;padding:.35em .2em;border-bottom:1px solid #eaeef2}
+details.st{margin:.6em 0;content-visibility:auto;contain-intrinsic-size:auto 2.4em} details.st>summary{cursor:pointer;padding:.35em .2em;border-bottom:1px solid #eaeef2}
 details.st[open]>summary{border-bottom:0} details.st>.story{margin-top:.3em} details.st>.story>h2:first-child{display:none}
-#toc td:first-child{min-width:14em} #toc th[tabindex]{cursor:pointer;white-space:nowrap}
+#toc{max-height:70vh;overflow:auto} #toc td:first-child{min-width:14em} #toc th[tabindex]{cursor:pointer;white-space:nowrap}
 #toc th[data-dir=asc]::after{content:" ▲"} #toc th[data-dir=desc]::after{content:" ▼"}
 .filter{font:inherit;padding:.3em .5em;width:min(100%,24em);margin:.3em 0}
 @media (max-width:600px){body{margin:1em auto;padding:0 .6em} .story{padding:.3em .6em .6em}}
