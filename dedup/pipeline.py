@@ -642,14 +642,24 @@ _EXPORT_BATCH_BYTES = 32 << 20
 
 
 def _export_schema(what: str) -> dict[str, object]:
+    """The export's columns and types: times as UTC datetimes, with the calendar day as
+    given (``published_date``: a bare date's own day, which UTC may move) and the
+    precision beside them; lists typed even when every one is empty."""
     import polars as pl
 
-    s, f, i, ls = pl.String, pl.Float64, pl.Int64, pl.List(pl.String)
+    s, f, i, ls, d = pl.String, pl.Float64, pl.Int64, pl.List(pl.String), pl.Date
+    utc = pl.Datetime("us", "UTC")
     if what == "articles":
-        return {"id": s, "url": s, "outlet": s, "title": s, "text": s, "published_at": s, "time_precision": s,
-                "n_shingles": i, "stripped": ls, "indexed_at": s, "story_id": s}
-    return {"story_id": s, "first_id": s, "id": s, "outlet": s, "url": s, "published_at": s, "lag_seconds": f,
-            "lag_days": i, "similarity": f, "containment": f, "relation": s, "credits": ls}
+        return {"id": s, "url": s, "outlet": s, "title": s, "text": s, "published_at": utc, "published_date": d,
+                "time_precision": s, "n_shingles": i, "stripped": ls, "indexed_at": utc, "story_id": s}
+    return {"story_id": s, "first_id": s, "title": s, "origin": s, "confidence": s, "id": s, "outlet": s, "url": s,
+            "published_at": utc, "published_date": d, "time_precision": s, "lag_seconds": f, "lag_days": i,
+            "similarity": f, "containment": f, "relation": s, "credits": ls}
+
+
+def _story_origin(st: Story) -> str:
+    """The name of where a story starts, for the export: its first publisher's outlet."""
+    return st.first.outlet
 
 
 def export(
@@ -791,9 +801,11 @@ def export_batches(
             for a in store.articles():
                 if where is not None and not member_matches(_as_member(a), where):
                     continue
+                when = parse_stored_time(a.published_at, a.time_precision, a.published_raw)
                 for c, v in (("id", a.id), ("url", a.url), ("outlet", a.outlet), ("title", a.title), ("text", a.text),
-                             ("published_at", a.published_at), ("time_precision", a.time_precision),
-                             ("n_shingles", a.n_shingles), ("stripped", list(a.stripped)), ("indexed_at", a.indexed_at),
+                             ("published_at", when), ("published_date", when.date() if when else None),
+                             ("time_precision", a.time_precision), ("n_shingles", a.n_shingles),
+                             ("stripped", list(a.stripped)), ("indexed_at", datetime.fromisoformat(a.indexed_at)),
                              ("story_id", a.story_id)):
                     cols[c].append(v)
                 held += len(a.text)
@@ -814,8 +826,11 @@ def export_batches(
                     continue
                 for m in st.members:
                     row: tuple[tuple[str, object], ...] = (
-                        ("story_id", story_id), ("first_id", st.first.id), ("id", m.id), ("outlet", m.outlet), ("url", m.url),
-                        ("published_at", m.published_at.isoformat() if m.published_at else None),
+                        ("story_id", story_id), ("first_id", st.first.id), ("title", st.first.title),
+                        ("origin", _story_origin(st)), ("confidence", st.confidence),
+                        ("id", m.id), ("outlet", m.outlet), ("url", m.url), ("published_at", m.published_at),
+                        ("published_date", m.published_at.date() if m.published_at else None),
+                        ("time_precision", str(m.time_precision)),
                         # a lag that involves a bare date is in calendar days, not seconds (see report.json)
                         ("lag_seconds", m.lag_seconds), ("lag_days", m.lag_span.days if m.lag_span else None),
                         ("similarity", m.similarity), ("containment", m.containment),

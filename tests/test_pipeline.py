@@ -4,16 +4,17 @@ import gzip
 import json
 import os
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 import dedup.pipeline as pipeline
-from dedup.config import Config, ReadConfig
+from dedup.config import Config, ReadConfig, ReportFilter
 from dedup.errors import ConfigError, InputError, QueryError, StoreError
 from dedup.pipeline import QueryTarget, build_report, export, index_corpus, parse_since, query, record_hash, stats
+from dedup.provenance import parse_stored_time
 from _store_helpers import store_counts as _counts
 from _store_helpers import story_ids as _stories
 from dedup.store import SQLiteStore, open_store
@@ -445,23 +446,28 @@ def _whole_frame(cfg: Config, what: str) -> pl.DataFrame:
     store = open_store(cfg.store, create=False)
     try:
         if what == "articles":
-            rows = [{"id": a.id, "url": a.url, "outlet": a.outlet, "title": a.title, "text": a.text,
-                     "published_at": a.published_at, "time_precision": a.time_precision, "n_shingles": a.n_shingles,
-                     "stripped": list(a.stripped), "indexed_at": a.indexed_at, "story_id": a.story_id} for a in store.articles()]
+            rows = []
+            for a in store.articles():
+                when = parse_stored_time(a.published_at, a.time_precision, a.published_raw)
+                rows.append({"id": a.id, "url": a.url, "outlet": a.outlet, "title": a.title, "text": a.text,
+                             "published_at": when, "published_date": when.date() if when else None,
+                             "time_precision": a.time_precision, "n_shingles": a.n_shingles, "stripped": list(a.stripped),
+                             "indexed_at": datetime.fromisoformat(a.indexed_at), "story_id": a.story_id})
         else:
             rows = []
             members = store.story_members([s for s, _, _ in store.stories_changed_since(None)])
             for story_id, docs in members.items():
                 arts = list(store.articles(docs))
                 st = build_story(story_id, arts, *store.signatures([a.doc for a in arts]), store_settings(store, cfg)[0].cluster)
-                rows += [{"story_id": story_id, "first_id": st.first.id, "id": m.id, "outlet": m.outlet, "url": m.url,
-                          "published_at": m.published_at.isoformat() if m.published_at else None, "lag_seconds": m.lag_seconds,
+                rows += [{"story_id": story_id, "first_id": st.first.id, "title": st.first.title, "origin": st.first.outlet,
+                          "confidence": st.confidence, "id": m.id, "outlet": m.outlet, "url": m.url, "published_at": m.published_at,
+                          "published_date": m.published_at.date() if m.published_at else None,
+                          "time_precision": str(m.time_precision), "lag_seconds": m.lag_seconds,
                           "lag_days": m.lag_span.days if m.lag_span else None, "similarity": m.similarity, "containment": m.containment, "relation": m.relation,
                           "credits": list(m.credits)} for m in st.members]
     finally:
         store.close()
-    frame = pl.DataFrame(rows, infer_schema_length=None)
-    return frame.with_columns(pl.col("lag_days").cast(pl.Int64)) if what == "stories" else frame
+    return pl.DataFrame(rows, schema=pipeline._export_schema(what))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("what", ["articles", "stories"])
@@ -504,7 +510,41 @@ def test_export_stories_gives_a_bare_dates_lag_in_days(cfg: Config, articles, js
     assert frame["id"].to_list() == ["beras-copy", "beras-orig"]
     assert frame["lag_seconds"].to_list() == [None, 0.0]
     assert frame["lag_days"].to_list() == [1, None] and frame["lag_days"].dtype == pl.Int64
-    assert frame["published_at"][0] == "2026-11-25T00:00:00+07:00"
+    # the day as given, and the time in UTC (the day's start in Jakarta)
+    assert frame["published_date"][0] == date(2026, 11, 25) and frame["time_precision"].to_list() == ["date", "exact"]
+    assert frame["published_at"][0] == datetime(2026, 11, 24, 17, tzinfo=timezone.utc)
+
+
+def test_export_types_read_back_in_polars(cfg: Config, articles, jsonl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Times are UTC datetimes with the precision beside them, an all-empty list column is
+    a list of strings, and a story's rows carry its title, origin and confidence: in
+    Parquet as written, and in JSON Lines read with that schema."""
+    rows = [{**r, "published_at": "2026-11-25"} if r["id"] == "beras-copy" else r for r in articles.values()]  # a bare date
+    index_corpus([str(jsonl("night.jsonl", rows))], replace(cfg, read=ReadConfig(tz="Asia/Jakarta")))
+    utc = pl.Datetime("us", "UTC")
+    for what in ("articles", "stories"):
+        export(cfg, what, "parquet", tmp_path / f"{what}.parquet")  # type: ignore[arg-type]
+        export(cfg, what, "jsonl", tmp_path / f"{what}.jsonl")  # type: ignore[arg-type]
+        frame = pl.read_parquet(tmp_path / f"{what}.parquet")
+        assert frame.schema["published_at"] == utc and frame.schema["published_date"] == pl.Date
+        assert frame.schema["time_precision"] == pl.String
+        assert set(frame["time_precision"]) == {"date", "exact"}
+        lines = pl.read_ndjson(tmp_path / f"{what}.jsonl", schema=frame.schema)
+        assert lines.equals(frame)  # the JSON times parse back to the same instants
+        bare = frame.filter(pl.col("id") == "beras-copy")
+        assert bare["published_date"].to_list() == [date(2026, 11, 25)]
+        assert bare["published_at"].to_list() == [datetime(2026, 11, 24, 17, tzinfo=timezone.utc)]
+    arts = pl.read_parquet(tmp_path / "articles.parquet")
+    assert arts.schema["indexed_at"] == utc
+    clean = arts.group_by("outlet").agg(pl.col("stripped").list.len().max()).filter(pl.col("stripped") == 0)["outlet"]
+    export(cfg, "articles", "parquet", tmp_path / "clean.parquet", where=ReportFilter(outlets=tuple(clean)))
+    empty = pl.read_parquet(tmp_path / "clean.parquet")["stripped"]  # every list empty, still typed
+    assert empty.len() > 0 and empty.list.len().max() == 0 and empty.dtype == pl.List(pl.String)
+    stories = pl.read_parquet(tmp_path / "stories.parquet")
+    tram = stories.filter(pl.col("first_id") == "tram-orig")
+    assert set(tram["title"]) == {articles["tram-orig"]["title"]}
+    assert set(tram["origin"]) == {articles["tram-orig"]["outlet"]}
+    assert set(stories["confidence"]) <= {"high", "medium", "low"} and tram["confidence"][0] in {"high", "medium", "low"}
 
 
 def test_settings_refused_on_a_new_store_leave_nothing_behind(cfg: Config, articles, jsonl) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,15 @@
 """The nightly report as one self-contained HTML file.
 
-No scripts, no web fonts, no images to fetch: the charts are inline SVG drawn
-here, and a Content-Security-Policy forbids the page from loading anything.
-Every value that comes from an article (titles, outlets, URLs, first lines,
+No web fonts, no images to fetch, one script of its own: the charts are inline SVG
+drawn here, and a Content-Security-Policy forbids the page from loading anything and
+runs no script but that one (allowed by its hash; it filters and sorts the table of
+contents). Every value that comes from an article (titles, outlets, URLs, first lines,
 credits) is escaped; a URL is only made a link when it is http(s).
 
 Sections: the night's summary, charts (copies per outlet, lag distribution,
-originality by outlet), each story as a timeline and a table, the outlet table.
+originality by outlet), a table of contents of the listed stories (linking to each),
+each story in a ``<details>`` (the first few open) as a timeline and a table, the
+outlet table.
 
 The page is English (lang='en'), but titles and first lines are scraped text in
 any script: each sits in its own element with dir='auto', so that an Urdu or
@@ -19,11 +22,13 @@ and Thai. The layout holds at a 420 px phone width: charts scale to their box
 from __future__ import annotations
 
 from collections.abc import Sequence
+import base64
+import hashlib
 from html import escape
 from urllib.parse import quote
 
 from ..model import Member, Report, Story
-from ..provenance import has_copies
+from ..provenance import has_copies, is_copy
 from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, member_tree, origin_note, outlet_rows, summary
 from .text import ACTING, lag_text, member_lag, member_time, more_text, pct_text, since_text, time_text, visible
 
@@ -48,6 +53,8 @@ _FONTS = ('"Noto Sans","Noto Naskh Arabic","Noto Nastaliq Urdu","Noto Sans Devan
           '"Noto Sans Thai",system-ui,-apple-system,"Segoe UI","Segoe UI Historic",Tahoma,"Microsoft YaHei",'
           '"PingFang SC","Nirmala UI","Leelawadee UI","Geeza Pro",sans-serif')
 
+# At 10k stories: a story off screen is not laid out (content-visibility), and the table of
+# contents scrolls in its own box, so the stories are not 10k rows down the page.
 _CSS = """
 *,*::before,*::after{box-sizing:border-box}
 body{font:15px/1.45 FONTS;max-width:1120px;margin:2em auto;padding:0 1em;color:#1f2328;background:#fff;overflow-wrap:anywhere}
@@ -67,6 +74,11 @@ svg{display:block;width:100%;height:auto;font:12px FONTS}
 .conf-high{color:#1a7f37} .conf-medium{color:#9a6700} .conf-low{color:#cf222e}
 .legend span{display:inline-block;margin-right:1em} .legend i{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.3em}
 td.first{color:#59636e;font-size:.9em;min-width:16em;max-width:28em} a{color:#0969da}
+details.st{margin:.6em 0;content-visibility:auto;contain-intrinsic-size:auto 2.4em} details.st>summary{cursor:pointer;padding:.35em .2em;border-bottom:1px solid #eaeef2}
+details.st[open]>summary{border-bottom:0} details.st>.story{margin-top:.3em} details.st>.story>h2:first-child{display:none}
+#toc{max-height:70vh;overflow:auto} #toc td:first-child{min-width:14em} #toc th[tabindex]{cursor:pointer;white-space:nowrap}
+#toc th[data-dir=asc]::after{content:" ▲"} #toc th[data-dir=desc]::after{content:" ▼"}
+.filter{font:inherit;padding:.3em .5em;width:min(100%,24em);margin:.3em 0}
 @media (max-width:600px){body{margin:1em auto;padding:0 .6em} .story{padding:.3em .6em .6em}}
 """.replace("FONTS", _FONTS)
 
@@ -292,6 +304,76 @@ def _outlet_table(rows: list[OutletRow]) -> list[str]:
     return [head, *body, "</table>"]
 
 
+# The one script the page runs, allowed by its hash in the Content-Security-Policy (no
+# other script can run, inline or fetched): it shows the filter box (hidden without it)
+# and makes the table of contents' columns sortable. Without it the page still works: the
+# table of contents links to every story and each story opens on its own.
+_SCRIPT = """(function(){
+var toc=document.getElementById('toc');if(!toc)return;
+var body=toc.tBodies[0],head=body.rows[0],rows=[].slice.call(body.rows,1);
+var box=document.getElementById('filter'),shown=document.getElementById('shown');
+rows.forEach(function(r){r.k=r.textContent.toLowerCase();});
+box.hidden=false;
+box.addEventListener('input',function(){
+var q=box.value.toLowerCase().trim(),n=0;
+rows.forEach(function(r){var on=!q||r.k.indexOf(q)>=0,d=document.getElementById('d-'+r.dataset.story);
+r.hidden=!on;if(d)d.hidden=!on;if(on)n++;});
+shown.textContent=q?n+' of '+rows.length+' shown':'';});
+[].forEach.call(head.cells,function(th,c){
+th.tabIndex=0;th.title='sort';
+function sort(){var d=th.dataset.dir==='desc'?1:-1;
+[].forEach.call(head.cells,function(h){delete h.dataset.dir;});th.dataset.dir=d>0?'asc':'desc';
+rows.sort(function(x,y){var a=x.cells[c].dataset.v,b=y.cells[c].dataset.v;
+return d*(a!==undefined?a-b:x.cells[c].textContent.localeCompare(y.cells[c].textContent));});
+rows.forEach(function(r){body.appendChild(r);});}
+th.addEventListener('click',sort);
+th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sort();}});});
+})();"""
+_CSP = ("default-src 'none'; style-src 'unsafe-inline'; "
+        f"script-src 'sha256-{base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()}'")
+OPEN_STORIES = 5  # stories shown open; the others open from the table of contents or their summary
+_CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
+
+
+def _copies(s: Story) -> int:
+    return sum(is_copy(m.relation) for m in s.members)
+
+
+def _toc(stories: Sequence[Story]) -> list[str]:
+    """The table of contents: a row per listed story linking to it, with a filter box
+    and sortable columns when the page's script runs."""
+    rows = [
+        "<h2>Stories</h2>",
+        "<p><input type='search' id='filter' class='filter' placeholder='Filter stories: title, outlet, confidence' "
+        "aria-label='Filter stories' hidden> <span id='shown' class='muted'></span></p>",
+        "<table id='toc'><tr><th>story</th><th class='num'>members</th><th class='num'>copies</th>"
+        "<th>first outlet</th><th>confidence</th></tr>",
+    ]
+    for s in stories:
+        f = s.first
+        title = f"<span dir='auto'>{_prose(f.title)}</span>" if f.title else _e(f.id)
+        rank = _CONFIDENCE_RANK.get(s.confidence, 0)
+        rows.append(
+            f"<tr data-story='{_e(s.story_id)}'><td><a href='#{_e(s.story_id)}'>{title}</a></td>"
+            f"<td class='num' data-v='{len(s.members)}'>{len(s.members)}</td><td class='num' data-v='{_copies(s)}'>{_copies(s)}</td>"
+            f"<td>{_e(f.outlet)}</td><td data-v='{rank}'>{_e(s.confidence) or '—'}</td></tr>"
+        )
+    rows.append("</table>")
+    return rows
+
+
+def _collapsible(s: Story, n: int) -> list[str]:
+    """A story inside a ``<details>``, its summary one line (title, copies, first outlet,
+    confidence): the first :data:`OPEN_STORIES` open. A link to the story opens it."""
+    f = s.first
+    title = f"<b dir='auto'>{_prose(f.title)}</b>" if f.title else f"<b>{_e(f.id)}</b>"
+    conf = f" · <span class='conf-{_e(s.confidence)}'>{_e(s.confidence)}</span> confidence" if s.confidence else ""
+    summary = (f"<summary>{title} <span class='muted'>· {len(s.members)} members, {_copies(s)} copies · first "
+               f"{_e(f.outlet)}{conf}</span></summary>")
+    return [f"<details class='st' id='d-{_e(s.story_id)}'{' open' if n < OPEN_STORIES else ''}>{summary}",
+            *_story(s), "</details>"]
+
+
 def render(r: Report) -> str:
     t = r.totals
     sm = summary(r)
@@ -300,7 +382,7 @@ def render(r: Report) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">",
+        f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">",
         f"<title>dedup report {_e(time_text(r.generated_at))}</title><style>{_CSS}</style></head><body>",
         "<h1>dedup report</h1>",
         f"<p class='muted'>Generated {_e(time_text(r.generated_at))}; changes since {_e(since)}.</p>",
@@ -318,18 +400,24 @@ def render(r: Report) -> str:
                      "<p class='muted'>Teal: copies whose lag involves a bare date, counted in calendar days.</p></div>")
         parts.append(f"<div class='chart'><h3>Originality by outlet</h3>{_originality_chart(rows)}</div>")
         parts.append("</div>")
+    if r.listed:
+        parts += _toc(r.listed)
+        if r.more:
+            parts.append(f"<p class='more muted'>{_e(more_text(r.more))}</p>")
     apart = False
-    for s in r.listed:
+    for n, s in enumerate(r.listed):
         if not apart and not has_copies(s):
             apart = True
             parts.append("<h2>Grouped without a copy</h2><p class='muted'>The origin's own outlet again, or earlier "
                          "related texts: no story with copies, in no total.</p>")
-        parts += _story(s)
+        parts += _collapsible(s, n)
     if r.more:
         parts.append(f"<p class='more'><b>{_e(more_text(r.more))}</b></p>")
     if rows:
         parts.append("<h2>Outlets</h2>")
         parts += _outlet_table(rows)
+    if r.listed:
+        parts.append(f"<script>{_SCRIPT}</script>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

@@ -108,6 +108,33 @@ def test_stories_show_and_planted_scripts_do_not_run(report_page: tuple[Path, in
         assert text in dom
 
 
+def test_table_of_contents_links_to_collapsible_stories(report_page: tuple[Path, int], tmp_path: Path) -> None:
+    """Every story is in a ``<details>`` (the first few open) and has a row in the table of
+    contents whose link leads to it; following a link to a closed story opens it; the
+    page's own script runs under its policy (it shows the filter box) while a planted one
+    does not."""
+    page, n_stories = report_page
+    dom = _dom(tmp_path, page)
+    assert not PWNED.search(dom)
+    toc = re.search(r"<table id=\"toc\">(.*?)</table>", dom, re.S)
+    assert toc is not None
+    from dedup.report.html import OPEN_STORIES
+
+    links = re.findall(r"<a href=\"#([^\"]+)\">", toc.group(1))
+    stories = re.findall(r"<div class=\"story\" id=\"([^\"]+)\">", dom)
+    assert len(links) == len(set(links)) == len(stories) == n_stories == 18
+    assert links == stories  # each link resolves to a story, in the page's order
+    wrappers = re.findall(r"<details class=\"st\" id=\"d-([^\"]+)\"( open=\"\")?>", dom)
+    assert [w[0] for w in wrappers] == stories  # each story in its own details
+    assert [bool(w[1]) for w in wrappers] == [n < OPEN_STORIES for n in range(n_stories)]
+    assert re.search(r"<input type=\"search\" id=\"filter\"[^>]*>", dom) and not re.search(
+        r"<input type=\"search\" id=\"filter\"[^>]*hidden", dom)  # shown by the (hashed) script
+    last = stories[-1]
+    opened = _chromium(tmp_path, "fragment", "--dump-dom", f"{page.as_uri()}#{last}")
+    assert opened.returncode == 0, opened.stderr[-2000:]
+    assert f"<details class=\"st\" id=\"d-{last}\" open=\"\">" in opened.stdout  # a link opens its story
+
+
 def test_screenshot(report_page: tuple[Path, int], tmp_path: Path) -> None:
     page, _ = report_page
     shot = tmp_path / "report.png"

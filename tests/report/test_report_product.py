@@ -13,6 +13,7 @@ import pytest
 
 from dedup.model import CreditRef, Member, OutletTotals, Report, Story, TimePrecision
 from dedup.report import render
+from dedup.report.html import _SCRIPT
 from dedup.report.stats import lag_distribution, outlet_rows, summary
 
 UTC = timezone.utc
@@ -95,10 +96,12 @@ def test_markdown_carries_the_same_content(report: Report) -> None:
 
 def test_html_is_a_self_contained_product(report: Report) -> None:
     html = render(report, "html")
-    assert "<script" not in html.lower() and "default-src 'none'" in html
+    # no script but the page's own (the table of contents' filter and sort), allowed by its hash
+    assert html.lower().count("<script") == html.count(f"<script>{_SCRIPT}</script>") == 1 and "default-src 'none'" in html
     assert not re.findall(r"<[^>]+\ssrc=", html)  # nothing to fetch: no images, frames or fonts
     links = set(re.findall(r"href='([^']*)'", html))
-    assert links == {m.url for m in report.stories[0].members if m.url.startswith("https://")}
+    assert links == {m.url for m in report.stories[0].members if m.url.startswith("https://")} | {
+        f"#{s.story_id}" for s in report.stories}  # the table of contents' links stay in the page
     assert html.count("<svg") == 4  # three charts and one story timeline
     for title in ("Copies per outlet", "Lag distribution", "Originality by outlet", "Outlets"):
         assert title in html
