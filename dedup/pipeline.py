@@ -658,8 +658,9 @@ def _export_schema(what: str) -> dict[str, object]:
 
 
 def _story_origin(st: Story) -> str:
-    """The name of where a story starts, for the export: its first publisher's outlet."""
-    return st.first.outlet
+    """The name of where a story starts, for the export: the agency outside the corpus it
+    derives from, else its first publisher's outlet (provenance's ``Story.origin``)."""
+    return st.origin.name if st.origin is not None else st.first.outlet
 
 
 def export(

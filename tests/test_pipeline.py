@@ -459,7 +459,7 @@ def _whole_frame(cfg: Config, what: str) -> pl.DataFrame:
             for story_id, docs in members.items():
                 arts = list(store.articles(docs))
                 st = build_story(story_id, arts, *store.signatures([a.doc for a in arts]), store_settings(store, cfg)[0].cluster)
-                rows += [{"story_id": story_id, "first_id": st.first.id, "title": st.first.title, "origin": st.first.outlet,
+                rows += [{"story_id": story_id, "first_id": st.first.id, "title": st.first.title, "origin": st.origin.name if st.origin is not None else st.first.outlet,
                           "confidence": st.confidence, "id": m.id, "outlet": m.outlet, "url": m.url, "published_at": m.published_at,
                           "published_date": m.published_at.date() if m.published_at else None,
                           "time_precision": str(m.time_precision), "lag_seconds": m.lag_seconds,
