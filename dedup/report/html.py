@@ -13,8 +13,9 @@ outlet table.
 
 The page is English (lang='en'), but titles and first lines are scraped text in
 any script: each sits in its own element with dir='auto', so that an Urdu or
-Arabic line is laid out right to left (no lang of its own: a story member does
-not carry its article's language). The font stack names local Noto fonts for Arabic/Urdu, Devanagari, CJK
+Arabic line is laid out right to left, and each member's title and first line
+carry the lang py3langid reads in them (the reader's identifier), when there is
+enough text to tell. The font stack names local Noto fonts for Arabic/Urdu, Devanagari, CJK
 and Thai. The layout holds at a 420 px phone width: charts scale to their box
 (viewBox, width 100%), wide tables scroll inside their own box.
 """
@@ -24,11 +25,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 import base64
 import hashlib
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
 from ..model import Member, Report, Story
 from ..provenance import has_copies, is_copy
+from ..read.html import language_of
 from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, member_tree, origin_note, outlet_rows, summary
 from .text import ACTING, lag_text, member_lag, member_time, more_text, pct_text, since_text, time_text, visible
 
@@ -93,6 +96,19 @@ def _prose(value: str) -> str:
     """A title or a first line: in an element of its own with dir='auto', so its bidi
     marks stay (an Urdu line needs them); controls and overrides are still shown."""
     return escape(visible(value, text=True), quote=True)
+
+
+@lru_cache(maxsize=65536)
+def _lang(text: str) -> str:
+    """`` lang='xx'`` for a scraped text, as py3langid reads it (the reader's own
+    identifier), or nothing when the text is too short to tell: the page is English,
+    and without its own lang an Urdu line is shaped and hyphenated as English."""
+    code = language_of(text)
+    return f" lang='{_e(code)}'" if code else ""
+
+
+def _member_lang(m: Member) -> str:
+    return _lang(f"{m.title}\n{m.first_line}")
 
 
 # In an href, what visible() would show is percent-encoded instead: the link still
@@ -255,7 +271,7 @@ def _summary_cards(r: Report) -> str:
 def _story(s: Story) -> list[str]:
     f = s.first
     parts = [
-        f"<div class='story' id='{_e(s.story_id)}'><h2 dir='auto'>{_prose(f.title) if f.title else _e(f.id)}</h2>",
+        f"<div class='story' id='{_e(s.story_id)}'><h2 dir='auto'{_member_lang(f)}>{_prose(f.title) if f.title else _e(f.id)}</h2>",
         f"<p class='muted'>Story {_e(s.story_id)} ({'new' if s.is_new else 'grew'}) · first: <b>{_e(f.outlet)}</b> "
         f"at {_e(member_time(f))}</p>",
         f"<p class='origin'>{_e(origin_note(s))}</p>",
@@ -282,7 +298,7 @@ def _story(s: Story) -> list[str]:
             f"<tr{cls}><td{indent}>{arrow}{_link(m.url, m.outlet)}</td><td>{_e(member_time(m))}</td>"
             f"<td class='num'>{_e(member_lag(m))}</td><td class='num'>{m.similarity:.2f}</td>"
             f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
-            f"<td class='first'><div dir='auto'><b>{_prose(m.title)}</b></div><div dir='auto'>{_prose(m.first_line)}</div></td></tr>"
+            f"<td class='first'{_member_lang(m)}><div dir='auto'><b>{_prose(m.title)}</b></div><div dir='auto'>{_prose(m.first_line)}</div></td></tr>"
         )
     parts.append("</table>")
     parts += [f"<p class='flag'>⚠ {_e(flag)}</p>" for flag in s.flags]
@@ -351,7 +367,7 @@ def _toc(stories: Sequence[Story]) -> list[str]:
     ]
     for s in stories:
         f = s.first
-        title = f"<span dir='auto'>{_prose(f.title)}</span>" if f.title else _e(f.id)
+        title = f"<span dir='auto'{_member_lang(f)}>{_prose(f.title)}</span>" if f.title else _e(f.id)
         rank = _CONFIDENCE_RANK.get(s.confidence, 0)
         rows.append(
             f"<tr data-story='{_e(s.story_id)}'><td><a href='#{_e(s.story_id)}'>{title}</a></td>"
@@ -366,7 +382,7 @@ def _collapsible(s: Story, n: int) -> list[str]:
     """A story inside a ``<details>``, its summary one line (title, copies, first outlet,
     confidence): the first :data:`OPEN_STORIES` open. A link to the story opens it."""
     f = s.first
-    title = f"<b dir='auto'>{_prose(f.title)}</b>" if f.title else f"<b>{_e(f.id)}</b>"
+    title = f"<b dir='auto'{_member_lang(f)}>{_prose(f.title)}</b>" if f.title else f"<b>{_e(f.id)}</b>"
     conf = f" · <span class='conf-{_e(s.confidence)}'>{_e(s.confidence)}</span> confidence" if s.confidence else ""
     summary = (f"<summary>{title} <span class='muted'>· {len(s.members)} members, {_copies(s)} copies · first "
                f"{_e(f.outlet)}{conf}</span></summary>")

@@ -137,12 +137,14 @@ def test_html_titles_and_first_lines_take_their_own_direction() -> None:
     rep = Report(datetime(2014, 12, 2, tzinfo=UTC), None, (Story("s1", first, (first, copy)),), ())
     html = render(rep, "html")
     assert html.startswith("<!doctype html><html lang='en'>")
-    assert f"<h2 dir='auto'>{urdu_title}</h2>" in html
+    assert f"<h2 dir='auto' lang='ur'>{urdu_title}</h2>" in html  # the member's language, read from title and first line
     assert f"<div dir='auto'><b>{urdu_title}</b></div>" in html
     assert f"<div dir='auto'>{urdu_line}</div>" in html
     assert "<div dir='auto'><b>Pakistan win</b></div>" in html  # every title: the direction comes from the text
+    assert "<td class='first' lang='ur'>" in html  # title and first line together are enough to tell
+    assert "<td class='first'><div dir='auto'><b>Pakistan win</b>" in html  # two words tell no language: none claimed
     # No scraped title or first line outside an element of its own direction.
     for text in (urdu_title, urdu_line):
         for hit in re.finditer(re.escape(text), html):
             before = html[: hit.start()]
-            assert before.endswith(("dir='auto'>", "dir='auto'><b>")), html[hit.start() - 60 : hit.end()]
+            assert re.search(r"dir='auto'( lang='\w+')?>(<b>)?$", before), html[hit.start() - 60 : hit.end()]
