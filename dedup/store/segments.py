@@ -98,33 +98,16 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _save(path: Path, array: np.ndarray) -> str:
-    """Write, fsync, then rename into place (a reader never sees half a file, and a failed
-    write, a full disk, leaves none behind); returns the file's digest (hashed from the page
-    cache, before it can be damaged on disk)."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            # np.save's own write (ndarray.tofile) reports a full disk as "37000 requested
-            # and 14832 written", without errno; a file write says ENOSPC. Same bytes.
-            np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(array))
-            fh.write(array.data)  # contiguous (Segment.write): no copy
-            fh.flush()
-            os.fsync(fh.fileno())
-        digest = file_digest(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise store_error(exc, path) from exc
-    return digest
-
-
 def _npy_header(n: int) -> bytes:
     """The .npy header ``np.save`` writes for ``n`` int64 entries (the same length, 128 bytes,
     for every ``n``: numpy pads it so that the shape can grow in place)."""
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(buf, {"descr": "<i8", "fortran_order": False, "shape": (n,)})
     return buf.getvalue()
+
+
+# np.save's header for a 1-D int64 array: 128 bytes for any length.
+_HEADER = len(_npy_header(0))
 
 
 class _SegmentWriter:
@@ -139,9 +122,8 @@ class _SegmentWriter:
         self._paths = segment_paths(directory, self.name)
         self._tmps = [p.with_name(p.name + ".tmp") for p in self._paths]
         self._fhs = [open(t, "wb") for t in self._tmps]
-        self._header_len = len(_npy_header(0))
         for fh in self._fhs:
-            fh.write(b"\0" * self._header_len)
+            fh.write(b"\0" * _HEADER)
 
     def write(self, keys: np.ndarray, docs: np.ndarray) -> None:
         try:
@@ -156,7 +138,7 @@ class _SegmentWriter:
         """Header, fsync, digest (from the page cache, before the file can be damaged on
         disk), then rename into place; on a failure (a full disk) no file is left."""
         header = _npy_header(self.n)
-        if len(header) != self._header_len:  # pragma: no cover -- numpy pads every 1-D int64 header alike
+        if len(header) != _HEADER:  # pragma: no cover -- numpy pads every 1-D int64 header alike
             raise StoreError(f"{self._paths[0]}: unexpected .npy header length for {self.n} entries")
         digests: list[str] = []
         try:
@@ -268,8 +250,6 @@ class SegmentDamage(StoreError):
         self.problem = problem
 
 
-# np.save's header for a 1-D int64 array (padded to 64 bytes, as the format asks).
-_HEADER = 128
 
 
 def _load(path: Path, entries: int, digest: str | None) -> np.ndarray:
@@ -347,11 +327,7 @@ class Segment:
                 n_held += held[-1][0].size
                 if n_held >= run:
                     spill = spill or Path(tempfile.mkdtemp(prefix="sort-", dir=_mkdir(directory)))
-                    keys, owner = sorted_held()
-                    kp, dp = spill / f"{len(runs)}.keys", spill / f"{len(runs)}.docs"
-                    _spill(kp, keys)
-                    _spill(dp, owner)
-                    runs.append(_RunFile(kp, dp, keys.size))
+                    runs.append(_spill_run(spill, len(runs), *sorted_held()))
                     n_held = 0
             if lo is None or hi is None:
                 return None
@@ -361,12 +337,8 @@ class Segment:
                     out.write(*sorted_held())
                 else:
                     if held:
-                        keys, owner = sorted_held()
                         assert spill is not None
-                        kp, dp = spill / f"{len(runs)}.keys", spill / f"{len(runs)}.docs"
-                        _spill(kp, keys)
-                        _spill(dp, owner)
-                        runs.append(_RunFile(kp, dp, keys.size))
+                        runs.append(_spill_run(spill, len(runs), *sorted_held()))
                     _merge_runs(runs, out, None, run)
             except BaseException:
                 out.abort()
@@ -375,19 +347,6 @@ class Segment:
         finally:
             if spill is not None:
                 shutil.rmtree(spill, ignore_errors=True)
-
-    @classmethod
-    def write(cls, directory: Path, keys: np.ndarray, docs: np.ndarray, lo: int, hi: int) -> Segment:
-        directory.mkdir(parents=True, exist_ok=True)
-        name = f"seg-{lo:010d}-{hi:010d}-{secrets.token_hex(4)}"
-        kp, dp = segment_paths(directory, name)
-        try:
-            digests = (_save(kp, np.ascontiguousarray(keys, dtype=np.int64)), _save(dp, np.ascontiguousarray(docs, dtype=np.int64)))
-        except BaseException:
-            kp.unlink(missing_ok=True)
-            dp.unlink(missing_ok=True)
-            raise
-        return cls(SegmentInfo(name, lo, hi, int(keys.size), digests), keys, docs)
 
     @classmethod
     def open(cls, directory: Path, info: SegmentInfo) -> Segment:
@@ -532,13 +491,17 @@ def _mkdir(directory: Path) -> Path:
     return directory
 
 
-def _spill(path: Path, array: np.ndarray) -> None:
-    """A sorted run's array to a temporary file (a file write: a full disk says ENOSPC)."""
-    try:
-        with open(path, "wb") as fh:
-            fh.write(np.ascontiguousarray(array, dtype="<i8").data)
-    except OSError as exc:
-        raise store_error(exc, path) from exc
+def _spill_run(spill: Path, i: int, keys: np.ndarray, docs: np.ndarray) -> _RunFile:
+    """Sorted run number ``i`` to two temporary files in ``spill`` (file writes: a full
+    disk says ENOSPC)."""
+    paths = spill / f"{i}.keys", spill / f"{i}.docs"
+    for path, array in zip(paths, (keys, docs), strict=True):
+        try:
+            with open(path, "wb") as fh:
+                fh.write(np.ascontiguousarray(array, dtype="<i8").data)
+        except OSError as exc:
+            raise store_error(exc, path) from exc
+    return _RunFile(*paths, keys.size)
 
 
 def plan_merges(sizes: list[int]) -> int:
