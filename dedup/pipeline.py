@@ -407,9 +407,14 @@ def _as_member(a: StoredArticle) -> Member:
 
 def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig, rules: CreditRules | None = None) -> Story:
     """One stored story, built."""
-    arts = list(store.articles(store.story_members([story_id])[story_id]))
+    return _built(store, story_id, store.story_members([story_id])[story_id], cluster_cfg, rules or store_rules(store))
+
+
+def _built(store: Store, story_id: str, docs: list[int], cluster_cfg: ClusterConfig, rules: CreditRules, is_new: bool = False) -> Story:
+    """The story of stored ``docs``: their rows and signatures through provenance."""
+    arts = list(store.articles(docs))
     sigs, sizes = store.signatures([a.doc for a in arts])
-    return build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules or store_rules(store))
+    return build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new, rules=rules)
 
 
 def store_rules(store: Store) -> CreditRules:
@@ -481,9 +486,7 @@ def build_report(
                 changed = [(s, cut_iso is None or c > cut_iso) for s, c, _ in store.stories_changed_since(cut_iso)]
             members = store.story_members([s for s, _ in changed])
             for story_id, is_new in changed:
-                arts = list(store.articles(members[story_id]))
-                sigs, sizes = store.signatures([a.doc for a in arts])
-                story = build_story(story_id, arts, sigs, sizes, cluster_cfg, is_new=is_new, rules=rules)
+                story = _built(store, story_id, members[story_id], cluster_cfg, rules, is_new)
                 if where is None or keeps(story, where, rules):
                     stories.append(story)
                 if progress:
@@ -818,9 +821,7 @@ def export_batches(
             changed = store.stories_changed_since(None)
             members = store.story_members([s for s, _, _ in changed])
             for story_id, _, _ in changed:
-                arts = list(store.articles(members.pop(story_id)))
-                sigs, sizes = store.signatures([a.doc for a in arts])
-                st = build_story(story_id, arts, sigs, sizes, cluster_cfg, rules=rules)
+                st = _built(store, story_id, members.pop(story_id), cluster_cfg, rules)
                 if progress:
                     progress("stories", 1)
                 if where is not None and not keeps(st, where, rules):
