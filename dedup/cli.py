@@ -476,13 +476,10 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
       dedup report --since all --format csv --limit 0 --out members.csv
     """
     from .pipeline import build_report, mark_reported, parse_since
-    from .provenance import has_copies
     from .report import render
 
     cfg = _base_config(store)
     where = _filter(published_from, published_to, filter_tz, outlets, relations, min_copies, source)
-    if limit < 0:
-        raise ConfigError(f"--limit {limit}: must be 0 (all) or more")
     _check_out(out)
     with _progress(True, transient=True) as progress:
         rep = build_report(cfg, since=parse_since(since, filter_tz), mark=False, progress=progress, where=where, limit=limit)
@@ -494,9 +491,9 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
     if since == "last" and not no_mark and not where.active:
         mark_reported(cfg, rep)
     if not _is_stdout(out):
-        more = sum(not has_copies(s) for s in rep.stories)
-        _err(f"wrote {out} ({plural(rep.totals.get('stories', 0), 'story', 'stories')} with copies"
-             + (f", {plural(more, 'group', 'groups')} without a copy" if more else "")
+        without = len(rep.stories) - rep.totals["stories"]  # (totals count only stories with copies)
+        _err(f"wrote {out} ({plural(rep.totals['stories'], 'story', 'stories')} with copies"
+             + (f", {plural(without, 'group', 'groups')} without a copy" if without else "")
              + (f"; {more_text(rep.more)}" if rep.more else "") + ")")
     elif rep.more and fmt == "csv":  # the table stays a table: the count goes beside it
         _err(more_text(rep.more))
