@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from .credits import CreditRules
 
 UNKNOWN = "unknown"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 control characters and DEL, which no outlet (nor id, nor url) holds (read/records.py).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def outlet_key(outlet: str) -> str:
@@ -45,7 +46,7 @@ def unknown_outlet(where: str) -> str:
     >>> unknown_outlet("pages/a.html"), unknown_outlet("evil\x1b[2J.jsonl:1")
     ('unknown:pages/a.html', 'unknown:evil?[2J.jsonl:1')
     """
-    return f"{UNKNOWN}:{_CONTROL.sub('?', where)}" if where else UNKNOWN
+    return f"{UNKNOWN}:{CONTROL.sub('?', where)}" if where else UNKNOWN
 
 
 def same_outlet(a: str, b: str, rules: CreditRules) -> bool:

@@ -13,30 +13,29 @@ record at a time, rather than failing the run when it is written.
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
 from ..config import ReadConfig
 from ..model import Article, Notice, Rejected, Skipped, TimePrecision, Unchanged
+from ..outlets import CONTROL
 from .html import Page
 from .outlet import outlet_from_url
 from .timeparse import parse_time
 
 Item = Article | Rejected | Notice | Skipped | Unchanged
 
-# C0 and C1 control characters and DEL. In an id, url or outlet they are never
-# meant (an id is matched exactly, a URL cannot hold them) and, printed, they
-# move the cursor or hide text: such a record is rejected, not silently
-# changed (stripped, two ids could become one). Leading and trailing ones (a
-# CSV line's \r) are whitespace, stripped before.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # An id, url, outlet, title or time longer than this is a column mixed up (the
 # text mapped to the title), not a name.
 MAX_FIELD_CHARS = 10_000
 # The fields checked, by the name the user gives them (published_raw is what
 # was read as published_at).
 _FIELDS = (("url", "url"), ("id", "id"), ("outlet", "outlet"), ("title", "title"), ("published_raw", "published_at"))
+# Control characters (outlets.CONTROL: C0, C1, DEL). In an id, url or outlet they are never
+# meant (an id is matched exactly, a URL cannot hold them) and, printed, they
+# move the cursor or hide text: such a record is rejected, not silently
+# changed (stripped, two ids could become one). Leading and trailing ones (a
+# CSV line's \r) are whitespace, stripped before. These are the names checked for them.
 _NAMES = frozenset({"id", "url", "outlet"})
 
 
@@ -74,7 +73,7 @@ def _cut(value: str, limit: int = 60) -> str:
 
 def _shown(value: str) -> str:
     """``value`` cut short, its control characters written as escapes: fit for one message line."""
-    return "'" + _CONTROL.sub(lambda m: ascii(m.group())[1:-1], _cut(value)) + "'"
+    return "'" + CONTROL.sub(lambda m: ascii(m.group())[1:-1], _cut(value)) + "'"
 
 
 def check_article(a: Article, cfg: ReadConfig) -> Rejected | None:
@@ -97,7 +96,7 @@ def check_article(a: Article, cfg: ReadConfig) -> Rejected | None:
             return Rejected(a.source, "field too long", f"{cfg.column(name)}: {len(value):,} characters (limit {MAX_FIELD_CHARS:,})")
         if (bad := _not_unicode(value)) is not None:
             return Rejected(a.source, "invalid Unicode", f"{cfg.column(name)} holds {bad}")
-        if attr in _NAMES and (m := _CONTROL.search(value)) is not None:
+        if attr in _NAMES and (m := CONTROL.search(value)) is not None:
             return Rejected(a.source, "control character in " + cfg.column(name), f"{_shown(value)} (character {m.start() + 1})")
     if (bad := _not_unicode(a.text)) is not None:
         return Rejected(a.source, "invalid Unicode", f"{cfg.column('text')} holds {bad}")
