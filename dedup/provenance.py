@@ -225,8 +225,7 @@ def _earlier_related(times: Sequence[datetime | None], sigs: np.ndarray, sizes: 
 
 
 def _external_origin(
-    f: int, order: Sequence[int], stale: set[int], outside: Sequence[Sequence[str]],
-    agency: Sequence[bool], articles: Sequence[StoredArticle],
+    f: int, order: Sequence[int], stale: set[int], outside: Sequence[Sequence[str]], agency: Sequence[bool],
 ) -> str | None:
     """The agency outside the corpus a story derives from, or None: the one its first
     member credits, else the one most members credit (the earliest credit breaks a tie).
@@ -389,7 +388,7 @@ def build_story(
     order = [f] + sorted((i for i in range(n) if i != f), key=lambda i: (keys[i], articles[i].doc))
     in_story = set(names)
     outside = [[c for c in credits[i] if c not in in_story and rules.is_agency(c)] for i in range(n)]
-    origin = _external_origin(f, order, stale, outside, agency, articles)
+    origin = _external_origin(f, order, stale, outside, agency)
     parents = _parents(order, stale, credits, credits_member, outside, origin, sigs, sizes, cfg, keys)
     # What each member derives from: its own name, what it credits, and its parent's line.
     derives: dict[int, set[str]] = {}
