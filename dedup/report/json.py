@@ -43,7 +43,7 @@ from typing import Any
 
 from ..model import Member, Report, SourceUse, Story
 from ..provenance import has_copies
-from .stats import lag_distribution, origin_note, outlet_rows, summary
+from .stats import lag_distribution, origin_note, outlet_rows, source_totals, summary
 from .text import json_text, lag_text
 
 
@@ -101,10 +101,9 @@ def source_use_dict(u: SourceUse) -> dict[str, Any]:
 
 
 def _source(r: Report) -> dict[str, Any]:
-    used = sum(len(u.used_by) for u in r.source_use)
-    crediting = sum(len(u.crediting) for u in r.source_use)
+    used, crediting, share = source_totals(r)
     return {"name": r.source, "stories": len(r.source_use), "used_by": used, "crediting": crediting,
-            "share_credited": round(crediting / used, 4) if used else None}
+            "share_credited": None if share is None else round(share, 4)}
 
 
 def report_dict(r: Report) -> dict[str, Any]:

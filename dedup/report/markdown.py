@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import Report
 from ..provenance import has_copies
-from .stats import lag_distribution, member_tree, origin_note, outlet_rows, summary
+from .stats import lag_distribution, member_tree, origin_note, outlet_rows, source_totals, summary
 from .text import lag_text, member_lag, member_time, more_text, pct_text, plural, since_text, time_text, visible
 
 _BAR = 30  # characters of the longest text bar
@@ -38,9 +38,7 @@ def _bar(n: float, top: float) -> str:
 
 def _source_table(r: Report) -> list[str]:
     """Who used the source's copy (``--source``): each story, who used it, who credits it."""
-    used = sum(len(u.used_by) for u in r.source_use)
-    crediting = sum(len(u.crediting) for u in r.source_use)
-    share = crediting / used if used else None
+    used, crediting, share = source_totals(r)
     name = _cell(r.source or "")
     out = [
         f"## Who used {name}'s copy", "",

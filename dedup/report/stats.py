@@ -244,3 +244,10 @@ def member_tree(s: Story) -> list[tuple[int, Member]]:
     seen = {m.id for _, m in out}
     return out + [(0, m) for m in s.members if m.id not in seen]  # none, unless parents loop
 
+
+def source_totals(r: Report) -> tuple[int, int, float | None]:
+    """``--source`` over the report: (articles of other outlets that used it, those that
+    credit it, the share that credits it)."""
+    used = sum(len(u.used_by) for u in r.source_use)
+    crediting = sum(len(u.crediting) for u in r.source_use)
+    return used, crediting, crediting / used if used else None
