@@ -39,7 +39,8 @@ RESULTS = Path(__file__).parent / "results" / "report_race.json"
 def _report(dedup: list[str], store: Path, out: Path, *args: str) -> list[str]:
     """The story ids of one `dedup report --format json` (the nightly kind unless ``args`` say
     otherwise); none while the index run has not yet made the store."""
-    run = subprocess.run([*dedup, "report", "--store", str(store), "--format", "json", "--out", str(out), *args],
+    # --limit 0: every story, not the first 200 a desk sees by default
+    run = subprocess.run([*dedup, "report", "--store", str(store), "--format", "json", "--limit", "0", "--out", str(out), *args],
                          capture_output=True, text=True)
     if run.returncode == 4 and ("error: no store at" in run.stderr or "the store is empty" in run.stderr):
         return []
