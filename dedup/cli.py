@@ -446,12 +446,12 @@ def _cut(value: str, limit: int) -> str:
 @store_option
 @click.option("--since", default="last", show_default=True, help="'last' (since the previous report), 'all', or a date/time (ISO 8601, in --tz unless it has an offset). Only 'last' moves the mark, and only unfiltered.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html", "csv"]), default="md", show_default=True, help="csv: one row per member of each listed story (columns in the README).")
-@click.option("--limit", type=int, default=DEFAULT_REPORT_LIMIT, show_default=True, help="Stories listed, biggest first (0: all); the totals count them all, and the report says how many more.")
+@click.option("--limit", type=int, default=None, help=f"Stories listed, biggest first (0: all); the totals count them all, and the report says how many more. Default: {DEFAULT_REPORT_LIMIT}, but every story in the nightly report (--since last, unfiltered), which moves the mark past them all.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), help="Write to this file (- or none: standard output).")
 @click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one (for a look without using up tonight's report).")
 @filter_options
 @friendly_errors
-def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool, limit: int,
+def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool, limit: int | None,
            published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """The nightly dedup report: stories new or grown since the last report.
 

@@ -240,7 +240,9 @@ class Config:
 
 # What a member's ``relation`` may be (dedup/provenance.py); the first is no copy, nor are the last two.
 RELATIONS = ("original", "credited_copy", "uncredited_copy", "partial_copy", "same_outlet", "related")
-# Stories a report lists unless told otherwise (``dedup report --limit``); the totals count them all.
+# Stories a look back or a filtered report lists unless told otherwise (``dedup report
+# --limit``); the totals count them all. The nightly report lists every story: it moves the
+# mark, so a story it left unlisted would be in no nightly report at all.
 DEFAULT_REPORT_LIMIT = 200
 
 

@@ -439,7 +439,7 @@ def parse_since(value: str, tz: str = "UTC") -> Since:
 
 def build_report(
     cfg: Config, since: Since | str = "last", mark: bool = True, progress: Progress | None = None,
-    where: ReportFilter | None = None, limit: int | None = DEFAULT_REPORT_LIMIT,
+    where: ReportFilter | None = None, limit: int | None = None,
 ) -> Report:
     """Stories that are new or grew since ``since``; when ``mark`` and ``since`` is
     "last" (the nightly report), remembers this report as the last one: a look back
@@ -448,8 +448,10 @@ def build_report(
 
     ``where`` keeps the stories a desk asks for (:class:`ReportFilter`; with a
     ``source``, ``Report.source_use`` says how each story used it); ``limit`` is how
-    many stories a rendering lists (``Report.listed``; 0 or None: all), while the
-    totals count every story kept (``totals["more"]``: those not listed).
+    many stories a rendering lists (``Report.listed``; 0: all), while the totals count
+    every story kept (``totals["more"]``: those not listed). By default (None) the
+    nightly report (``since`` "last", unfiltered) lists every story, since it moves the
+    mark past them all, and any other lists :data:`DEFAULT_REPORT_LIMIT`.
 
     The nightly report holds exactly the story changes committed before it began
     (after the previous one's): it reads the stories and the store's change sequence
@@ -465,6 +467,8 @@ def build_report(
         since = parse_since(since)
     elif since.tzinfo is None:
         raise ConfigError(f"since {since.isoformat()}: give a time with its zone (a naive time could be any)")
+    if limit is None:
+        limit = 0 if since == "last" and (where is None or not where.active) else DEFAULT_REPORT_LIMIT
     store = open_store(cfg.store, create=False)
     try:
         generated = datetime.now(timezone.utc)

@@ -141,3 +141,29 @@ def test_a_report_taken_during_clustering_then_the_next_cover_the_run(tmp_path: 
     assert len(during) == 1 and during[0].stories == ()  # nothing was committed when it began
     after = build_report(cfg, since="last")
     assert len(after.stories) == 14 and all(s.is_new for s in after.stories)
+
+
+def test_the_nightly_report_lists_every_story_and_a_look_back_is_capped(tmp_path: Path) -> None:
+    # The nightly report moves the mark past every story it holds: one it left unlisted
+    # (the desk's default cap of 200) would be in no nightly report at all.
+    import json
+    import random
+
+    from dedup.config import DEFAULT_REPORT_LIMIT
+
+    rnd = random.Random(3)
+    words = [f"w{i}" for i in range(20000)]
+    n = DEFAULT_REPORT_LIMIT + 20
+    corpus = tmp_path / "many.jsonl"
+    with corpus.open("w", encoding="utf-8") as fh:
+        for s in range(n):
+            text = " ".join(rnd.choice(words) for _ in range(120))
+            for k, outlet in enumerate(("first.example", "copy.example")):
+                fh.write(json.dumps({"id": f"s{s}-{k}", "outlet": outlet, "published_at": f"2026-11-24T{10 + k}:00:00Z",
+                                     "title": f"Story {s}", "text": text}) + "\n")
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    index_corpus([str(corpus)], cfg)
+    nightly = build_report(cfg, since="last", mark=False)
+    assert len(nightly.listed) == len(nightly.stories) == n and nightly.more == 0
+    look_back = build_report(cfg, since="all", mark=False)
+    assert len(look_back.listed) == DEFAULT_REPORT_LIMIT and look_back.more == n - DEFAULT_REPORT_LIMIT
