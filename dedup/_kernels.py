@@ -129,3 +129,32 @@ def minhash(values, starts, counts, a, b, out):  # type: ignore[no-untyped-def]
             for j in range(k):
                 sig[j] = min(sig[j], np.uint32(a[j] * h32 + b[j]))
         out[i, :] = sig
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def sort_segments(values, starts, counts):  # type: ignore[no-untyped-def]
+    """Sort each set ``values[starts[i] : starts[i] + counts[i]]`` in place (the verify stage
+    intersects sorted sets by merging)."""
+    for i in numba.prange(starts.shape[0]):
+        s = starts[i]
+        values[s : s + counts[i]] = np.sort(values[s : s + counts[i]])
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def pair_intersections(values, starts, counts, ia, ib, out):  # type: ignore[no-untyped-def]
+    """``out[k]`` = |set ia[k] ∩ set ib[k]| for sorted unique sets laid out as in :func:`sort_segments`."""
+    for k in numba.prange(ia.shape[0]):
+        p, pe = starts[ia[k]], starts[ia[k]] + counts[ia[k]]
+        q, qe = starts[ib[k]], starts[ib[k]] + counts[ib[k]]
+        n = 0
+        while p < pe and q < qe:
+            x, y = values[p], values[q]
+            if x == y:
+                n += 1
+                p += 1
+                q += 1
+            elif x < y:
+                p += 1
+            else:
+                q += 1
+        out[k] = n

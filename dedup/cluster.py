@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from .config import ClusterConfig
+from .config import ClusterConfig, ShingleConfig
 from .index import candidate_pairs
 from .store import Store
+from .verify import SetCache, judge
 
 # Containment estimated from a low Jaccard is noisy for tiny texts: a short
 # article only counts as contained in a longer one above this many shingles.
@@ -38,6 +39,8 @@ _VERIFY_CHUNK = 20000
 # Candidate pairs whose signatures are read at once (at most twice as many docs,
 # 512 bytes each): a bulk load's pairs involve most of the store.
 _VERIFY_BLOCK = 1 << 17
+# Pairs judged exactly at once: their docs' shingle sets are gathered into one array.
+_EXACT_CHUNK = 1 << 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,22 +111,102 @@ def new_story_id(article_id: str) -> str:
     return "s" + xxhash.xxh3_64_hexdigest(article_id.encode("utf-8"))[:12]
 
 
-def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig) -> np.ndarray:
-    """(n, 2) doc pairs among the candidates of ``docs`` that pass verification."""
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """Verified reuse between doc pairs: row i says pairs[i, 0] and pairs[i, 1] share a story."""
+
+    pairs: np.ndarray  # (n, 2) int64
+    score: np.ndarray  # float64: the evidence (dedup.verify.Verdicts.score)
+    direction: np.ndarray  # int8: 1 = the second doc is the source, -1 = the first, 0 = either
+
+    @classmethod
+    def empty(cls) -> Edges:
+        return cls(np.empty((0, 2), dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int8))
+
+
+def _prefilter(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, cfg: ClusterConfig) -> np.ndarray:
+    """Pairs worth exact verification: their MinHash estimates leave a chance to pass.
+
+    The estimated containment either way must reach ``PREFILTER_SHARE`` of the lowest bar
+    (or the Jaccard its own): exact work is spent on the pairs near a threshold, not on
+    the many chance candidates a wide LSH proposes.
+    """
+    c_ab, c_ba = containment_both(sim, size_a.astype(np.float64), size_b.astype(np.float64))
+    bars = [cfg.min_containment, *(bar for _, bar in cfg.derived)]
+    low = PREFILTER_SHARE * min(bars)
+    return (sim >= PREFILTER_SHARE * cfg.min_similarity) | (np.maximum(c_ab, c_ba) >= low)
+
+
+# Share of a threshold a MinHash estimate must reach for the exact check to run: with 128
+# permutations an estimated containment of 0.3 is within ±0.1 of the exact one (benchmarks/QUALITY.md).
+PREFILTER_SHARE = 0.6
+
+
+def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cfg: ShingleConfig | None = None) -> Edges:
+    """The candidate pairs of ``docs`` that pass the exact verifier (dedup.verify.judge), with
+    their evidence and direction. MinHash signatures first drop the pairs that cannot pass;
+    the rest are judged on the stored texts, re-shingled once per run (SetCache)."""
     pairs = candidate_pairs(store, docs)
     if pairs.size == 0:
-        return pairs
-    kept = []
+        return Edges.empty()
+    cache = SetCache(store, shingle_cfg or ShingleConfig())
+    kept: list[Edges] = []
     for block_start in range(0, len(pairs), _VERIFY_BLOCK):
         block = pairs[block_start : block_start + _VERIFY_BLOCK]
         involved = np.unique(block)
         sigs, sizes = store.signatures(involved.tolist())
         pos = np.searchsorted(involved, block)
+        hopeful = np.zeros(len(block), dtype=bool)
         for start in range(0, len(block), _VERIFY_CHUNK):
             p = pos[start : start + _VERIFY_CHUNK]
-            *_, keep = verify(sigs[p[:, 0]], sigs[p[:, 1]], sizes[p[:, 0]], sizes[p[:, 1]], cfg)
-            kept.append(block[start : start + _VERIFY_CHUNK][keep])
-    return np.concatenate(kept)
+            sim = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
+            hopeful[start : start + len(p)] = _prefilter(sim, sizes[p[:, 0]], sizes[p[:, 1]], cfg)
+        del sigs
+        block = block[hopeful]
+        for start in range(0, len(block), _EXACT_CHUNK):
+            chunk = block[start : start + _EXACT_CHUNK]
+            members = np.unique(chunk)
+            sets = cache.sets(members)
+            ia, ib = np.searchsorted(members, chunk[:, 0]), np.searchsorted(members, chunk[:, 1])
+            v = judge(sets, ia, ib, cfg)
+            kept.append(Edges(chunk[v.keep], v.score[v.keep], v.direction[v.keep]))
+    if not kept:
+        return Edges.empty()
+    return Edges(np.concatenate([e.pairs for e in kept]).reshape(-1, 2), np.concatenate([e.score for e in kept]),
+                 np.concatenate([e.direction for e in kept]))
+
+
+def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cfg: ShingleConfig | None = None) -> np.ndarray:
+    """(n, 2) doc pairs among the candidates of ``docs`` that pass verification."""
+    return verified_edges(store, docs, cfg, shingle_cfg).pairs
+
+
+def best_links(edges: Edges, choosers: np.ndarray, sources_only: np.ndarray) -> np.ndarray:
+    """(n, 2) links (doc, partner): each doc of ``choosers`` joins through its ONE best edge.
+
+    A doc's best source (an edge where the partner is earlier, or the order unknown) wins
+    over its best copy; a doc in ``sources_only`` (an existing story's origin) links only
+    to a source. So a text carrying two stories joins one, and a chain of weak links
+    cannot glue independent stories: each link is some doc's strongest evidence.
+
+    >>> e = Edges(np.array([[1, 0], [1, 2], [3, 1]]), np.array([0.9, 0.5, 0.8]), np.array([1, 1, 1], np.int8))
+    >>> best_links(e, np.array([0, 1, 2, 3]), np.array([], np.int64)).tolist()
+    [[0, 1], [1, 0], [2, 1], [3, 1]]
+    """
+    a, b = edges.pairs[:, 0], edges.pairs[:, 1]
+    d, sc = edges.direction, edges.score
+    # options: (chooser, partner, kind 0 = partner is a source / 1 = partner is a copy, score)
+    who = np.concatenate([a, b, a, b])
+    partner = np.concatenate([b, a, b, a])
+    kind = np.concatenate([np.zeros(2 * len(a), np.int8), np.ones(2 * len(a), np.int8)])
+    valid = np.concatenate([d >= 0, d <= 0, d == -1, d == 1])
+    score = np.concatenate([sc, sc, sc, sc])
+    ok = valid & np.isin(who, choosers) & ~((kind == 1) & np.isin(who, sources_only))
+    who, partner, kind, score = who[ok], partner[ok], kind[ok], score[ok]
+    order = np.lexsort((partner, -score, kind, who))
+    who, partner = who[order], partner[order]
+    first = np.r_[True, who[1:] != who[:-1]] if who.size else np.empty(0, dtype=bool)
+    return np.stack([who[first], partner[first]], axis=1).astype(np.int64) if who.size else np.empty((0, 2), np.int64)
 
 
 def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, str]) -> list[tuple[list[int], AbstractSet[str]]]:
@@ -162,15 +245,36 @@ def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, st
     return out
 
 
-def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None) -> ClusterResult:
-    """Assign every pending article to a story (possibly its own)."""
+def _story_origins(store: Store, docs: np.ndarray, story_of: dict[int, str]) -> np.ndarray:
+    """The docs among ``docs`` (clustered) that are the first published of their story
+    (unknown times last, then the lowest doc): its origin, the one text of a story that
+    may still find its own source among new articles."""
+    stories = {story_of[int(d)] for d in docs.tolist() if int(d) in story_of}
+    if not stories:
+        return np.empty(0, dtype=np.int64)
+    members = store.story_members(stories)
+    when = {a.doc: a.published_at for a in store.articles(sorted({m for ms in members.values() for m in ms}))}
+    first = {s: min(ms, key=lambda m: (when.get(m) is None, when.get(m) or "", m)) for s, ms in members.items() if ms}
+    return np.array(sorted(d for d in (first.get(s) for s in stories) if d is not None), dtype=np.int64)
+
+
+def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None,
+                    shingle_cfg: ShingleConfig | None = None) -> ClusterResult:
+    """Assign every pending article to a story (possibly its own).
+
+    Each pending article joins through its single best verified edge (best_links): its
+    strongest source, else its strongest copy. An existing story's origin may also link to
+    a new article that is its source (copies indexed before their original).
+    """
     pending = store.pending()
     if not pending:
         return ClusterResult(0, 0, 0)
-    edges = verified_pairs(store, pending, cfg)
-    others = np.setdiff1d(np.unique(edges), pending) if edges.size else np.empty(0, dtype=np.int64)
+    verified = verified_edges(store, pending, cfg, shingle_cfg)
+    others = np.setdiff1d(np.unique(verified.pairs), pending) if verified.pairs.size else np.empty(0, dtype=np.int64)
     # For pending docs this is their previous story (kept when a member was replaced).
     story_of = store.stories_of([*pending, *others.tolist()])
+    origins = _story_origins(store, others, story_of)
+    edges = best_links(verified, np.union1d(np.asarray(pending, dtype=np.int64), origins), origins)
 
     groups = _components_of(pending, edges, story_of)
 

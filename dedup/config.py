@@ -123,6 +123,10 @@ class IndexConfig:
         _check(0.05 <= self.threshold <= 0.95, f"threshold {self.threshold}: must be between 0.05 and 0.95")
 
 
+# The calibrated thresholds of the "derived from" verifier (ClusterConfig.derived).
+DERIVED_THRESHOLDS: tuple[tuple[str, float], ...] = (("arabic", 0.31), ("latin", 0.6))
+
+
 @dataclass(frozen=True, slots=True)
 class ClusterConfig:
     """When a verified candidate pair counts as reuse.
@@ -134,6 +138,12 @@ class ClusterConfig:
 
     min_similarity: float = 0.3
     min_containment: float = 0.7
+    # Per script (dedup.verify.script_of), the share of the later text's shingles found
+    # in the earlier text that makes it derived from it, measured exactly on the stored
+    # texts. Chosen against each script's independent same-event reports (hard
+    # negatives): see benchmarks/QUALITY.md for the data and the held-out figures. A
+    # script not listed has only the strict rule above.
+    derived: tuple[tuple[str, float], ...] = DERIVED_THRESHOLDS
     # Report-time only: a copy that reproduces less than this share of the
     # origin (an abridged copy) is a partial_copy. Measured on the sample
     # corpus, abridged copies cover 0.39-0.55 of the origin, edited whole
@@ -141,6 +151,10 @@ class ClusterConfig:
     min_coverage: float = 0.7
 
     def __post_init__(self) -> None:
+        if isinstance(self.derived, dict):  # ClusterConfig(derived={"latin": 0.6}) from code or a store
+            object.__setattr__(self, "derived", tuple(sorted((str(k), float(v)) for k, v in self.derived.items())))
+        for script, bar in self.derived:
+            _check(0.0 < bar <= 1.0, f"derived threshold {bar} for script {script!r}: must be in (0, 1]")
         _check(0.0 < self.min_similarity <= 1.0, f"min_similarity {self.min_similarity}: must be in (0, 1]")
         _check(0.0 < self.min_containment <= 1.0, f"min_containment {self.min_containment}: must be in (0, 1]")
         _check(0.0 < self.min_coverage <= 1.0, f"min_coverage {self.min_coverage}: must be in (0, 1]")
@@ -234,7 +248,8 @@ class Config:
             "sign": asdict(self.sign),
             "threshold": self.index.threshold,
             # What decides stories; report-only settings (min_coverage) stay out.
-            "cluster": {"min_similarity": self.cluster.min_similarity, "min_containment": self.cluster.min_containment},
+            "cluster": {"min_similarity": self.cluster.min_similarity, "min_containment": self.cluster.min_containment,
+                        "derived": dict(self.cluster.derived)},
         }
 
 

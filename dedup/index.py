@@ -104,6 +104,8 @@ def _describe(p: dict[str, Any]) -> str:
     )
     if cl:
         text += f", min_similarity={cl['min_similarity']}, min_containment={cl['min_containment']}"
+        if cl.get("derived"):
+            text += ", derived-from thresholds " + " ".join(f"{k}={v}" for k, v in sorted(cl["derived"].items()))
     return text
 
 
@@ -128,6 +130,10 @@ def ensure_params(store: Store, cfg: Config) -> tuple[Config, LSHParams]:
         return cfg, LSHParams(int(wanted["bands"]), int(wanted["rows"]))  # type: ignore[call-overload]
     have = json.loads(stored)
     lsh = LSHParams(int(have["bands"]), int(have["rows"]))
+    if "cluster" in have and "derived" not in have["cluster"]:
+        # A store built before the "derived from" verifier: it takes this run's thresholds and keeps them.
+        have["cluster"]["derived"] = dict(cfg.cluster.derived)
+        store.set_meta("params", json.dumps(have, sort_keys=True))
     if cfg.chosen is None:
         mine = cfg.signature_params()
         if {k: have.get(k) for k in mine} != json.loads(json.dumps(mine)):
@@ -156,7 +162,9 @@ def _settings_of(have: dict[str, Any], cfg: Config) -> Config:
         shingle=ShingleConfig(**have["shingle"]),
         sign=SignConfig(**have["sign"]),
         index=IndexConfig(threshold=float(have["threshold"])),
-        cluster=replace(cfg.cluster, **{k: float(v) for k, v in cluster.items() if k in ("min_similarity", "min_containment")}),
+        cluster=replace(cfg.cluster, **{k: float(v) for k, v in cluster.items() if k in ("min_similarity", "min_containment")},
+                        **({"derived": tuple(sorted((k, float(v)) for k, v in cluster["derived"].items()))}
+                           if "derived" in cluster else {})),
     )
 
 

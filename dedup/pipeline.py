@@ -233,7 +233,8 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         # only (one sort of their keys, not two). Damaged segments are rebuilt here.
         for f in store.seal_index():
             problems.append((sys.maxsize, Notice(f.where, "damaged LSH segment file rebuilt from the database", f.problem)))
-        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
+        result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None,
+                                 shingle_cfg=cfg.shingle)
     finally:
         # Whatever ended the run (an error in a later stage, Ctrl-C), the reader
         # and its page workers end with it: none is left waiting on a full queue.

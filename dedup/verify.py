@@ -15,11 +15,17 @@ Direction matters (benchmarks/QUALITY.md): what counts is the share of the
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 import numpy as np
 
 from .clean import clean_text
-from .config import ShingleConfig
-from .shingle import shingle
+from .config import ClusterConfig, ShingleConfig
+from .shingle import shingle, shingle_batch
+from .store import Store
 
 
 def text_shingles(text: str, title: str, cfg: ShingleConfig, language: str = "") -> np.ndarray:
@@ -32,3 +38,210 @@ def containment(part: np.ndarray, whole: np.ndarray) -> float:
     if part.size == 0:
         return 0.0
     return float(np.intersect1d(part, whole, assume_unique=True).size) / float(part.size)
+
+
+# -- the verifier for "derived from" ------------------------------------------------
+
+# Scripts a text is written in, as far as the thresholds go: each has its own
+# background of chance overlap between independent reports (benchmarks/QUALITY.md).
+ARABIC = "arabic"
+LATIN = "latin"
+OTHER = "other"
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+_SCRIPT_SAMPLE = 4000  # characters: the script of a news text shows in its first lines
+
+
+def script_of(text: str) -> str:
+    """The script most of the text's letters are written in: ``arabic``, ``latin`` or ``other``.
+
+    >>> script_of("وزیراعظم نے کہا کہ"), script_of("The minister said"), script_of("Премьер сказал")
+    ('arabic', 'latin', 'other')
+    """
+    sample = text[:_SCRIPT_SAMPLE]
+    letters = len(_ANY_LETTER.findall(sample))
+    if letters == 0:
+        return OTHER
+    if len(_ARABIC_LETTER.findall(sample)) * 2 > letters:
+        return ARABIC
+    if len(_LATIN_LETTER.findall(sample)) * 2 > letters:
+        return LATIN
+    return OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class DocSets:
+    """Exact shingle sets of many stored texts, sorted, in one flat array (set ``i`` is
+    ``values[starts[i] : starts[i] + counts[i]]``), with each text's script and time."""
+
+    docs: np.ndarray  # int64, ascending
+    values: np.ndarray  # uint32
+    starts: np.ndarray  # int64
+    counts: np.ndarray  # int64
+    scripts: tuple[str, ...]
+    day: np.ndarray  # float64: UTC day number of the publication time (NaN: unknown)
+    instant: np.ndarray  # float64: POSIX seconds (NaN: unknown)
+    date_only: np.ndarray  # bool: the time of day is unknown
+
+
+class SetCache:
+    """Each doc's exact shingle set, script and time, computed once per run (re-cleaning and
+    re-shingling a text costs far more than intersecting it), within a bound on memory:
+    past ``max_values`` shingles held, the sets least recently computed are dropped."""
+
+    def __init__(self, store: Store, cfg: ShingleConfig, max_values: int = 1 << 25) -> None:
+        self.store, self.cfg, self.max_values = store, cfg, max_values
+        self._sets: dict[int, tuple[np.ndarray, str, float, bool]] = {}
+        self._held = 0
+
+    def sets(self, docs: np.ndarray) -> DocSets:
+        """The sets of ``docs`` (ascending, unique) as one :class:`DocSets`."""
+        missing = [int(d) for d in docs.tolist() if int(d) not in self._sets]
+        if missing:
+            fresh = doc_sets(self.store, missing, self.cfg)
+            need = set(docs.tolist())
+            for i, d in enumerate(fresh.docs.tolist()):
+                s = int(fresh.starts[i])
+                self._sets[d] = (fresh.values[s : s + int(fresh.counts[i])].copy(), fresh.scripts[i],
+                                 float(fresh.instant[i]), bool(fresh.date_only[i]))
+                self._held += int(fresh.counts[i])
+            for d in list(self._sets):
+                if self._held <= self.max_values:
+                    break
+                if d not in need:
+                    self._held -= self._sets.pop(d)[0].size
+        rows = [self._sets[int(d)] for d in docs.tolist()]
+        counts = np.array([r[0].size for r in rows], dtype=np.int64)
+        starts = np.zeros(len(rows), dtype=np.int64)
+        if len(rows) > 1:
+            np.cumsum(counts[:-1], out=starts[1:])
+        instant = np.array([r[2] for r in rows], dtype=np.float64)
+        return DocSets(
+            docs=docs, values=np.concatenate([r[0] for r in rows]) if rows else np.empty(0, np.uint32),
+            starts=starts, counts=counts, scripts=tuple(r[1] for r in rows), day=np.floor(instant / 86400.0),
+            instant=instant, date_only=np.array([r[3] for r in rows], dtype=bool),
+        )
+
+
+def doc_sets(store: Store, docs: Sequence[int], cfg: ShingleConfig) -> DocSets:
+    """Re-shingle the stored texts of ``docs`` (cleaned as the index cleans them) in one batch."""
+    docs_arr = np.unique(np.asarray(docs, dtype=np.int64))
+    arts = {a.doc: a for a in store.articles(docs_arr.tolist())}
+    rows = [arts[int(d)] for d in docs_arr]
+    return sets_of_texts([(a.text, a.title) for a in rows], [a.published_at for a in rows],
+                         [a.time_precision for a in rows], cfg, docs_arr)
+
+
+def sets_of_texts(texts: Sequence[tuple[str, str]], published_at: Sequence[str | None], precisions: Sequence[str],
+                  cfg: ShingleConfig, docs: np.ndarray | None = None) -> DocSets:
+    """:class:`DocSets` of (text, title) pairs with their stored times (ISO 8601 UTC) and precisions."""
+    cleaned = [clean_text(text, title=title).text for text, title in texts]
+    batch = shingle_batch(cleaned, cfg)
+    values = batch.values.copy()
+    if len(batch) >= _COMPILED_MIN:
+        from ._kernels import sort_segments
+
+        sort_segments(values, batch.starts, batch.counts)
+    else:
+        for i in range(len(batch)):
+            s, n = int(batch.starts[i]), int(batch.counts[i])
+            values[s : s + n] = np.sort(values[s : s + n])
+    instant = np.array([_epoch(p) for p in published_at], dtype=np.float64)
+    return DocSets(
+        docs=np.arange(len(texts), dtype=np.int64) if docs is None else docs, values=values, starts=batch.starts,
+        counts=batch.counts, scripts=tuple(script_of(t) for t in cleaned), day=np.floor(instant / 86400.0),
+        instant=instant, date_only=np.array([p == "date" for p in precisions], dtype=bool),
+    )
+
+
+def _epoch(published_at: str | None) -> float:
+    return float("nan") if published_at is None else datetime.fromisoformat(published_at).timestamp()
+
+
+_COMPILED_MIN = 64  # fewer pairs or sets than this are intersected with numpy
+
+
+def intersections(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """|set ia[k] ∩ set ib[k]| for positions into ``sets``."""
+    out = np.zeros(len(ia), dtype=np.int64)
+    if len(ia) >= _COMPILED_MIN:
+        from ._kernels import pair_intersections
+
+        pair_intersections(sets.values, sets.starts, sets.counts, ia.astype(np.int64), ib.astype(np.int64), out)
+        return out
+    for k, (a, b) in enumerate(zip(ia.tolist(), ib.tolist(), strict=True)):
+        sa = sets.values[sets.starts[a] : sets.starts[a] + sets.counts[a]]
+        sb = sets.values[sets.starts[b] : sets.starts[b] + sets.counts[b]]
+        out[k] = np.intersect1d(sa, sb, assume_unique=True).size
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Verdicts:
+    """The verifier's judgement of candidate pairs (rows aligned with the pairs given)."""
+
+    keep: np.ndarray  # bool: one text is derived from the other
+    score: np.ndarray  # float64: the strength of the evidence: max(Jaccard, the later text's share in the earlier)
+    # Which side may be the source: 1 = the second doc (the first is the later copy),
+    # -1 = the first, 0 = either (same day or unknown order).
+    direction: np.ndarray  # int8
+    jaccard: np.ndarray  # float64
+    c_ab: np.ndarray  # share of the first text found in the second
+    c_ba: np.ndarray
+
+
+def order_of(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """1 where doc ib is known to be earlier than ia, -1 where ia is, 0 where the order is unknown:
+    a time missing, or the same day when either time is only a date."""
+    ta, tb = sets.instant[ia], sets.instant[ib]
+    by_day = sets.date_only[ia] | sets.date_only[ib]
+    same = np.where(by_day, sets.day[ia] == sets.day[ib], ta == tb)
+    unknown = np.isnan(ta) | np.isnan(tb) | same
+    return np.where(unknown, 0, np.where(tb < ta, 1, -1)).astype(np.int8)
+
+
+def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> Verdicts:
+    """Directed, per-script verification of pairs (positions into ``sets``).
+
+    A pair is reuse when the strict rule holds on the exact sets (Jaccard ≥
+    ``min_similarity``, or the smaller text ≥ ``min_containment`` contained in the
+    larger, sizes permitting), or when the later text is contained in the earlier one
+    at least as much as its script's threshold (``ClusterConfig.derived``; both
+    directions when the order is unknown). A script without a threshold has only the
+    strict rule.
+    """
+    from .cluster import MAX_SIZE_RATIO_FOR_CONTAINMENT, MIN_SHINGLES_FOR_CONTAINMENT
+
+    inter = intersections(sets, ia, ib).astype(np.float64)
+    na, nb = sets.counts[ia].astype(np.float64), sets.counts[ib].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c_ab = np.where(na > 0, inter / np.maximum(na, 1), 0.0)
+        c_ba = np.where(nb > 0, inter / np.maximum(nb, 1), 0.0)
+        jac = np.where(na + nb - inter > 0, inter / np.maximum(na + nb - inter, 1), 0.0)
+    small, large = np.minimum(na, nb), np.maximum(na, nb)
+    reliable = (small >= MIN_SHINGLES_FOR_CONTAINMENT) & (large <= MAX_SIZE_RATIO_FOR_CONTAINMENT * small)
+    smaller_in = np.where(na <= nb, c_ab, c_ba)
+    strict = (jac >= cfg.min_similarity) | (reliable & (smaller_in >= cfg.min_containment))
+    direction = order_of(sets, ia, ib)
+    # the later text's share found in the earlier one; either way round when the order is unknown
+    directed = np.where(direction == 1, c_ab, np.where(direction == -1, c_ba, np.maximum(c_ab, c_ba)))
+    thresholds = dict(cfg.derived)
+    bar = np.array([_pair_bar(sets.scripts[a], sets.scripts[b], thresholds) for a, b in zip(ia.tolist(), ib.tolist(), strict=True)],
+                   dtype=np.float64) if len(ia) else np.empty(0)
+    # Tiny texts "contain" each other by chance: the directed arm needs as many shingles as the strict one.
+    later_size = np.where(direction == 1, na, np.where(direction == -1, nb, small))
+    derived = (directed >= bar) & (later_size >= MIN_SHINGLES_FOR_CONTAINMENT)
+    # The evidence a text is derived from this source: its Jaccard or its share found in the
+    # source, not the reverse (a copy holding a sibling abridged copy whole must still pick
+    # the original, which holds more of it).
+    score = np.maximum(jac, directed)
+    return Verdicts(keep=strict | derived, score=score, direction=direction, jaccard=jac, c_ab=c_ab, c_ba=c_ba)
+
+
+def _pair_bar(script_a: str, script_b: str, thresholds: dict[str, float]) -> float:
+    """The directed-containment threshold of a pair: its script's, when both texts share one
+    that has a threshold; else none (infinite: only the strict rule)."""
+    if script_a != script_b:
+        return float("inf")
+    return thresholds.get(script_a, float("inf"))

@@ -1,0 +1,100 @@
+"""The exact "derived from" verifier (dedup/verify.py): directed, per script, on stored texts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import News
+from dedup.config import ClusterConfig, Config, ShingleConfig
+from dedup.index import store_settings
+from dedup.pipeline import index_corpus
+from dedup.store import open_store
+from dedup.verify import containment, intersections, judge, script_of, sets_of_texts, text_shingles
+
+CFG = ShingleConfig()
+EARLY, LATE = "2026-11-24T08:00:00+00:00", "2026-11-24T15:00:00+00:00"
+# No strict arm: the Jaccard and smaller-in-larger rule never fires, so what passes is the directed arm.
+DIRECTED_ONLY = ClusterConfig(min_similarity=1.0, min_containment=1.0, derived=(("latin", 0.6),))
+
+
+def _judge(texts: list[str], times: list[str | None], cfg: ClusterConfig, precisions: list[str] | None = None):  # type: ignore[no-untyped-def]
+    sets = sets_of_texts([(t, "") for t in texts], times, precisions or ["exact"] * len(texts), CFG)
+    return judge(sets, np.array([0]), np.array([1]), cfg)
+
+
+def test_script_of_tells_arabic_latin_and_other() -> None:
+    assert script_of("وزیراعظم نے کہا کہ حکومت عوام کو ریلیف دے گی") == "arabic"
+    assert script_of("Harga beras naik lagi di pasar induk") == "latin"
+    assert script_of("Премьер-министр заявил в четверг") == "other"
+    assert script_of("2026 — 11 — 24") == "other"  # no letters: no script to calibrate for
+
+
+def test_later_text_found_in_an_earlier_one_is_derived_not_the_reverse(news: dict[str, News]) -> None:
+    # A one-paragraph copy of a long compilation: too small beside it for the strict rule's containment.
+    whole = "\n\n".join(news[k].body for k in ("tram", "football", "krl", "rates"))
+    part = news["tram"].paragraphs[1]
+    v = _judge([part, whole], [LATE, EARLY], DIRECTED_ONLY)
+    assert v.direction[0] == 1 and v.c_ab[0] == 1.0 and bool(v.keep[0])
+    # The same texts the other way round in time: a long later text "contains" a short earlier one.
+    v = _judge([part, whole], [EARLY, LATE], DIRECTED_ONLY)
+    assert v.direction[0] == -1 and v.c_ba[0] < 0.2 and not bool(v.keep[0])
+
+
+def test_order_unknown_or_same_day_counts_both_ways(news: dict[str, News]) -> None:
+    whole = "\n\n".join(news[k].body for k in ("tram", "football", "krl", "rates"))
+    part = news["tram"].paragraphs[1]
+    same_day = _judge([part, whole], ["2026-11-24T00:00:00+00:00", "2026-11-24T00:00:00+00:00"], DIRECTED_ONLY, ["date", "date"])
+    unknown = _judge([part, whole], [EARLY, None], DIRECTED_ONLY)
+    for v in (same_day, unknown):
+        assert v.direction[0] == 0 and bool(v.keep[0])
+    next_day = _judge([part, whole], ["2026-11-23T00:00:00+00:00", "2026-11-24T00:00:00+00:00"], DIRECTED_ONLY, ["date", "date"])
+    assert next_day.direction[0] == -1 and not bool(next_day.keep[0])
+
+
+def test_each_script_has_its_own_threshold_and_others_the_strict_rule(news: dict[str, News]) -> None:
+    # A rewrite: two of the wire story's paragraphs and a local story after them.
+    later = "\n\n".join([*news["tram"].paragraphs[:2], news["flood_a"].body])
+    earlier = news["tram"].body
+    share = containment(text_shingles(later, "", CFG), text_shingles(earlier, "", CFG))
+    assert 0.3 < share < 0.6
+    strict = _judge([later, earlier], [LATE, EARLY], ClusterConfig(derived=()))
+    assert not bool(strict.keep[0])  # today's rule alone misses it
+    assert bool(_judge([later, earlier], [LATE, EARLY], ClusterConfig(derived=(("latin", share - 0.05),))).keep[0])
+    assert not bool(_judge([later, earlier], [LATE, EARLY], ClusterConfig(derived=(("latin", share + 0.05),))).keep[0])
+    # a threshold for another script does not apply to Latin text
+    assert not bool(_judge([later, earlier], [LATE, EARLY], ClusterConfig(derived=(("arabic", 0.1),))).keep[0])
+
+
+@pytest.mark.parametrize("n", [5, 300])  # the numpy path and the compiled one
+def test_intersections_count_shared_shingles(n: int) -> None:
+    rng = np.random.default_rng(n)
+    texts = [" ".join(f"w{x}" for x in rng.integers(0, 400, 120)) for _ in range(n)]
+    sets = sets_of_texts([(t, "") for t in texts], [None] * n, ["unknown"] * n, CFG)
+    ia, ib = rng.integers(0, n, 200), rng.integers(0, n, 200)
+    got = intersections(sets, ia, ib)
+    plain = [text_shingles(t, "", CFG) for t in texts]
+    assert got.tolist() == [np.intersect1d(plain[a], plain[b]).size for a, b in zip(ia, ib)]
+
+
+def test_a_store_keeps_its_thresholds_and_an_older_store_adopts_them(tmp_path, articles, jsonl) -> None:  # type: ignore[no-untyped-def]
+    own = Config(store=tmp_path / "s", progress=False, workers=1, cluster=ClusterConfig(derived=(("latin", 0.45),)))
+    index_corpus([str(jsonl("a.jsonl", [articles["tram-orig"]]))], own)
+    store = open_store(own.store, create=False)
+    try:
+        # a later run that chose nothing judges with the store's thresholds, not the defaults
+        assert store_settings(store, Config(chosen=frozenset()))[0].cluster.derived == (("latin", 0.45),)
+        # a store built before the thresholds existed: its params have none
+        params = json.loads(store.get_meta("params") or "{}")
+        del params["cluster"]["derived"]
+        store.set_meta("params", json.dumps(params))
+    finally:
+        store.close()
+    index_corpus([str(jsonl("b.jsonl", [articles["tram-junk"]]))], Config(store=own.store, progress=False, workers=1, chosen=frozenset()))
+    store = open_store(own.store, create=False)
+    try:
+        assert json.loads(store.get_meta("params") or "{}")["cluster"]["derived"] == dict(ClusterConfig().derived)
+    finally:
+        store.close()
