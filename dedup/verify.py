@@ -24,6 +24,7 @@ import numpy as np
 
 from .clean import clean_text
 from .config import ClusterConfig, ShingleConfig
+from .outlets import outlet_key
 from .shingle import shingle, shingle_batch
 from .store import Store
 
@@ -83,6 +84,7 @@ class DocSets:
     day: np.ndarray  # float64: UTC day number of the publication time (NaN: unknown)
     instant: np.ndarray  # float64: POSIX seconds (NaN: unknown)
     date_only: np.ndarray  # bool: the time of day is unknown
+    outlets: tuple[str, ...] = ()  # outlet_key of each text ("" or missing: unknown, never the same)
 
 
 class SetCache:
@@ -92,7 +94,7 @@ class SetCache:
 
     def __init__(self, store: Store, cfg: ShingleConfig, max_values: int = 1 << 25) -> None:
         self.store, self.cfg, self.max_values = store, cfg, max_values
-        self._sets: dict[int, tuple[np.ndarray, str, float, bool]] = {}
+        self._sets: dict[int, tuple[np.ndarray, str, float, bool, str]] = {}
         self._held = 0
 
     def sets(self, docs: np.ndarray) -> DocSets:
@@ -104,7 +106,7 @@ class SetCache:
             for i, d in enumerate(fresh.docs.tolist()):
                 s = int(fresh.starts[i])
                 self._sets[d] = (fresh.values[s : s + int(fresh.counts[i])].copy(), fresh.scripts[i],
-                                 float(fresh.instant[i]), bool(fresh.date_only[i]))
+                                 float(fresh.instant[i]), bool(fresh.date_only[i]), fresh.outlets[i])
                 self._held += int(fresh.counts[i])
             for d in list(self._sets):
                 if self._held <= self.max_values:
@@ -120,7 +122,7 @@ class SetCache:
         return DocSets(
             docs=docs, values=np.concatenate([r[0] for r in rows]) if rows else np.empty(0, np.uint32),
             starts=starts, counts=counts, scripts=tuple(r[1] for r in rows), day=np.floor(instant / 86400.0),
-            instant=instant, date_only=np.array([r[3] for r in rows], dtype=bool),
+            instant=instant, date_only=np.array([r[3] for r in rows], dtype=bool), outlets=tuple(r[4] for r in rows),
         )
 
 
@@ -130,11 +132,11 @@ def doc_sets(store: Store, docs: Sequence[int], cfg: ShingleConfig) -> DocSets:
     arts = {a.doc: a for a in store.articles(docs_arr.tolist())}
     rows = [arts[int(d)] for d in docs_arr]
     return sets_of_texts([(a.text, a.title) for a in rows], [a.published_at for a in rows],
-                         [a.time_precision for a in rows], cfg, docs_arr)
+                         [a.time_precision for a in rows], cfg, docs_arr, [a.outlet for a in rows])
 
 
 def sets_of_texts(texts: Sequence[tuple[str, str]], published_at: Sequence[str | None], precisions: Sequence[str],
-                  cfg: ShingleConfig, docs: np.ndarray | None = None) -> DocSets:
+                  cfg: ShingleConfig, docs: np.ndarray | None = None, outlets: Sequence[str] | None = None) -> DocSets:
     """:class:`DocSets` of (text, title) pairs with their stored times (ISO 8601 UTC) and precisions."""
     cleaned = [clean_text(text, title=title).text for text, title in texts]
     batch = shingle_batch(cleaned, cfg)
@@ -152,6 +154,7 @@ def sets_of_texts(texts: Sequence[tuple[str, str]], published_at: Sequence[str |
         docs=np.arange(len(texts), dtype=np.int64) if docs is None else docs, values=values, starts=batch.starts,
         counts=batch.counts, scripts=tuple(script_of(t) for t in cleaned), day=np.floor(instant / 86400.0),
         instant=instant, date_only=np.array([p == "date" for p in precisions], dtype=bool),
+        outlets=tuple(outlet_key(o) for o in outlets) if outlets is not None else ("",) * len(texts),
     )
 
 
@@ -208,8 +211,8 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> 
     ``min_similarity``, or the smaller text ≥ ``min_containment`` contained in the
     larger, sizes permitting), or when the later text is contained in the earlier one
     at least as much as its script's threshold (``ClusterConfig.derived``; both
-    directions when the order is unknown). A script without a threshold has only the
-    strict rule.
+    directions when the order is unknown) and the two are from different outlets. A
+    script without a threshold has only the strict rule.
     """
     from .cluster import MAX_SIZE_RATIO_FOR_CONTAINMENT, MIN_SHINGLES_FOR_CONTAINMENT
 
@@ -231,7 +234,11 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> 
                    dtype=np.float64) if len(ia) else np.empty(0)
     # Tiny texts "contain" each other by chance: the directed arm needs as many shingles as the strict one.
     later_size = np.where(direction == 1, na, np.where(direction == -1, nb, small))
-    derived = (directed >= bar) & (later_size >= MIN_SHINGLES_FOR_CONTAINMENT)
+    # One outlet's own texts of other days share its formulas (the daily sports round-up, the market
+    # report): between them only the strict rule counts (COUNTER: most false merges at the relaxed bar).
+    same_outlet = np.array([bool(sets.outlets[a]) and sets.outlets[a] == sets.outlets[b]
+                            for a, b in zip(ia.tolist(), ib.tolist(), strict=True)], dtype=bool)
+    derived = (directed >= bar) & (later_size >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     # The evidence a text is derived from this source: its Jaccard or its share found in the
     # source, not the reverse (a copy holding a sibling abridged copy whole must still pick
     # the original, which holds more of it).

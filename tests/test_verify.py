@@ -98,3 +98,18 @@ def test_a_store_keeps_its_thresholds_and_an_older_store_adopts_them(tmp_path, a
         assert json.loads(store.get_meta("params") or "{}")["cluster"]["derived"] == dict(ClusterConfig().derived)
     finally:
         store.close()
+
+
+def test_an_outlets_own_texts_need_the_strict_rule(news: dict[str, News]) -> None:
+    # The same rewrite as above, at a bar it passes between two outlets: one outlet's formulaic
+    # texts of two days (COUNTER's daily sports and market reports) are not copies of each other.
+    later = "\n\n".join([*news["tram"].paragraphs[:2], news["flood_a"].body])
+    earlier = news["tram"].body
+    cfg = ClusterConfig(derived=(("latin", 0.3),))
+
+    def keep(outlets: list[str]) -> bool:
+        sets = sets_of_texts([(later, ""), (earlier, "")], [LATE, EARLY], ["exact"] * 2, CFG, outlets=outlets)
+        return bool(judge(sets, np.array([0]), np.array([1]), cfg).keep[0])
+
+    assert keep(["dailyecho.net", "riverpost.com"])
+    assert not keep(["APP", "app"])  # outlets are compared case-folded
