@@ -113,15 +113,26 @@ def new_story_id(article_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Edges:
-    """Verified reuse between doc pairs: row i says pairs[i, 0] and pairs[i, 1] share a story."""
+    """Verified reuse between doc pairs (a, b) = pairs[i]: whether a may be derived from b and
+    b from a (dedup.verify.Verdicts), with the evidence each way."""
 
     pairs: np.ndarray  # (n, 2) int64
-    score: np.ndarray  # float64: the evidence (dedup.verify.Verdicts.score)
-    direction: np.ndarray  # int8: 1 = the second doc is the source, -1 = the first, 0 = either
+    a_from_b: np.ndarray  # bool
+    b_from_a: np.ndarray  # bool
+    score_ab: np.ndarray  # float64
+    score_ba: np.ndarray  # float64
 
     @classmethod
     def empty(cls) -> Edges:
-        return cls(np.empty((0, 2), dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int8))
+        no = np.empty(0, dtype=bool)
+        return cls(np.empty((0, 2), dtype=np.int64), no, no, np.empty(0), np.empty(0))
+
+    @classmethod
+    def concat(cls, parts: list[Edges]) -> Edges:
+        if not parts:
+            return cls.empty()
+        return cls(np.concatenate([e.pairs for e in parts]).reshape(-1, 2),
+                   *(np.concatenate([getattr(e, f) for e in parts]) for f in ("a_from_b", "b_from_a", "score_ab", "score_ba")))
 
 
 def _prefilter(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, cfg: ClusterConfig) -> np.ndarray:
@@ -169,11 +180,9 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
             sets = cache.sets(members)
             ia, ib = np.searchsorted(members, chunk[:, 0]), np.searchsorted(members, chunk[:, 1])
             v = judge(sets, ia, ib, cfg)
-            kept.append(Edges(chunk[v.keep], v.score[v.keep], v.direction[v.keep]))
-    if not kept:
-        return Edges.empty()
-    return Edges(np.concatenate([e.pairs for e in kept]).reshape(-1, 2), np.concatenate([e.score for e in kept]),
-                 np.concatenate([e.direction for e in kept]))
+            k = v.keep
+            kept.append(Edges(chunk[k], v.a_from_b[k], v.b_from_a[k], v.score_ab[k], v.score_ba[k]))
+    return Edges.concat(kept)
 
 
 def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cfg: ShingleConfig | None = None) -> np.ndarray:
@@ -181,32 +190,30 @@ def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     return verified_edges(store, docs, cfg, shingle_cfg).pairs
 
 
-def best_links(edges: Edges, choosers: np.ndarray, sources_only: np.ndarray) -> np.ndarray:
-    """(n, 2) links (doc, partner): each doc of ``choosers`` joins through its ONE best edge.
+def best_links(edges: Edges, choosers: np.ndarray) -> np.ndarray:
+    """(n, 2) links (doc, source): each doc of ``choosers`` joins through its ONE best source.
 
-    A doc's best source (an edge where the partner is earlier, or the order unknown) wins
-    over its best copy; a doc in ``sources_only`` (an existing story's origin) links only
-    to a source. So a text carrying two stories joins one, and a chain of weak links
-    cannot glue independent stories: each link is some doc's strongest evidence.
+    A text carrying two stories joins one, and a chain of weak links cannot glue independent
+    stories: every link is some text's strongest evidence of where it came from. A text with
+    no source links to nothing itself; its copies link to it.
 
-    >>> e = Edges(np.array([[1, 0], [1, 2], [3, 1]]), np.array([0.9, 0.5, 0.8]), np.array([1, 1, 1], np.int8))
-    >>> best_links(e, np.array([0, 1, 2, 3]), np.array([], np.int64)).tolist()
-    [[0, 1], [1, 0], [2, 1], [3, 1]]
+    >>> e = Edges(np.array([[1, 0], [1, 2], [3, 1]]), np.array([True, True, True]), np.array([False, False, True]),
+    ...           np.array([0.9, 0.5, 0.8]), np.array([0.9, 0.5, 0.4]))
+    >>> best_links(e, np.array([0, 1, 2, 3])).tolist()
+    [[1, 0], [3, 1]]
     """
     a, b = edges.pairs[:, 0], edges.pairs[:, 1]
-    d, sc = edges.direction, edges.score
-    # options: (chooser, partner, kind 0 = partner is a source / 1 = partner is a copy, score)
-    who = np.concatenate([a, b, a, b])
-    partner = np.concatenate([b, a, b, a])
-    kind = np.concatenate([np.zeros(2 * len(a), np.int8), np.ones(2 * len(a), np.int8)])
-    valid = np.concatenate([d >= 0, d <= 0, d == -1, d == 1])
-    score = np.concatenate([sc, sc, sc, sc])
-    ok = valid & np.isin(who, choosers) & ~((kind == 1) & np.isin(who, sources_only))
-    who, partner, kind, score = who[ok], partner[ok], kind[ok], score[ok]
-    order = np.lexsort((partner, -score, kind, who))
-    who, partner = who[order], partner[order]
-    first = np.r_[True, who[1:] != who[:-1]] if who.size else np.empty(0, dtype=bool)
-    return np.stack([who[first], partner[first]], axis=1).astype(np.int64) if who.size else np.empty((0, 2), np.int64)
+    who = np.concatenate([a, b])
+    source = np.concatenate([b, a])
+    score = np.concatenate([edges.score_ab, edges.score_ba])
+    ok = np.concatenate([edges.a_from_b, edges.b_from_a]) & np.isin(who, choosers)
+    who, source, score = who[ok], source[ok], score[ok]
+    if not who.size:
+        return np.empty((0, 2), dtype=np.int64)
+    order = np.lexsort((source, -score, who))  # per doc: the best evidence, then the lowest doc
+    who, source = who[order], source[order]
+    first = np.r_[True, who[1:] != who[:-1]]
+    return np.stack([who[first], source[first]], axis=1).astype(np.int64)
 
 
 def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, str]) -> list[tuple[list[int], AbstractSet[str]]]:
@@ -262,9 +269,9 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
                     shingle_cfg: ShingleConfig | None = None) -> ClusterResult:
     """Assign every pending article to a story (possibly its own).
 
-    Each pending article joins through its single best verified edge (best_links): its
-    strongest source, else its strongest copy. An existing story's origin may also link to
-    a new article that is its source (copies indexed before their original).
+    Each pending article joins through its single best verified source (best_links); the
+    first of an existing story (its origin) may also link to a new article that is its
+    source (copies indexed before their original).
     """
     pending = store.pending()
     if not pending:
@@ -274,7 +281,7 @@ def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callab
     # For pending docs this is their previous story (kept when a member was replaced).
     story_of = store.stories_of([*pending, *others.tolist()])
     origins = _story_origins(store, others, story_of)
-    edges = best_links(verified, np.union1d(np.asarray(pending, dtype=np.int64), origins), origins)
+    edges = best_links(verified, np.union1d(np.asarray(pending, dtype=np.int64), origins))
 
     groups = _components_of(pending, edges, story_of)
 

@@ -124,7 +124,7 @@ class IndexConfig:
 
 
 # The calibrated thresholds of the "derived from" verifier (ClusterConfig.derived).
-DERIVED_THRESHOLDS: tuple[tuple[str, float], ...] = (("arabic", 0.32), ("latin", 0.6))
+DERIVED_THRESHOLDS: tuple[tuple[str, float], ...] = (("arabic", 0.32), ("latin", 0.55))
 
 
 @dataclass(frozen=True, slots=True)

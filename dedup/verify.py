@@ -184,14 +184,21 @@ def intersections(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
 class Verdicts:
     """The verifier's judgement of candidate pairs (rows aligned with the pairs given)."""
 
-    keep: np.ndarray  # bool: one text is derived from the other
-    score: np.ndarray  # float64: the strength of the evidence: max(Jaccard, the later text's share in the earlier)
-    # Which side may be the source: 1 = the second doc (the first is the later copy),
-    # -1 = the first, 0 = either (same day or unknown order).
+    a_from_b: np.ndarray  # bool: the first text may be derived from the second
+    b_from_a: np.ndarray  # bool: the second from the first
+    # The evidence each way: max(Jaccard, the derived text's share found in its source).
+    score_ab: np.ndarray
+    score_ba: np.ndarray
+    # 1 = the second doc is known to be earlier, -1 = the first, 0 = unknown (same day, no time).
     direction: np.ndarray  # int8
     jaccard: np.ndarray  # float64
     c_ab: np.ndarray  # share of the first text found in the second
     c_ba: np.ndarray
+
+    @property
+    def keep(self) -> np.ndarray:
+        """One text is derived from the other."""
+        return self.a_from_b | self.b_from_a
 
 
 def order_of(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
@@ -227,23 +234,25 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> 
     smaller_in = np.where(na <= nb, c_ab, c_ba)
     strict = (jac >= cfg.min_similarity) | (reliable & (smaller_in >= cfg.min_containment))
     direction = order_of(sets, ia, ib)
-    # the later text's share found in the earlier one; either way round when the order is unknown
-    directed = np.where(direction == 1, c_ab, np.where(direction == -1, c_ba, np.maximum(c_ab, c_ba)))
     thresholds = dict(cfg.derived)
     bar = np.array([_pair_bar(sets.scripts[a], sets.scripts[b], thresholds) for a, b in zip(ia.tolist(), ib.tolist(), strict=True)],
                    dtype=np.float64) if len(ia) else np.empty(0)
-    # Tiny texts "contain" each other by chance: the directed arm needs as many shingles as the strict one.
-    later_size = np.where(direction == 1, na, np.where(direction == -1, nb, small))
     # One outlet's own texts of other days share its formulas (the daily sports round-up, the market
     # report): between them only the strict rule counts (COUNTER: most false merges at the relaxed bar).
     same_outlet = np.array([bool(sets.outlets[a]) and sets.outlets[a] == sets.outlets[b]
                             for a, b in zip(ia.tolist(), ib.tolist(), strict=True)], dtype=bool)
-    derived = (directed >= bar) & (later_size >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    # A text may be derived from one known to be earlier, or of the same day / unknown time:
+    # by the strict rule, or when its share found in the other reaches its script's bar (tiny
+    # texts "contain" each other by chance: the relaxed arm needs as many shingles as the strict one).
+    relaxed_ab = (c_ab >= bar) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    relaxed_ba = (c_ba >= bar) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    a_from_b = (direction >= 0) & (strict | relaxed_ab)
+    b_from_a = (direction <= 0) & (strict | relaxed_ba)
     # The evidence a text is derived from this source: its Jaccard or its share found in the
     # source, not the reverse (a copy holding a sibling abridged copy whole must still pick
     # the original, which holds more of it).
-    score = np.maximum(jac, directed)
-    return Verdicts(keep=strict | derived, score=score, direction=direction, jaccard=jac, c_ab=c_ab, c_ba=c_ba)
+    return Verdicts(a_from_b=a_from_b, b_from_a=b_from_a, score_ab=np.maximum(jac, c_ab), score_ba=np.maximum(jac, c_ba),
+                    direction=direction, jaccard=jac, c_ab=c_ab, c_ba=c_ba)
 
 
 def _pair_bar(script_a: str, script_b: str, thresholds: dict[str, float]) -> float:
