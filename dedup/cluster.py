@@ -24,7 +24,8 @@ import xxhash
 
 from .config import ClusterConfig, ShingleConfig
 from .index import candidate_pairs
-from .store import Store
+from .credits import CreditRules, load_rules
+from .store import Store, StoredArticle
 from .verify import SetCache, judge
 
 # Containment estimated from a low Jaccard is noisy for tiny texts: a short
@@ -161,6 +162,20 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     if pairs.size == 0:
         return Edges.empty()
     cache = SetCache(store, shingle_cfg or ShingleConfig())
+    loaded: list[CreditRules] = []
+
+    def rules() -> CreditRules:  # loaded when a pair first needs them: compiling them costs seconds
+        if not loaded:
+            loaded.append(load_rules().with_outlet_aliases(store.outlet_aliases()))
+        return loaded[0]
+    rows: dict[int, StoredArticle] = {}
+
+    def article(doc: int) -> StoredArticle:
+        # Pair evidence reads few texts (credits in the grey band, one outlet's kept pairs): fetched as asked.
+        if doc not in rows:
+            rows.update((a.doc, a) for a in store.articles([doc]))
+        return rows[doc]
+
     kept: list[Edges] = []
     for block_start in range(0, len(pairs), _VERIFY_BLOCK):
         block = pairs[block_start : block_start + _VERIFY_BLOCK]
@@ -177,9 +192,9 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
         for start in range(0, len(block), _EXACT_CHUNK):
             chunk = block[start : start + _EXACT_CHUNK]
             members = np.unique(chunk)
-            sets = cache.sets(members)
-            ia, ib = np.searchsorted(members, chunk[:, 0]), np.searchsorted(members, chunk[:, 1])
-            v = judge(sets, ia, ib, cfg)
+            sets, slots = cache.positions(members)
+            ia, ib = slots[np.searchsorted(members, chunk[:, 0])], slots[np.searchsorted(members, chunk[:, 1])]
+            v = judge(sets, ia, ib, cfg, article, rules)
             k = v.keep
             kept.append(Edges(chunk[k], v.a_from_b[k], v.b_from_a[k], v.score_ab[k], v.score_ba[k]))
     return Edges.concat(kept)

@@ -15,15 +15,17 @@ Direction matters (benchmarks/QUALITY.md): what counts is the share of the
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
 from .clean import clean_text
 from .config import ClusterConfig, ShingleConfig
+from .credits import CreditRules
+from .evidence import CREDIT_BAR_FACTOR, Article, credit_mask, template_mask
 from .outlets import outlet_key
 from .shingle import shingle, shingle_batch
 from .store import Store
@@ -48,10 +50,20 @@ def containment(part: np.ndarray, whole: np.ndarray) -> float:
 ARABIC = "arabic"
 LATIN = "latin"
 OTHER = "other"
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
-_ANY_LETTER = re.compile(r"[^\W\d_]")
-_SCRIPT_SAMPLE = 4000  # characters: the script of a news text shows in its first lines
+_SCRIPT_SAMPLE = 2000  # characters: the script of a news text shows in its first lines
+_LATIN_BLOCKS = ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x1E00, 0x1EFF))
+_ARABIC_BLOCKS = ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+
+
+@lru_cache(maxsize=1)
+def _script_table() -> np.ndarray:
+    """Per BMP code point: 0 not a letter, 1 Latin, 2 Arabic script, 3 another script's letter."""
+    table = np.array([3 if chr(c).isalpha() else 0 for c in range(0x10000)], dtype=np.uint8)
+    for blocks, code in ((_LATIN_BLOCKS, 1), (_ARABIC_BLOCKS, 2)):
+        for lo, hi in blocks:
+            span = table[lo : hi + 1]
+            span[span > 0] = code
+    return table
 
 
 def script_of(text: str) -> str:
@@ -60,13 +72,12 @@ def script_of(text: str) -> str:
     >>> script_of("وزیراعظم نے کہا کہ"), script_of("The minister said"), script_of("Премьер сказал")
     ('arabic', 'latin', 'other')
     """
-    sample = text[:_SCRIPT_SAMPLE]
-    letters = len(_ANY_LETTER.findall(sample))
-    if letters == 0:
-        return OTHER
-    if len(_ARABIC_LETTER.findall(sample)) * 2 > letters:
+    cps = np.frombuffer(text[:_SCRIPT_SAMPLE].encode("utf-32-le"), dtype=np.uint32)
+    _, latin, arabic, other = np.bincount(_script_table()[cps[cps < 0x10000]], minlength=4).tolist()
+    letters = latin + arabic + other
+    if letters and arabic * 2 > letters:
         return ARABIC
-    if len(_LATIN_LETTER.findall(sample)) * 2 > letters:
+    if letters and latin * 2 > letters:
         return LATIN
     return OTHER
 
@@ -88,42 +99,53 @@ class DocSets:
 
 
 class SetCache:
-    """Each doc's exact shingle set, script and time, computed once per run (re-cleaning and
-    re-shingling a text costs far more than intersecting it), within a bound on memory:
-    past ``max_values`` shingles held, the sets least recently computed are dropped."""
+    """Each doc's exact shingle set, script, time and outlet, computed once per run (re-cleaning
+    and re-shingling a text costs far more than intersecting it), held in one flat array that
+    grows as docs are added: past ``max_values`` shingles it is emptied and refilled."""
 
     def __init__(self, store: Store, cfg: ShingleConfig, max_values: int = 1 << 25) -> None:
         self.store, self.cfg, self.max_values = store, cfg, max_values
-        self._sets: dict[int, tuple[np.ndarray, str, float, bool, str]] = {}
-        self._held = 0
+        self._clear()
 
-    def sets(self, docs: np.ndarray) -> DocSets:
-        """The sets of ``docs`` (ascending, unique) as one :class:`DocSets`."""
-        missing = [int(d) for d in docs.tolist() if int(d) not in self._sets]
+    def _clear(self) -> None:
+        self._slot: dict[int, int] = {}
+        self._values = np.empty(1 << 16, dtype=np.uint32)
+        self._used = 0
+        self._parts: list[DocSets] = []
+        self._view: DocSets | None = None
+
+    def positions(self, docs: np.ndarray) -> tuple[DocSets, np.ndarray]:
+        """(the cache as one DocSets, the position of each of ``docs`` in it)."""
+        missing = [int(d) for d in docs.tolist() if int(d) not in self._slot]
         if missing:
             fresh = doc_sets(self.store, missing, self.cfg)
-            need = set(docs.tolist())
+            if self._used + fresh.values.size > self.max_values and self._slot:
+                self._clear()
+                missing = [int(d) for d in docs.tolist()]
+                fresh = doc_sets(self.store, missing, self.cfg)
+            need = self._used + fresh.values.size
+            if need > self._values.size:
+                grown = np.empty(max(need, 2 * self._values.size), dtype=np.uint32)
+                grown[: self._used] = self._values[: self._used]
+                self._values = grown
+            self._values[self._used : need] = fresh.values
+            first = len(self._slot)
             for i, d in enumerate(fresh.docs.tolist()):
-                s = int(fresh.starts[i])
-                self._sets[d] = (fresh.values[s : s + int(fresh.counts[i])].copy(), fresh.scripts[i],
-                                 float(fresh.instant[i]), bool(fresh.date_only[i]), fresh.outlets[i])
-                self._held += int(fresh.counts[i])
-            for d in list(self._sets):
-                if self._held <= self.max_values:
-                    break
-                if d not in need:
-                    self._held -= self._sets.pop(d)[0].size
-        rows = [self._sets[int(d)] for d in docs.tolist()]
-        counts = np.array([r[0].size for r in rows], dtype=np.int64)
-        starts = np.zeros(len(rows), dtype=np.int64)
-        if len(rows) > 1:
-            np.cumsum(counts[:-1], out=starts[1:])
-        instant = np.array([r[2] for r in rows], dtype=np.float64)
-        return DocSets(
-            docs=docs, values=np.concatenate([r[0] for r in rows]) if rows else np.empty(0, np.uint32),
-            starts=starts, counts=counts, scripts=tuple(r[1] for r in rows), day=np.floor(instant / 86400.0),
-            instant=instant, date_only=np.array([r[3] for r in rows], dtype=bool), outlets=tuple(r[4] for r in rows),
-        )
+                self._slot[d] = first + i
+            self._parts.append(replace(fresh, starts=fresh.starts + self._used))
+            self._used = need
+            self._view = None
+        if self._view is None:
+            p = self._parts
+            self._view = DocSets(
+                docs=np.concatenate([x.docs for x in p]), values=self._values, starts=np.concatenate([x.starts for x in p]),
+                counts=np.concatenate([x.counts for x in p]), scripts=tuple(s for x in p for s in x.scripts),
+                day=np.concatenate([x.day for x in p]), instant=np.concatenate([x.instant for x in p]),
+                date_only=np.concatenate([x.date_only for x in p]), outlets=tuple(o for x in p for o in x.outlets),
+            )
+            self._parts = [self._view]
+        slot = self._slot
+        return self._view, np.fromiter((slot[int(d)] for d in docs.tolist()), dtype=np.int64, count=len(docs))
 
 
 def doc_sets(store: Store, docs: Sequence[int], cfg: ShingleConfig) -> DocSets:
@@ -211,7 +233,8 @@ def order_of(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
     return np.where(unknown, 0, np.where(tb < ta, 1, -1)).astype(np.int8)
 
 
-def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> Verdicts:
+def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
+          article: Callable[[int], Article] | None = None, rules: Callable[[], CreditRules] | None = None) -> Verdicts:
     """Directed, per-script verification of pairs (positions into ``sets``).
 
     A pair is reuse when the strict rule holds on the exact sets (Jaccard ≥
@@ -220,6 +243,12 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> 
     at least as much as its script's threshold (``ClusterConfig.derived``; both
     directions when the order is unknown) and the two are from different outlets. A
     script without a threshold has only the strict rule.
+
+    With ``article`` (a doc's stored row) and ``rules`` (gives the store's credit rules: called only
+    when a pair needs them, as compiling them costs seconds), the pair
+    evidence of dedup.evidence counts too: a text crediting the other's outlet needs less
+    (``credit_mask``), and one outlet's recurring template on another day is no copy
+    (``template_mask``).
     """
     from .cluster import MAX_SIZE_RATIO_FOR_CONTAINMENT, MIN_SHINGLES_FOR_CONTAINMENT
 
@@ -244,15 +273,33 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig) -> 
     # A text may be derived from one known to be earlier, or of the same day / unknown time:
     # by the strict rule, or when its share found in the other reaches its script's bar (tiny
     # texts "contain" each other by chance: the relaxed arm needs as many shingles as the strict one).
-    relaxed_ab = (c_ab >= bar) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
-    relaxed_ba = (c_ba >= bar) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    bar_ab = bar_ba = bar
+    if article is not None and rules is not None:
+        da, db = sets.docs[ia], sets.docs[ib]
+        # the credit a later text gives the earlier one's outlet lowers the bar for that pair
+        if _grey(c_ab, bar).any():
+            bar_ab = np.where(credit_mask(da, db, c_ab, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
+        if _grey(c_ba, bar).any():
+            bar_ba = np.where(credit_mask(db, da, c_ba, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
+    relaxed_ab = (c_ab >= bar_ab) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    relaxed_ba = (c_ba >= bar_ba) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     a_from_b = (direction >= 0) & (strict | relaxed_ab)
     b_from_a = (direction <= 0) & (strict | relaxed_ba)
+    check = (a_from_b | b_from_a) & same_outlet
+    if article is not None and rules is not None and check.any():
+        template = template_mask(sets.docs[ia], sets.docs[ib], article, rules(), only=check)
+        a_from_b &= ~template
+        b_from_a &= ~template
     # The evidence a text is derived from this source: its Jaccard or its share found in the
     # source, not the reverse (a copy holding a sibling abridged copy whole must still pick
     # the original, which holds more of it).
     return Verdicts(a_from_b=a_from_b, b_from_a=b_from_a, score_ab=np.maximum(jac, c_ab), score_ba=np.maximum(jac, c_ba),
                     direction=direction, jaccard=jac, c_ab=c_ab, c_ba=c_ba)
+
+
+def _grey(score: np.ndarray, bar: np.ndarray) -> np.ndarray:
+    """Where a credit would decide: below the bar, not below the credited bar."""
+    return (score < bar) & (score >= bar * CREDIT_BAR_FACTOR)
 
 
 def _pair_bar(script_a: str, script_b: str, thresholds: dict[str, float]) -> float:
