@@ -15,6 +15,7 @@ two stories, the older story's id survives.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ import numpy as np
 import xxhash
 
 from .config import ClusterConfig, ShingleConfig
-from .index import candidate_pairs
 from .credits import CreditRules, load_rules
+from .index import candidate_pairs
 from .store import Store, StoredArticle
 from .verify import SetCache, judge
 
@@ -144,9 +145,12 @@ def _prefilter(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, cfg: Clu
     the many chance candidates a wide LSH proposes.
     """
     c_ab, c_ba = containment_both(sim, size_a.astype(np.float64), size_b.astype(np.float64))
-    bars = [cfg.min_containment, *(bar for _, bar in cfg.derived)]
-    low = PREFILTER_SHARE * min(bars)
+    low = PREFILTER_SHARE * min(_bars(cfg))
     return (sim >= PREFILTER_SHARE * cfg.min_similarity) | (np.maximum(c_ab, c_ba) >= low)
+
+
+def _bars(cfg: ClusterConfig) -> list[float]:
+    return [cfg.min_containment, *(bar for _, bar in cfg.derived)]
 
 
 # Share of a threshold a MinHash estimate must reach for the exact check to run: with 128
@@ -177,18 +181,22 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
         return rows[doc]
 
     kept: list[Edges] = []
+    # The candidate stage's own prefilter (dedup.index) may already be as strict as this one.
+    recorded = json.loads(store.get_meta("params") or "{}")
+    prefiltered = float(recorded.get("prefilter", 0.0)) >= PREFILTER_SHARE * min(_bars(cfg))
     for block_start in range(0, len(pairs), _VERIFY_BLOCK):
         block = pairs[block_start : block_start + _VERIFY_BLOCK]
-        involved = np.unique(block)
-        sigs, sizes = store.signatures(involved.tolist())
-        pos = np.searchsorted(involved, block)
-        hopeful = np.zeros(len(block), dtype=bool)
-        for start in range(0, len(block), _VERIFY_CHUNK):
-            p = pos[start : start + _VERIFY_CHUNK]
-            sim = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
-            hopeful[start : start + len(p)] = _prefilter(sim, sizes[p[:, 0]], sizes[p[:, 1]], cfg)
-        del sigs
-        block = block[hopeful]
+        if not prefiltered:
+            involved = np.unique(block)
+            sigs, sizes = store.signatures(involved.tolist())
+            pos = np.searchsorted(involved, block)
+            hopeful = np.zeros(len(block), dtype=bool)
+            for start in range(0, len(block), _VERIFY_CHUNK):
+                p = pos[start : start + _VERIFY_CHUNK]
+                sim = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
+                hopeful[start : start + len(p)] = _prefilter(sim, sizes[p[:, 0]], sizes[p[:, 1]], cfg)
+            del sigs
+            block = block[hopeful]
         for start in range(0, len(block), _EXACT_CHUNK):
             chunk = block[start : start + _EXACT_CHUNK]
             members = np.unique(chunk)
