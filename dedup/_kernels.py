@@ -27,6 +27,16 @@ def _splitmix(x):  # type: ignore[no-untyped-def]
     return x ^ (x >> np.uint64(31))
 
 
+@numba.njit(inline="always", cache=True)
+def _half_full_table(n):  # type: ignore[no-untyped-def]
+    """An empty open-addressing table of uint32 for ``n`` values, at most half full once
+    filled: (slots, mask, shift), a value's first slot being Fibonacci hashing's top bits."""
+    bits = 4
+    while (1 << bits) < 2 * n:
+        bits += 1
+    return np.zeros(1 << bits, dtype=np.uint32), (1 << bits) - 1, np.uint32(32 - bits)
+
+
 @numba.njit(cache=True, parallel=True, nogil=True)
 def char_shingles(cps, offsets, table, size, out, counts):  # type: ignore[no-untyped-def]
     """Fused token_hashes + ngram_hashes + unique, one article per iteration.
@@ -66,12 +76,7 @@ def char_shingles(cps, offsets, table, size, out, counts):  # type: ignore[no-un
         # Distinct values through an open-addressing set at most half full:
         # 22 vs 31 µs per news article for an LSD radix sort and a scan
         # (measured). 0 marks an empty slot, so the value 0 is tracked apart.
-        bits = 4
-        while (1 << bits) < 2 * g:
-            bits += 1
-        slots = np.zeros(1 << bits, dtype=np.uint32)
-        mask = (1 << bits) - 1
-        shift = np.uint32(32 - bits)
+        slots, mask, shift = _half_full_table(g)
         seen_zero = False
         # Rolling: acc = sum buf[q+j] * GOLDEN^(n-1-j) (mod 2^64), slid one token at a
         # time (drop the oldest term, shift, add the newest) -- the same values as
@@ -146,29 +151,46 @@ def matching_slots(sigs, rows_a, rows_b, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def sort_segments(values, starts, counts):  # type: ignore[no-untyped-def]
-    """Sort each set ``values[starts[i] : starts[i] + counts[i]]`` in place (the verify stage
-    intersects sorted sets by merging)."""
-    for i in numba.prange(starts.shape[0]):
-        s = starts[i]
-        values[s : s + counts[i]] = np.sort(values[s : s + counts[i]])
-
-
-@numba.njit(cache=True, parallel=True, nogil=True)
 def pair_intersections(values, starts, counts, ia, ib, out):  # type: ignore[no-untyped-def]
-    """``out[k]`` = |set ia[k] ∩ set ib[k]| for sorted unique sets laid out as in :func:`sort_segments`."""
+    """``out[k]`` = |set ia[k] ∩ set ib[k]| for unique (unsorted) sets ``values[starts[i] : starts[i] + counts[i]]``.
+
+    Per pair, the smaller set goes into an open-addressing table at most half full and the
+    larger probes it: O(|a| + |b|), no sorting (a doc is in about one pair after the
+    candidate prefilter, so sorting each set first would cost more than it saves).
+    """
     for k in numba.prange(ia.shape[0]):
-        p, pe = starts[ia[k]], starts[ia[k]] + counts[ia[k]]
-        q, qe = starts[ib[k]], starts[ib[k]] + counts[ib[k]]
+        x, y = ia[k], ib[k]
+        if counts[x] > counts[y]:
+            x, y = y, x
+        n_small = counts[x]
+        if n_small == 0:
+            out[k] = 0
+            continue
+        slots, mask, shift = _half_full_table(n_small)
+        has_zero = False
+        for p in range(starts[x], starts[x] + n_small):
+            v = values[p]
+            if v == 0:  # 0 marks an empty slot: tracked apart
+                has_zero = True
+                continue
+            s = np.int64(np.uint32(v * np.uint32(0x9E3779B1)) >> shift)
+            while slots[s] != 0:
+                s = (s + 1) & mask
+            slots[s] = v
         n = 0
-        while p < pe and q < qe:
-            x, y = values[p], values[q]
-            if x == y:
-                n += 1
-                p += 1
-                q += 1
-            elif x < y:
-                p += 1
-            else:
-                q += 1
+        for q in range(starts[y], starts[y] + counts[y]):
+            v = values[q]
+            if v == 0:
+                if has_zero:
+                    n += 1
+                continue
+            s = np.int64(np.uint32(v * np.uint32(0x9E3779B1)) >> shift)
+            while True:
+                cur = slots[s]
+                if cur == 0:
+                    break
+                if cur == v:
+                    n += 1
+                    break
+                s = (s + 1) & mask
         out[k] = n

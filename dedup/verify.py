@@ -84,7 +84,7 @@ def script_of(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DocSets:
-    """Exact shingle sets of many stored texts, sorted, in one flat array (set ``i`` is
+    """Exact shingle sets of many stored texts, in one flat array (set ``i`` is
     ``values[starts[i] : starts[i] + counts[i]]``), with each text's script and time."""
 
     docs: np.ndarray  # int64, ascending
@@ -103,7 +103,7 @@ class SetCache:
     and re-shingling a text costs far more than intersecting it), held in one flat array that
     grows as docs are added: past ``max_values`` shingles it is emptied and refilled."""
 
-    def __init__(self, store: Store, cfg: ShingleConfig, max_values: int = 1 << 25) -> None:
+    def __init__(self, store: Store, cfg: ShingleConfig, max_values: int = 1 << 24) -> None:
         self.store, self.cfg, self.max_values = store, cfg, max_values
         self._clear()
 
@@ -114,15 +114,30 @@ class SetCache:
         self._parts: list[DocSets] = []
         self._view: DocSets | None = None
 
+    def _shingled(self, docs: list[int]) -> DocSets:
+        """doc_sets of ``docs``, a batch at a time: a batch's texts are held 3 times (text,
+        cleaned, code points: ~16 bytes per character), so batches stay small."""
+        parts = [doc_sets(self.store, docs[i : i + _SHINGLE_BATCH], self.cfg) for i in range(0, len(docs), _SHINGLE_BATCH)]
+        if len(parts) == 1:
+            return parts[0]
+        counts = np.concatenate([p.counts for p in parts])
+        starts = np.zeros(len(counts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        return DocSets(
+            docs=np.concatenate([p.docs for p in parts]), values=np.concatenate([p.values for p in parts]), starts=starts,
+            counts=counts, scripts=tuple(s for p in parts for s in p.scripts), day=np.concatenate([p.day for p in parts]),
+            instant=np.concatenate([p.instant for p in parts]), date_only=np.concatenate([p.date_only for p in parts]),
+            outlets=tuple(o for p in parts for o in p.outlets),
+        )
+
     def positions(self, docs: np.ndarray) -> tuple[DocSets, np.ndarray]:
         """(the cache as one DocSets, the position of each of ``docs`` in it)."""
         missing = [int(d) for d in docs.tolist() if int(d) not in self._slot]
         if missing:
-            fresh = doc_sets(self.store, missing, self.cfg)
+            fresh = self._shingled(missing)
             if self._used + fresh.values.size > self.max_values and self._slot:
                 self._clear()
-                missing = [int(d) for d in docs.tolist()]
-                fresh = doc_sets(self.store, missing, self.cfg)
+                fresh = self._shingled([int(d) for d in docs.tolist()])
             need = self._used + fresh.values.size
             if need > self._values.size:
                 grown = np.empty(max(need, 2 * self._values.size), dtype=np.uint32)
@@ -162,19 +177,16 @@ def sets_of_texts(texts: Sequence[tuple[str, str]], published_at: Sequence[str |
     """:class:`DocSets` of (text, title) pairs with their stored times (ISO 8601 UTC) and precisions."""
     cleaned = [clean_text(text, title=title).text for text, title in texts]
     batch = shingle_batch(cleaned, cfg)
-    values = batch.values.copy()
-    if len(batch) >= _COMPILED_MIN:
-        from ._kernels import sort_segments
-
-        sort_segments(values, batch.starts, batch.counts)
-    else:
-        for i in range(len(batch)):
-            s, n = int(batch.starts[i]), int(batch.counts[i])
-            values[s : s + n] = np.sort(values[s : s + n])
+    # Compact: the compiled path leaves each set in a slot as long as its text.
+    counts = batch.counts.astype(np.int64)
+    starts = np.zeros(len(batch), dtype=np.int64)
+    if len(batch) > 1:
+        np.cumsum(counts[:-1], out=starts[1:])
+    values = np.concatenate([batch.get(i) for i in range(len(batch))]) if len(batch) else np.empty(0, np.uint32)
     instant = np.array([_epoch(p) for p in published_at], dtype=np.float64)
     return DocSets(
-        docs=np.arange(len(texts), dtype=np.int64) if docs is None else docs, values=values, starts=batch.starts,
-        counts=batch.counts, scripts=tuple(script_of(t) for t in cleaned), day=np.floor(instant / 86400.0),
+        docs=np.arange(len(texts), dtype=np.int64) if docs is None else docs, values=values, starts=starts,
+        counts=counts, scripts=tuple(script_of(t) for t in cleaned), day=np.floor(instant / 86400.0),
         instant=instant, date_only=np.array([p == "date" for p in precisions], dtype=bool),
         outlets=tuple(outlet_key(o) for o in outlets) if outlets is not None else ("",) * len(texts),
     )
@@ -184,7 +196,8 @@ def _epoch(published_at: str | None) -> float:
     return float("nan") if published_at is None else datetime.fromisoformat(published_at).timestamp()
 
 
-_COMPILED_MIN = 64  # fewer pairs or sets than this are intersected with numpy
+_COMPILED_MIN = 64  # fewer pairs than this are intersected with numpy
+_SHINGLE_BATCH = 2000  # texts re-shingled at once (as the index stage's batches)
 
 
 def intersections(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
