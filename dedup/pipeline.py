@@ -53,7 +53,7 @@ from .read.background import BackgroundReader, can_read_in_background, read_in_b
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import Finding, NewArticle, Store, StoredArticle, discard_if_empty, open_store
+from .store import Finding, NewArticle, PruneResult, Store, StoredArticle, discard_if_empty, open_store
 from .store.faults import DATABASE_ADVICE
 from .store.sqlite import DB_NAME
 from .views import keeps, member_matches, source_name, source_use
@@ -593,6 +593,29 @@ def check(cfg: Config, repair: bool = False) -> StoreCheck:
     finally:
         store.close()
     return StoreCheck(str(cfg.store), articles, segments, tuple(findings))
+
+
+# -- retention -------------------------------------------------------------------
+
+def prune(cfg: Config, before: datetime | str, tz: str = "UTC", dry_run: bool = False) -> PruneResult:
+    """Remove every article published before ``before`` from the store at ``cfg.store``
+    (:meth:`Store.prune`: an undated article by when it was indexed; a bare date once its
+    day has ended). ``before`` as on the command line is read like ``--published-from``:
+    an ISO 8601 date (its first instant, in ``tz``) or time. As a writer: not while an
+    index run holds the store; ``dry_run`` only counts, and takes no lock."""
+    if isinstance(before, str):
+        when = ReportFilter.window(before, tz, flag="--before")
+        assert when is not None
+        before = when
+    elif before.tzinfo is None:
+        raise ConfigError(f"--before {before.isoformat()}: give a time with its zone (a naive time could be any)")
+    store = open_store(cfg.store, create=False)
+    try:
+        if not dry_run:
+            store.lock_writer()
+        return store.prune(before, dry_run=dry_run)
+    finally:
+        store.close()
 
 
 # -- stats and export ---------------------------------------------------------
