@@ -138,6 +138,21 @@ def test_a_rerun_prune_removes_nothing_more(store: Path) -> None:
     assert _state(store) == state and first.articles > 0
 
 
+def test_indexing_the_same_files_again_does_not_bring_pruned_articles_back(store: Path) -> None:
+    """The README's nightly routine indexes the whole folder again: the articles a prune removed
+    must not come back as new articles (and new stories in tonight's report)."""
+    stored = _published(store)
+    res = prune(_cfg(store), CUT)
+    kept = _published(store)
+    summaries = [index_corpus([str(SAMPLE / n)], replace_tz(_cfg(store))) for n in ("night1.jsonl", "night2.jsonl")]
+    assert sum(x.added + x.replaced for x in summaries) == 0
+    assert sum(x.unchanged for x in summaries) == len(kept)
+    assert sum(n for x in summaries for _, n in x.skipped) == res.articles == len(stored) - len(kept)
+    assert _published(store) == kept
+    assert build_report(_cfg(store), since="last", mark=False).stories == ()
+    assert not prune(_cfg(store), "2026-11-24", dry_run=True).articles  # an earlier cut: nothing more
+
+
 # A prune SIGKILLed: after it rewrote a segment, as it commits, after it committed (old files left).
 _KILLED = """
 import os, signal, sys
@@ -214,6 +229,8 @@ def test_prune_command_dry_run_then_prune(store: Path) -> None:
 def test_prune_command_errors(store: Path, tmp_path: Path) -> None:
     r = _run("prune", "--store", str(store), "--before", "last tuesday")
     assert r.exit_code == 2 and r.stderr.startswith("error: --before 'last tuesday'")
+    r = _run("prune", "--store", str(store), "--before", "2099-01-01")  # a mistyped year would empty the store
+    assert r.exit_code == 2 and "is in the future" in r.stderr
     r = _run("prune", "--store", str(tmp_path / "none"), "--before", "2026-11-24")
     assert r.exit_code == 4 and r.stderr.startswith("error: no store at")
     assert not (tmp_path / "none").exists()
