@@ -773,7 +773,7 @@ class SQLiteStore:
         )}
         kept = {s for (s,) in c.execute(
             "SELECT DISTINCT m.story_id FROM memberships m WHERE m.story_id IN "
-            "(SELECT m2.story_id FROM memberships m2 JOIN temp.pruned p ON p.doc = m2.doc) "
+            "(SELECT COALESCE(m2.story_id, m2.prev_story) FROM memberships m2 JOIN temp.pruned p ON p.doc = m2.doc) "
             "AND m.doc NOT IN (SELECT doc FROM temp.pruned)"
         )}
         kept |= {s for (s,) in c.execute(

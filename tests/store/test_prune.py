@@ -131,6 +131,19 @@ def test_a_story_waiting_to_be_reclustered_is_kept_for_its_pending_members(store
     assert [f for f in store.check() if f.damage] == []
 
 
+def test_a_pruned_member_waiting_to_be_reclustered_does_not_drop_its_clustered_story(store: SQLiteStore) -> None:
+    """Mid-run state (an index run killed between two assignments): the old member waits with
+    its story as prev_story, the other is back in that story."""
+    d = store.write_articles([_new("y-old", 1, OLD), _new("y-new", 2, NEW)], {}, NOW)
+    store.assign({d[0]: "sY", d[1]: "sY"}, {"sY": NOW}, [], [], NOW)
+    (y2,) = store.write_articles([_new("y-new", 8, NEW)], {"y-new": d[1]}, NOW)
+    store.assign({y2: "sY"}, {}, ["sY"], [], NOW)
+    res = store.prune(CUT)
+    assert (res.stories_dropped, res.stories_changed) == (0, ("sY",))
+    assert store.story_members(["sY"]) == {"sY": [y2]}
+    assert [f for f in store.check() if f.damage] == []
+
+
 def test_doc_numbers_of_pruned_articles_are_never_given_again(store: SQLiteStore) -> None:
     """An archive loaded last is pruned first: its docs are the highest. A new article given
     one of their numbers would be below the sealed mark, in no segment: never found."""
