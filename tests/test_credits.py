@@ -400,6 +400,17 @@ def test_an_article_never_credits_its_own_outlet() -> None:
     assert names("اسلام آباد (اے پی پی اور آن لائن) وزیراعظم نے کہا", outlet="APP") == ["Online"]
 
 
+def test_urdu_closing_credit_alone_as_the_last_paragraph() -> None:
+    # Urdu papers close an agency item with its "(...)" on a line of its own (issue 14, item 6).
+    body = "اسلام آباد میں وزیراعظم نے کہا کہ بجٹ متوازن ہوگا اور ترقیاتی منصوبوں پر کام جاری رہے گا۔"
+    assert names(body + "\n(اے پی پی)", outlet="express") == ["APP"]
+    assert names(body + "\n\n(آن لائن)۔\n", outlet="express") == ["Online"]
+    assert names(body + "\n(اے پی پی)", outlet="APP") == []  # its own
+    # Not an editor's initials, and not a "(...)" line with more text after it.
+    assert names(body + "\n(اح)", outlet="express") == []
+    assert names(body + "\n(اے پی پی)\nمزید خبریں صفحہ 5 پر", outlet="express") == []
+
+
 def test_said_to_x_credits_agencies_only() -> None:
     # "X سے کہا" is a credit when X is an agency; a paper or channel "سے کہا" is often told to do something.
     assert names("انہوں نے اے ایف پی سے کہا کہ مذاکرات جاری رہیں گے۔") == ["AFP"]

@@ -1,0 +1,261 @@
+"""Pair evidence beyond overlap, for the verify stage: recurring templates and credits.
+
+Overlap says two texts share words; it does not say one was copied from the other.
+Two facts about a (later, earlier) pair change what its overlap means:
+
+1. **A recurring template is not a copy** (issue 14, item 4). An outlet's daily market,
+   gold-price or exchange-rate report reuses yesterday's frame with today's figures (COUNTER
+   0309/0213/0218: char-7 containment 0.56-0.63, yet three different days' markets). Such a
+   pair is vetoed: :func:`is_recurring_template` is true when the two texts are from the **same
+   outlet**, on **different publication days** (both known), and **the figures moved**: the
+   later text has at least ``MIN_NEW_FIGURES`` figures the earlier lacks, a share of at least
+   ``MIN_NEW_FIGURE_SHARE`` of its figures, and the figures explain at least
+   ``MIN_FIGURE_GAIN`` of what the later text does not share with the earlier (the shared text
+   is the fixed frame). A copy with a changed number or two, a copy published the same day, or
+   a copy by another outlet is never vetoed; neither is an outlet's own text re-run with the
+   same figures.
+
+2. **A credit is evidence** (issue 14, item 6). A text that credits the earlier text's outlet
+   ("(اے پی پی)", "Dikutip dari detikcom", "Por Agencia EFE") says where it came from, so the
+   pair needs less overlap: :func:`link_bar` lowers the verifier's bar by ``CREDIT_BAR_FACTOR``
+   for the pair a credit picks. Credits are found by :mod:`dedup.credits` in the later text
+   (raw, as provenance reads it) and compared by canonical name with the store's outlet aliases
+   (:func:`dedup.pipeline.store_rules`), so COUNTER's outlet "APP" matches an Urdu paper's
+   "(اے پی پی)" and an aliased "detikcom" matches "detik.com". A credit names an outlet, not a
+   text, and an agency files hundreds of texts a day: the credit picks only the credited
+   outlet's best-scoring earlier candidate (:func:`credit_picks`), and lowers the bar for that
+   pair, never replaces it. What it adds and costs: benchmarks/CREDITS.md, "Credits as evidence".
+
+How the verifier calls it, for one later text and its earlier candidates (StoredArticle rows;
+``rules = store_rules(store)``; ``score`` its directed containment of the later text in an
+earlier one; ``bar`` its threshold for the pair's script)::
+
+    from .evidence import credit_picks, credits_of, is_recurring_template, link_bar
+
+    names = credits_of(later.text, later.outlet, rules)          # once per later text
+    kept = [(e, s) for e, s in scored if not is_recurring_template(later, e, rules)]  # a template never links
+    picked = credit_picks(names, later.outlet, [(e.outlet, s) for e, s in kept], rules)
+    links = [e for (e, s), p in zip(kept, picked) if s >= link_bar(bar, p)]
+
+>>> frame = "KARACHI, Sep {d} (APP) - The KSE-100 index gained {a} points to close at {b} points, with {c} million shares traded."
+>>> mon = Dated("APP", "", frame.format(d=16, a="110.17", b="30180.30", c=210), "2014-09-16", "date")
+>>> tue = Dated("APP", "", frame.format(d=17, a="43.73", b="30136.57", c=185), "2014-09-17", "date")
+>>> from dedup.credits import load_rules
+>>> is_recurring_template(tue, mon, load_rules()), is_recurring_template(tue, mon._replace(outlet="INP"), load_rules())
+(True, False)
+>>> names = credits_of("اسلام آباد (اے پی پی) وزیراعظم نے کہا", "express", load_rules())
+>>> names, credit_picks(names, "express", [("APP", 0.25), ("APP", 0.4), ("NNI", 0.5)], load_rules())
+(frozenset({'APP'}), [False, True, False])
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import NamedTuple, Protocol
+
+from .credits import CreditRules, FoundCredit
+from .model import TimePrecision
+from .outlets import same_outlet
+from .read.timeparse import bare_date
+
+# -- recurring templates -------------------------------------------------------------
+
+# Figures the later text has that the earlier lacks: the dateline's day is one, so one or two
+# new figures are a dated copy or a corrected number, not a new day's report.
+MIN_NEW_FIGURES = 3
+# ... as a share of the later text's distinct figures: a report that repeats yesterday's
+# closing prices beside today's (COUNTER 0212 after 0310) still has half of its figures new.
+MIN_NEW_FIGURE_SHARE = 1 / 3
+# Share of what the later text does not share with the earlier (as word tokens) that its
+# figures account for: a template's differences are its figures; an outlet's follow-up that
+# differs in words (paragraphs added or rewritten, a few figures among them) is no template.
+MIN_FIGURE_GAIN = 0.1
+
+# A figure: digits (any script's), with decimal or thousands marks inside ("30,180.30", "۱۲٫۵").
+_TOKEN = re.compile(r"\d+(?:[.,٫٬]\d+)*|[^\W\d_]+")
+_THOUSANDS = str.maketrans("", "", ",٬")
+
+
+class Dated(NamedTuple):
+    """The fields of an article the rules read (a StoredArticle has them all)."""
+
+    outlet: str
+    title: str
+    text: str
+    published_at: str | None
+    time_precision: str
+    published_raw: str | None = None
+
+
+class Article(Protocol):
+    """What :func:`is_recurring_template` reads of an article: a StoredArticle or a :class:`Dated`."""
+
+    @property
+    def outlet(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def published_at(self) -> str | None: ...
+    @property
+    def time_precision(self) -> str: ...
+    @property
+    def published_raw(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FigureShift:
+    """How the figures of a later text differ from an earlier one's."""
+
+    new_figures: int  # distinct figures of the later text that the earlier lacks
+    new_share: float  # ... as a share of the later text's distinct figures
+    gain: float  # share of the later text's unshared tokens that are figures (0..1)
+
+    @property
+    def moved(self) -> bool:
+        """The figures are what changed: the template rule's test on the texts."""
+        return (self.new_figures >= MIN_NEW_FIGURES and self.new_share >= MIN_NEW_FIGURE_SHARE
+                and self.gain >= MIN_FIGURE_GAIN)
+
+
+def publication_day(a: Article) -> date | None:
+    """The calendar day an article was published, None when unknown (a bare date is its own
+    day; a time, the day in the zone it is stored in).
+
+    >>> publication_day(Dated("x", "", "", "2026-11-25T00:00:00+07:00", "date", "2026-11-25"))
+    datetime.date(2026, 11, 25)
+    >>> publication_day(Dated("x", "", "", None, "unknown")) is None
+    True
+    """
+    if a.published_at is None or a.time_precision == TimePrecision.UNKNOWN:
+        return None
+    if a.time_precision == TimePrecision.DATE and (day := bare_date(a.published_raw)) is not None:
+        return day
+    try:
+        t = datetime.fromisoformat(a.published_at)
+    except ValueError:
+        return None
+    return (t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)).date()
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and figures; figures with ASCII digits and no thousands marks."""
+    out = []
+    for t in _TOKEN.findall(text):
+        if t[0].isdigit():
+            t = "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in t).translate(_THOUSANDS)
+            t = t.replace("٫", ".")
+        out.append(t)
+    return out
+
+
+def figure_shift(later: str, earlier: str) -> FigureShift:
+    """How ``later``'s figures differ from ``earlier``'s (see :class:`FigureShift`).
+
+    >>> s = figure_shift("Gold fell 86 rupees to 40,971 rupees; silver 634 rupees.", "Gold rose 12 rupees to 41057 rupees; silver 634 rupees.")
+    >>> s.new_figures, round(s.new_share, 2), round(s.gain, 2)
+    (2, 0.67, 0.67)
+    """
+    lt, et = Counter(_tokens(later)), Counter(_tokens(earlier))
+    lf = {t for t in lt if t[0].isdigit()}
+    ef = {t for t in et if t[0].isdigit()}
+    new = len(lf - ef)
+    unshared = lt - et  # multiset: tokens of the later text beyond what the earlier has
+    total = sum(unshared.values())
+    figures = sum(n for t, n in unshared.items() if t[0].isdigit())
+    return FigureShift(new, new / len(lf) if lf else 0.0, figures / total if total else 0.0)
+
+
+def is_recurring_template(a: Article, b: Article, rules: CreditRules) -> bool:
+    """Whether ``a`` and ``b`` (in either order) are one outlet's recurring report on two days
+    with new figures: not a copy, whatever their overlap (see the module docstring).
+
+    ``rules`` gives the store's outlet aliases (same outlet = same name, case-folded, aliases
+    followed). An unknown publication day is never a different day.
+    """
+    if not same_outlet(a.outlet, b.outlet, rules):
+        return False
+    day_a, day_b = publication_day(a), publication_day(b)
+    if day_a is None or day_b is None or day_a == day_b:
+        return False
+    later, earlier = (a, b) if day_a > day_b else (b, a)
+    return figure_shift(f"{later.title}\n{later.text}", f"{earlier.title}\n{earlier.text}").moved
+
+
+# -- credits ---------------------------------------------------------------------------
+
+# A credited pair's bar is the verifier's bar times this (see benchmarks/CREDITS.md,
+# "Credits as evidence": chosen on COUNTER's odd-numbered pairs, reported on the even ones).
+CREDIT_BAR_FACTOR = 0.8
+
+
+def credits_of(text: str, outlet: str, rules: CreditRules) -> frozenset[str]:
+    """The canonical names ``text`` (raw, as stored) credits, its own outlet excluded: compute
+    once per text and pass to :func:`credits_outlet` for each of its candidates."""
+    return frozenset(c.name for c in rules.find(text, outlet))
+
+
+def credits_outlet(credited: Collection[str], later_outlet: str, earlier_outlet: str, rules: CreditRules) -> bool:
+    """Whether a later text crediting ``credited`` (:func:`credits_of`) credits the earlier
+    text's outlet: the outlet's canonical name (aliases followed) is among the names, and
+    the two are different outlets (an outlet never credits itself).
+
+    >>> from dedup.credits import load_rules
+    >>> rules = load_rules()
+    >>> credits_outlet({"APP"}, "express", "app", rules), credits_outlet({"APP"}, "express", "app.com.pk", rules)
+    (True, True)
+    >>> credits_outlet({"detik.com"}, "korannews.com", "detikcom", rules.with_outlet_aliases({"detikcom": "detik.com"}))
+    True
+    >>> credits_outlet({"APP"}, "express", "INP", rules), credits_outlet(set(), "express", "APP", rules)
+    (False, False)
+    """
+    if not credited or not earlier_outlet.strip() or same_outlet(later_outlet, earlier_outlet, rules):
+        return False
+    name = rules.canonical(earlier_outlet)
+    return name in credited and name != rules.canonical(later_outlet)
+
+
+def credit_to(later_text: str, later_outlet: str, earlier_outlet: str, rules: CreditRules) -> FoundCredit | None:
+    """The credit in ``later_text`` naming ``earlier_outlet`` (the phrase, as evidence), if any."""
+    if same_outlet(later_outlet, earlier_outlet, rules):
+        return None
+    name = rules.canonical(earlier_outlet)
+    return next((c for c in rules.find(later_text, later_outlet) if c.name == name), None)
+
+
+def credit_picks(credited: Collection[str], later_outlet: str, candidates: Sequence[tuple[str, float]],
+                 rules: CreditRules) -> list[bool]:
+    """Which of a later text's earlier ``candidates`` (outlet, score) its credits pick: for each
+    credited outlet, its best-scoring candidate (all of them on a tie). A credit names an outlet,
+    not a text; the text of that outlet the later one matches best is the one it came from, and
+    only that pair earns the lower bar (on COUNTER this keeps the credit from linking a paper
+    crediting APP to any of APP's other texts: benchmarks/CREDITS.md).
+
+    >>> from dedup.credits import load_rules
+    >>> credit_picks({"APP"}, "express", [("APP", 0.2), ("APP", 0.3), ("INP", 0.5)], load_rules())
+    [False, True, False]
+    """
+    best: dict[str, float] = {}
+    hits = [credits_outlet(credited, later_outlet, outlet, rules) for outlet, _ in candidates]
+    for (outlet, score), hit in zip(candidates, hits, strict=True):
+        if hit:
+            key = rules.canonical(outlet)
+            best[key] = max(best.get(key, score), score)
+    return [hit and score >= best[rules.canonical(outlet)] for (outlet, score), hit in zip(candidates, hits, strict=True)]
+
+
+def link_bar(bar: float, picked: bool) -> float:
+    """The overlap a pair needs to be linked: the verifier's ``bar``, lowered by
+    ``CREDIT_BAR_FACTOR`` when the later text's credit picks the earlier text
+    (:func:`credit_picks`).
+
+    >>> link_bar(0.4, False), round(link_bar(0.4, True), 2)
+    (0.4, 0.32)
+    """
+    return bar * CREDIT_BAR_FACTOR if picked else bar
