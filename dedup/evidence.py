@@ -26,14 +26,25 @@ Two facts about a (later, earlier) pair change what its overlap means:
    outlet's best-scoring earlier candidate (:func:`credit_picks`), and lowers the bar for that
    pair, never replaces it. What it adds and costs: benchmarks/CREDITS.md, "Credits as evidence".
 
-How the verifier calls it, for one later text and its earlier candidates (StoredArticle rows;
-``rules = store_rules(store)``; ``score`` its directed containment of the later text in an
-earlier one; ``bar`` its threshold for the pair's script)::
+How the verifier calls it. Over its candidate arrays (the ``judge()`` of branch ``verifier``:
+positions ``ia``/``ib`` into ``sets``, ``direction``, ``directed``, ``bar``, ``strict``,
+``same_outlet`` as computed there; ``row`` a doc → StoredArticle lookup, e.g. ``{a.doc: a for a
+in store.articles(docs)}.__getitem__``; ``rules = store_rules(store)``)::
 
-    from .evidence import credit_picks, credits_of, is_recurring_template, link_bar
+    from .evidence import CREDIT_BAR_FACTOR, credit_mask, template_mask
+
+    a, b = sets.docs[ia], sets.docs[ib]
+    later, earlier = np.where(direction == -1, b, a), np.where(direction == -1, a, b)
+    credited = credit_mask(later, earlier, directed, bar, row, rules)   # reads few texts: the grey band only
+    derived = (directed >= np.where(credited, bar * CREDIT_BAR_FACTOR, bar)) & ...  # the rest as before
+    keep = strict | derived
+    keep &= ~template_mask(a, b, row, rules, only=keep & same_outlet)      # reads one outlet's kept pairs only
+
+(For a pair of unknown order, ``direction == 0``, the first doc is taken as the later one.)
+Per text, with the same rules::
 
     names = credits_of(later.text, later.outlet, rules)          # once per later text
-    kept = [(e, s) for e, s in scored if not is_recurring_template(later, e, rules)]  # a template never links
+    kept = [(e, s) for e, s in scored if not is_recurring_template(later, e, rules)]
     picked = credit_picks(names, later.outlet, [(e.outlet, s) for e, s in kept], rules)
     links = [e for (e, s), p in zip(kept, picked) if s >= link_bar(bar, p)]
 
@@ -53,10 +64,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import NamedTuple, Protocol
+
+import numpy as np
 
 from .credits import CreditRules, FoundCredit
 from .model import TimePrecision
@@ -259,3 +272,51 @@ def link_bar(bar: float, picked: bool) -> float:
     (0.4, 0.32)
     """
     return bar * CREDIT_BAR_FACTOR if picked else bar
+
+
+# -- over a verifier's candidate arrays ------------------------------------------------------
+
+def template_mask(a: np.ndarray, b: np.ndarray, article: Callable[[int], Article], rules: CreditRules,
+                  only: np.ndarray | None = None) -> np.ndarray:
+    """Per pair (docs ``a[k]``, ``b[k]``): :func:`is_recurring_template`. ``article`` gives a
+    doc's row; only the pairs in ``only`` (a bool mask, e.g. kept pairs of one outlet) are read,
+    so a verifier fetches texts for few pairs.
+
+    >>> rows = {1: Dated("APP", "", "KSE closed at 30,180.30, up 110.17; volume 210 million.", "2014-09-16", "date"),
+    ...         2: Dated("APP", "", "KSE closed at 30,136.57, down 43.73; volume 185 million.", "2014-09-17", "date")}
+    >>> from dedup.credits import load_rules
+    >>> template_mask(np.array([2, 2]), np.array([1, 2]), rows.__getitem__, load_rules()).tolist()
+    [True, False]
+    """
+    out = np.zeros(len(a), dtype=bool)
+    for k in np.flatnonzero(only if only is not None else np.ones(len(a), dtype=bool)).tolist():
+        out[k] = is_recurring_template(article(int(a[k])), article(int(b[k])), rules)
+    return out
+
+
+def credit_mask(later: np.ndarray, earlier: np.ndarray, score: np.ndarray, bar: np.ndarray,
+                article: Callable[[int], Article], rules: CreditRules) -> np.ndarray:
+    """Per pair (``later[k]`` copied from ``earlier[k]``?): whether the later text's credit picks
+    the earlier one (:func:`credit_picks` over all the later text's pairs) where that decides,
+    i.e. ``score`` is below ``bar`` but not below ``link_bar(bar, True)``. Credits are found
+    only for later texts with such a pair (about 1 ms per Urdu text): a verifier then uses
+    ``np.where(mask, bar * CREDIT_BAR_FACTOR, bar)`` as its bar.
+
+    >>> rows = {1: Dated("express", "", "اسلام آباد (اے پی پی) وزیراعظم نے کہا", None, "unknown"),
+    ...         2: Dated("APP", "", "", None, "unknown"), 3: Dated("APP", "", "", None, "unknown")}
+    >>> from dedup.credits import load_rules
+    >>> credit_mask(np.array([1, 1]), np.array([2, 3]), np.array([0.3, 0.2]), np.array([0.32, 0.32]),
+    ...             rows.__getitem__, load_rules()).tolist()
+    [True, False]
+    """
+    out = np.zeros(len(later), dtype=bool)
+    grey = (score < bar) & (score >= bar * CREDIT_BAR_FACTOR)
+    for doc in np.unique(later[grey]).tolist():
+        rows = np.flatnonzero(later == doc)
+        text = article(doc)
+        names = credits_of(text.text, text.outlet, rules)
+        if not names:
+            continue
+        picks = credit_picks(names, text.outlet, [(article(int(earlier[k])).outlet, float(score[k])) for k in rows], rules)
+        out[rows] = np.array(picks, dtype=bool) & grey[rows]
+    return out

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dedup.credits import load_rules
 from dedup.evidence import (
     CREDIT_BAR_FACTOR,
     Dated,
+    credit_mask,
     credit_picks,
     credit_to,
     credits_of,
@@ -19,6 +21,7 @@ from dedup.evidence import (
     is_recurring_template,
     link_bar,
     publication_day,
+    template_mask,
 )
 from dedup.store import StoredArticle
 
@@ -180,3 +183,45 @@ def test_a_picked_pair_needs_less_overlap() -> None:
     assert 0.5 <= CREDIT_BAR_FACTOR < 1.0
     assert link_bar(0.42, False) == 0.42
     assert link_bar(0.42, True) == pytest.approx(0.42 * CREDIT_BAR_FACTOR)
+
+
+# -- over candidate arrays -------------------------------------------------------------
+
+ROWS = {
+    1: art("APP", MARKET.format(**MON), "2014-09-16"),
+    2: art("APP", MARKET.format(**TUE), "2014-09-17"),
+    3: art("express", "اسلام آباد (اے پی پی) وزیراعظم نے کہا کہ بجٹ متوازن ہوگا۔", "2014-09-17"),
+    4: art("NNI", "لاہور (این این آئی) وزیر اعلیٰ نے کہا", "2014-09-16"),
+}
+
+
+def test_template_mask_reads_only_the_pairs_asked() -> None:
+    read: list[int] = []
+
+    def row(doc: int) -> Dated:
+        read.append(doc)
+        return ROWS[doc]
+
+    a, b = np.array([2, 3, 2]), np.array([1, 1, 2])
+    assert template_mask(a, b, row, RULES).tolist() == [True, False, False]
+    read.clear()
+    assert template_mask(a, b, row, RULES, only=np.array([False, True, False])).tolist() == [False, False, False]
+    assert sorted(read) == [1, 3]
+
+
+def test_credit_mask_lowers_the_bar_in_the_grey_band_only() -> None:
+    later, earlier = np.array([3, 3, 3]), np.array([1, 2, 4])
+    bar = np.full(3, 0.32)
+    # Doc 3 credits APP: of APP's texts 1 and 2 it picks the better one (2), and only where the
+    # score is below the bar but within CREDIT_BAR_FACTOR of it.
+    inside = 0.32 * (1 + CREDIT_BAR_FACTOR) / 2
+    assert credit_mask(later, earlier, np.array([0.1, inside, inside]), bar, ROWS.__getitem__, RULES).tolist() == \
+        [False, True, False]
+    assert credit_mask(later, earlier, np.array([0.1, 0.5, 0.1]), bar, ROWS.__getitem__, RULES).tolist() == \
+        [False, False, False]  # above the bar: nothing to decide
+    below = 0.32 * CREDIT_BAR_FACTOR * 0.9
+    assert credit_mask(later, earlier, np.array([0.0, below, 0.0]), bar, ROWS.__getitem__, RULES).tolist() == \
+        [False, False, False]
+    # A better APP candidate above the bar is the one the credit picks: not the grey one.
+    assert credit_mask(later, earlier, np.array([0.6, inside, 0.0]), bar, ROWS.__getitem__, RULES).tolist() == \
+        [False, False, False]
