@@ -96,7 +96,8 @@ def templates(docs: dict[str, dict], pairs: list[dict], sh: dict[str, np.ndarray
         "labelled_pairs_vetoed": {lab: by_label[lab][1] for lab in LABELS},
         "labelled_pairs": {lab: by_label[lab][0] for lab in LABELS},
         "labelled_pairs_figures_moved_without_outlet_condition": {lab: figures_only[lab] for lab in LABELS},
-        "vetoed": sorted(vetoed, key=lambda v: -v["cd"]),
+        # The links it removes (the other vetoed pairs are below the bar anyway).
+        "vetoed_linked": sorted((v for v in vetoed if v["linked_before"]), key=lambda v: -v["cd"]),
     }
 
 
@@ -210,8 +211,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     t = results["templates"]
-    print(json.dumps({k: v for k, v in t.items() if k != "vetoed"}, ensure_ascii=False))
-    for v in t["vetoed"]:
+    print(json.dumps({k: v for k, v in t.items() if k != "vetoed_linked"}, ensure_ascii=False))
+    for v in t["vetoed_linked"]:
         print("  veto", v)
     print(json.dumps(results["counter_credits"], indent=1))
     print(json.dumps(results["sample_credits"], indent=1))

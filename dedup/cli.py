@@ -577,6 +577,44 @@ def check(store: Path | None, repair: bool, as_json: bool) -> None:
 
 @cli.command()
 @store_option
+@click.option("--before", required=True, metavar="WHEN", help="Remove articles published before this date or time (ISO 8601; a date: before its start).")
+@click.option("--tz", "filter_tz", default="UTC", show_default=True, help="Zone of a date or time given without an offset.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (with the ids of the stories changed).")
+@friendly_errors
+def prune(store: Path | None, before: str, filter_tz: str, dry_run: bool, as_json: bool) -> None:
+    """Retention: remove the articles published before a date, with their signatures,
+    LSH entries and story memberships (an undated article goes by when it was indexed).
+
+    A story keeps its id while it keeps a member; its first publisher may change. The
+    nightly report does not list the stories a prune changed. Atomic: an interrupted
+    prune leaves the store as it was, and the same command completes it.
+
+    \b
+    Examples:
+      dedup prune --before 2026-06-01 --dry-run
+      dedup prune --before 2026-06-01T00:00+07:00 --store nightly-store
+    """
+    from .pipeline import prune as run_prune
+
+    ReadConfig(tz=filter_tz)  # a mistyped zone: one clear line
+    _check_utf8("--before", before)
+    result = run_prune(_base_config(store), before, filter_tz, dry_run=dry_run)
+    if as_json:
+        click.echo(json_text({
+            "before": result.before, "dry_run": result.dry_run, "articles": result.articles, "undated": result.undated,
+            "stories_dropped": result.stories_dropped, "stories_changed": list(result.stories_changed),
+        }))
+        return
+    verb = "would remove" if dry_run else "removed"
+    undated = f" ({result.undated:,} of no known time, indexed before it)" if result.undated else ""
+    click.echo(f"{verb} {plural(result.articles, 'article', 'articles')} published before {result.before}{undated}")
+    click.echo(f"stories: {result.stories_dropped:,} left with no member ({'to be ' if dry_run else ''}removed), "
+               f"{len(result.stories_changed):,} left with fewer members (keeping their ids)")
+
+
+@cli.command()
+@store_option
 @click.option("--outlet", "only", multiple=True, help="Only this outlet (repeatable).")
 @click.option("--all", "show_all", is_flag=True, help="Also list outlets with nothing learned.")
 @click.option("--alias", "add", multiple=True, metavar="NAME=OUTLET", help="NAME is OUTLET wherever outlets are compared, credits included (repeatable).")

@@ -26,21 +26,29 @@ Two facts about a (later, earlier) pair change what its overlap means:
    outlet's best-scoring earlier candidate (:func:`credit_picks`), and lowers the bar for that
    pair, never replaces it. What it adds and costs: benchmarks/CREDITS.md, "Credits as evidence".
 
-How the verifier calls it. Over its candidate arrays (the ``judge()`` of branch ``verifier``:
-positions ``ia``/``ib`` into ``sets``, ``direction``, ``directed``, ``bar``, ``strict``,
-``same_outlet`` as computed there; ``row`` a doc → StoredArticle lookup, e.g. ``{a.doc: a for a
-in store.articles(docs)}.__getitem__``; ``rules = store_rules(store)``)::
+How the verifier calls it: in ``judge()`` of branch ``verifier`` (455b75c), with ``ia``/``ib``,
+``c_ab``/``c_ba``, ``bar``, ``direction``, ``strict``, ``same_outlet``, ``na``/``nb`` as computed
+there; ``row`` a doc → StoredArticle lookup (cached: it is asked for few docs) and ``rules =
+store_rules(store)``, both passed in from ``verified_edges()``. Measured this way in
+benchmarks/CREDITS.md ("Through the pipeline")::
 
     from .evidence import CREDIT_BAR_FACTOR, credit_mask, template_mask
 
-    a, b = sets.docs[ia], sets.docs[ib]
-    later, earlier = np.where(direction == -1, b, a), np.where(direction == -1, a, b)
-    credited = credit_mask(later, earlier, directed, bar, row, rules)   # reads few texts: the grey band only
-    derived = (directed >= np.where(credited, bar * CREDIT_BAR_FACTOR, bar)) & ...  # the rest as before
-    keep = strict | derived
-    keep &= ~template_mask(a, b, row, rules, only=keep & same_outlet)      # reads one outlet's kept pairs only
+    a_docs, b_docs = sets.docs[ia], sets.docs[ib]
+    # a credit picks its outlet's best candidate, which then needs 0.8 x the bar (grey band only)
+    cred_ab = credit_mask(a_docs, b_docs, np.where(direction >= 0, c_ab, 0.0), bar, row, rules)
+    cred_ba = credit_mask(b_docs, a_docs, np.where(direction <= 0, c_ba, 0.0), bar, row, rules)
+    relaxed_ab = (c_ab >= np.where(cred_ab, bar * CREDIT_BAR_FACTOR, bar)) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    relaxed_ba = (c_ba >= np.where(cred_ba, bar * CREDIT_BAR_FACTOR, bar)) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
+    a_from_b = (direction >= 0) & (strict | relaxed_ab)
+    b_from_a = (direction <= 0) & (strict | relaxed_ba)
+    # a recurring template never links, not even by the strict rule
+    veto = template_mask(a_docs, b_docs, row, rules, only=(a_from_b | b_from_a) & same_outlet)
+    a_from_b &= ~veto
+    b_from_a &= ~veto
 
-(For a pair of unknown order, ``direction == 0``, the first doc is taken as the later one.)
+(``same_outlet`` there compares outlet keys without the store's aliases; ``template_mask``
+follows them within the pairs it is given.)
 Per text, with the same rules::
 
     names = credits_of(later.text, later.outlet, rules)          # once per later text
@@ -300,7 +308,9 @@ def credit_mask(later: np.ndarray, earlier: np.ndarray, score: np.ndarray, bar: 
     the earlier one (:func:`credit_picks` over all the later text's pairs) where that decides,
     i.e. ``score`` is below ``bar`` but not below ``link_bar(bar, True)``. Credits are found
     only for later texts with such a pair (about 1 ms per Urdu text): a verifier then uses
-    ``np.where(mask, bar * CREDIT_BAR_FACTOR, bar)`` as its bar.
+    ``np.where(mask, bar * CREDIT_BAR_FACTOR, bar)`` as its bar. The pick is among the pairs
+    given: pass all of a later text's candidate pairs in one call (a verifier that judges in
+    chunks may pick a text's best candidate within the chunk only).
 
     >>> rows = {1: Dated("express", "", "اسلام آباد (اے پی پی) وزیراعظم نے کہا", None, "unknown"),
     ...         2: Dated("APP", "", "", None, "unknown"), 3: Dated("APP", "", "", None, "unknown")}

@@ -53,7 +53,7 @@ from .read.background import BackgroundReader, can_read_in_background, read_in_b
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import Finding, NewArticle, Store, StoredArticle, discard_if_empty, open_store
+from .store import Finding, NewArticle, PruneResult, Store, StoredArticle, discard_if_empty, expired, open_store
 from .store.faults import DATABASE_ADVICE
 from .store.sqlite import DB_NAME
 from .views import keeps, member_matches, source_name, source_use
@@ -142,6 +142,10 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     # after the records read behind it, and is listed in its place all the same.
     problems: list[tuple[int, Rejected | Notice]] = []
     skipped: dict[str, int] = {}  # by reason: a crawl's images and redirects, only counted
+    # A record the store's retention removed (dedup prune) is not taken back: indexing a
+    # folder again every night would otherwise bring the pruned articles back as new stories.
+    pruned_cut = store.get_meta(PRUNED_BEFORE)
+    retained = datetime.fromisoformat(pruned_cut) if pruned_cut else None
     counts = {"read": 0, "added": 0, "replaced": 0, "unchanged": 0}
 
     def flush(batch: list[Article], positions: list[int]) -> None:
@@ -218,6 +222,10 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
                 counts["unchanged"] += 1
                 if progress:
                     progress("index", 1)
+            elif retained is not None and item.published_at is not None and expired(
+                item.published_at.isoformat(), str(item.time_precision), item.published_raw, _now(), retained
+            ):
+                skipped[_PRUNED_REASON] = skipped.get(_PRUNED_REASON, 0) + 1
             else:
                 counts["read"] += 1
                 batch.append(item)
@@ -594,6 +602,41 @@ def check(cfg: Config, repair: bool = False) -> StoreCheck:
     finally:
         store.close()
     return StoreCheck(str(cfg.store), articles, segments, tuple(findings))
+
+
+# -- retention -------------------------------------------------------------------
+
+# The store's meta key of the latest retention cut: index_corpus takes back no record before it.
+PRUNED_BEFORE = "pruned_before"
+_PRUNED_REASON = "published before the store's retention cut (dedup prune)"
+
+
+def prune(cfg: Config, before: datetime | str, tz: str = "UTC", dry_run: bool = False) -> PruneResult:
+    """Remove every article published before ``before`` from the store at ``cfg.store``
+    (:meth:`Store.prune`: an undated article by when it was indexed; a bare date once its
+    day has ended). ``before`` as on the command line is read like ``--published-from``:
+    an ISO 8601 date (its first instant, in ``tz``) or time. As a writer: not while an
+    index run holds the store; ``dry_run`` only counts, and takes no lock."""
+    if isinstance(before, str):
+        when = ReportFilter.window(before, tz, flag="--before")
+        assert when is not None
+        before = when
+    elif before.tzinfo is None:
+        raise ConfigError(f"--before {before.isoformat()}: give a time with its zone (a naive time could be any)")
+    if before > datetime.now(timezone.utc):
+        # (a mistyped year would empty the store, tonight's articles with the rest)
+        raise ConfigError(f"--before {before.isoformat()} is in the future: retention keeps the recent articles; give a past date")
+    store = open_store(cfg.store, create=False)
+    try:
+        if not dry_run:
+            store.lock_writer()
+        result = store.prune(before, dry_run=dry_run)
+        last = store.get_meta(PRUNED_BEFORE)
+        if not dry_run and (last is None or datetime.fromisoformat(last) < before):
+            store.set_meta(PRUNED_BEFORE, result.before)  # (after the prune: a rerun of a killed one sets it)
+        return result
+    finally:
+        store.close()
 
 
 # -- stats and export ---------------------------------------------------------

@@ -22,7 +22,7 @@ from dedup.store import open_store
 
 from _store_helpers import FullDisk
 
-COMMANDS = ["index", "query", "report", "stats", "export", "check"]
+COMMANDS = ["index", "query", "report", "stats", "export", "check", "prune"]
 QUERY_RESULT_KEYS = {"id", "outlet", "url", "published_at", "title", "similarity", "containment", "story_id"}
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .interface import Finding, LineCounts, NewArticle, Store, StoredArticle
+from .interface import Finding, LineCounts, NewArticle, PruneResult, Store, StoredArticle, expired
 from .sqlite import SQLiteStore, discard_if_empty
 
-__all__ = ["Finding", "LineCounts", "NewArticle", "Store", "StoredArticle", "SQLiteStore", "discard_if_empty", "open_store"]
+__all__ = ["Finding", "LineCounts", "NewArticle", "PruneResult", "Store", "expired", "StoredArticle", "SQLiteStore", "discard_if_empty", "open_store"]
 
 
 def open_store(path: Path, *, create: bool = True) -> SQLiteStore:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import numpy as np
@@ -75,6 +76,44 @@ class Finding:
     damage: bool = True  # False: worth saying (articles waiting to be clustered), not damage
     derived: bool = False  # in the LSH index, which is rebuilt from the articles
     repaired: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    """What a prune (:meth:`Store.prune`) removed, or would remove (``dry_run``)."""
+
+    before: str  # the cutoff, ISO 8601 UTC
+    articles: int  # articles removed (with their signatures, band keys, page keys and memberships)
+    undated: int  # of them, articles with no known time, removed because they were indexed before the cutoff
+    stories_dropped: int  # stories left with no member: removed
+    stories_changed: tuple[str, ...]  # stories that lost members and keep others (and their ids), sorted
+    dry_run: bool = False
+
+
+def expired(published_at: str | None, precision: str, raw: str | None, indexed_at: str, before: datetime) -> bool:
+    """Whether an article goes in a prune of everything published before ``before`` (aware).
+
+    A bare date is its whole day in its zone: it goes once the day has ended before the
+    cutoff. An article with no known time goes when it was indexed before the cutoff: it
+    cannot have been published after it was indexed, so nothing newer than the cutoff goes,
+    and a store of undated pages does not grow for ever.
+
+    >>> cut = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    >>> expired("2026-05-31T00:00:00+07:00", "date", "2026-05-31", "2026-12-01T00:00:00+00:00", cut)
+    True
+    >>> expired("2026-05-31T12:00:00-12:00", "exact", None, "2026-12-01T00:00:00+00:00", cut)
+    False
+    >>> expired(None, "unknown", None, "2026-05-01T00:00:00+00:00", cut)
+    True
+    """
+    from ..provenance import parse_stored_time  # (provenance reads stored articles: imported when used)
+
+    when = parse_stored_time(published_at, precision, raw) if published_at else None
+    if when is None:
+        return datetime.fromisoformat(indexed_at) < before
+    if precision == "date":
+        when += timedelta(days=1)  # the day's end
+    return when < before
 
 
 class StoredPages(Protocol):
@@ -226,6 +265,15 @@ class Store(Protocol):
     ) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
         """outlet → (articles counted, [(line, articles with it, first seen)]) for recurring lines, counting
         the ``pending`` counts of a batch not written yet as if they were stored."""
+        ...
+
+    def prune(self, before: datetime, dry_run: bool = False) -> PruneResult:
+        """Remove, atomically, every article published before ``before`` (aware; see
+        :func:`expired`): its row, signature, band keys (the LSH index no longer holds them),
+        page key and story membership. A story keeps its id while it keeps a member; one
+        left with none is removed. Story change numbers are not moved (the nightly report
+        lists news, and a prune adds none); boilerplate counts are kept. The caller holds
+        the writer lock; ``dry_run`` only counts."""
         ...
 
     def counts(self) -> dict[str, int]: ...

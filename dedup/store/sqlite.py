@@ -25,6 +25,7 @@ import time
 from contextlib import contextmanager, suppress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -34,7 +35,7 @@ from ..errors import StoreError
 from ..outlets import outlet_key
 from ..urls import url_key
 from .faults import guarded, translated
-from .interface import Finding, LineCounts, NewArticle, StoredArticle
+from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
 from .segments import (
     MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, iter_within_pairs, merge, plan_merges,
     segment_paths, sorted_unique,
@@ -459,7 +460,9 @@ class SQLiteStore:
     ) -> list[int]:
         conn = self._conn
         with self._transaction():  # holds the write lock: doc numbers below are ours
-            next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]) + 1
+            # Never a number a pruned article had: its LSH entries may still be sealed under it.
+            top = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0])
+            next_doc = max(top, int(self.get_meta("doc_high_water") or 0)) + 1
             docs: list[int] = []
             inserts: list[tuple[object, ...]] = []
             members: list[tuple[int, str | None]] = []
@@ -669,15 +672,7 @@ class SQLiteStore:
         found missing or damaged."""
         directory = self.path / LSH_DIR
         retired: list[Segment] = []
-        existing = set(directory.iterdir()) if directory.exists() else set()
-
-        def discard() -> None:
-            # Files written for a transaction that does not commit are never listed:
-            # their space is given back at once, not by the next run (a full disk needs it).
-            for p in set(directory.iterdir()) - existing if directory.exists() else ():
-                _remove(p)
-
-        with self._transaction(undo=discard):
+        with self._transaction(undo=self._discarder()):
             infos: list[SegmentInfo] = []
             sealed = 0
             repaired: list[Finding] = []
@@ -706,17 +701,120 @@ class SQLiteStore:
             if rebuild_all or built is not None or repaired or [s.info for s in segs] != infos:
                 self.set_meta("lsh_segments", json.dumps([s.info.to_json() for s in segs]))
                 self.set_meta("lsh_sealed", str(sealed))
-            current = {i.name for i in self._segment_infos()[0]}
+        self._remove_unlisted(retired)
+        return repaired
+
+    def _discarder(self) -> Callable[[], None]:
+        """The undo of a transaction that writes segment files: files written for a transaction
+        that does not commit are never listed, and their space is given back at once, not by
+        the next run (a full disk needs it)."""
+        directory = self.path / LSH_DIR
+        existing = set(directory.iterdir()) if directory.exists() else set()
+
+        def discard() -> None:
+            for p in set(directory.iterdir()) - existing if directory.exists() else ():
+                _remove(p)
+
+        return discard
+
+    def _remove_unlisted(self, retired: Iterable[Segment]) -> None:
+        """After a committed change to the segment list: the files of the ``retired`` segments,
+        leftovers of an interrupted run (files the store never listed) and damaged files
+        replaced. Written only under the write lock, so no other run is writing one now."""
+        directory = self.path / LSH_DIR
+        current = {i.name for i in self._segment_infos()[0]}
         for seg in retired:
             seg.remove_files(directory)
-        # Leftovers of an interrupted run (files the store never listed) and the
-        # damaged files replaced. Written only under the write lock, so no other
-        # run is writing one now.
         if directory.exists():
             for p in directory.iterdir():
                 if p.name.split(".")[0] not in current:
                     _remove(p)
-        return repaired
+
+    # -- retention ----------------------------------------------------------------
+    def prune(self, before: datetime, dry_run: bool = False) -> PruneResult:
+        """See :meth:`Store.prune`. One transaction: the segments holding a pruned article's
+        band keys are rewritten without them (beside, synced, renamed, as any segment) and
+        listed in the transaction that deletes the rows, so a prune killed at any point leaves
+        the store as it was or pruned, and the same command completes it.
+
+        Rewritten, not filtered by readers: the oldest articles are the centres of the star
+        buckets (``MAX_CLIQUE_BUCKET``), and a star whose centre is filtered out after the cap
+        links nothing."""
+        conn = self._conn
+        retiring: list[Segment] = []
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS pruned (doc INTEGER PRIMARY KEY)")
+        try:
+            with self.reading() if dry_run else self._transaction(undo=self._discarder()):
+                conn.execute("DELETE FROM temp.pruned")
+                undated = 0
+                rows = conn.execute("SELECT doc, published_at, time_precision, published_raw, indexed_at FROM articles")
+                while chunk := rows.fetchmany(_SEAL_CHUNK):
+                    gone = []
+                    for doc, published, precision, raw, indexed in chunk:
+                        if expired(published, precision, raw, indexed, before):
+                            gone.append((doc,))
+                            undated += published is None
+                    conn.executemany("INSERT INTO temp.pruned(doc) VALUES (?)", gone)
+                n = int(conn.execute("SELECT COUNT(*) FROM temp.pruned").fetchone()[0])
+                dropped, changed = self._pruned_stories()
+                if n and not dry_run:
+                    retiring = self._prune_rows(dropped)
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.pruned")
+        if not dry_run:  # (once the new list is committed; and the leftovers of a prune killed before)
+            self._remove_unlisted(retiring)
+        cut = before.astimezone(timezone.utc).isoformat()
+        return PruneResult(cut, n, undated, len(dropped), tuple(sorted(changed)), dry_run)
+
+    def _pruned_stories(self) -> tuple[set[str], set[str]]:
+        """(stories left with no member, stories left with some) of the articles in temp.pruned."""
+        c = self._conn
+        # A member waiting to be re-clustered holds its story as prev_story.
+        hit = {s for (s,) in c.execute(
+            "SELECT COALESCE(m.story_id, m.prev_story) AS s FROM memberships m JOIN temp.pruned p ON p.doc = m.doc WHERE s IS NOT NULL"
+        )}
+        kept = {s for (s,) in c.execute(
+            "SELECT DISTINCT m.story_id FROM memberships m WHERE m.story_id IN "
+            "(SELECT COALESCE(m2.story_id, m2.prev_story) FROM memberships m2 JOIN temp.pruned p ON p.doc = m2.doc) "
+            "AND m.doc NOT IN (SELECT doc FROM temp.pruned)"
+        )}
+        kept |= {s for (s,) in c.execute(
+            "SELECT DISTINCT prev_story FROM memberships WHERE prev_story IS NOT NULL AND doc NOT IN (SELECT doc FROM temp.pruned)"
+        )}
+        return hit - kept, hit & kept
+
+    def _prune_rows(self, dropped: set[str]) -> list[Segment]:
+        """Inside the prune's transaction: every segment holding a doc of temp.pruned rewritten
+        without it (and without entries of replaced articles), the rows deleted (memberships
+        with them), the ``dropped`` stories removed; returns the segments retired."""
+        c = self._conn
+        directory = self.path / LSH_DIR
+        gone = np.fromiter((d for (d,) in c.execute("SELECT doc FROM temp.pruned ORDER BY doc")), dtype=np.int64)
+        infos, _ = self._segment_infos()
+        segs: list[SegmentInfo] = []
+        retired: list[Segment] = []
+        for info in infos:
+            if np.searchsorted(gone, info.hi, side="right") == np.searchsorted(gone, info.lo, side="left"):
+                segs.append(info)  # holds no pruned article
+                continue
+            # (a missing or damaged file is rebuilt from the rows first, as seal_index does)
+            opened, _ = self._verified(directory, [info], set())
+            retired += opened
+            cur = c.execute(
+                "SELECT doc FROM articles WHERE doc BETWEEN ? AND ? AND doc NOT IN (SELECT doc FROM temp.pruned) ORDER BY doc",
+                (info.lo, info.hi),
+            )
+            alive = np.fromiter((d for (d,) in cur), dtype=np.int64)
+            if alive.size and opened:
+                segs.append(merge(directory, opened, alive).info)
+        top = int(c.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0])
+        if top > int(self.get_meta("doc_high_water") or 0):
+            self.set_meta("doc_high_water", str(top))
+        c.execute("DELETE FROM articles WHERE doc IN (SELECT doc FROM temp.pruned)")  # memberships go with them
+        c.executemany("DELETE FROM stories WHERE story_id=?", ((s,) for s in dropped))
+        if segs != infos:
+            self.set_meta("lsh_segments", json.dumps([i.to_json() for i in segs]))
+        return retired
 
     def _verified(self, directory: Path, infos: list[SegmentInfo], rebuild: set[str]) -> tuple[list[Segment], list[Finding]]:
         """The listed segments, each opened and checked against its digest; one missing,
