@@ -290,10 +290,12 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     if article is not None and rules is not None:
         da, db = sets.docs[ia], sets.docs[ib]
         # the credit a later text gives the earlier one's outlet lowers the bar for that pair
-        if _grey(c_ab, bar).any():
-            bar_ab = np.where(credit_mask(da, db, c_ab, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
-        if _grey(c_ba, bar).any():
-            bar_ba = np.where(credit_mask(db, da, c_ba, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
+        # (only the way round time allows: a credit never makes the earlier text the copy)
+        s_ab, s_ba = np.where(direction >= 0, c_ab, 0.0), np.where(direction <= 0, c_ba, 0.0)
+        if _grey(s_ab, bar).any():
+            bar_ab = np.where(credit_mask(da, db, s_ab, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
+        if _grey(s_ba, bar).any():
+            bar_ba = np.where(credit_mask(db, da, s_ba, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
     relaxed_ab = (c_ab >= bar_ab) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     relaxed_ba = (c_ba >= bar_ba) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     a_from_b = (direction >= 0) & (strict | relaxed_ab)
