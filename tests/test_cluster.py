@@ -189,3 +189,16 @@ def test_copies_arriving_first_still_cluster_with_the_original_later(cfg: Config
     index_corpus([str(jsonl("orig.jsonl", [articles["tram-orig"]]))], cfg)
     story = _stories(cfg)
     assert story["tram-orig"] == story["tram-junk"] == story["tram-abr"] == first["tram-junk"]
+
+
+def test_each_text_links_to_its_one_best_source_never_to_a_copy() -> None:
+    from dedup.cluster import Edges, best_links
+
+    # 0 wire original; 1 abridged copy (earlier than 2); 2 light edit holding 1 whole;
+    # 3 a round-up derived from 0 and from 4, an unrelated story; 4 that story's original.
+    pairs = np.array([[1, 0], [2, 0], [2, 1], [3, 0], [3, 4]])
+    a_from_b = np.array([True, True, True, True, True])
+    b_from_a = np.array([False, False, False, False, False])
+    score_ab = np.array([1.0, 0.94, 0.45, 0.5, 0.48])  # each text's share found in the other
+    links = best_links(Edges(pairs, a_from_b, b_from_a, score_ab, np.zeros(5)), np.arange(5))
+    assert links.tolist() == [[1, 0], [2, 0], [3, 0]]  # 2 picks the original; 3 joins one story; 0 and 4 link to nothing

@@ -113,3 +113,29 @@ def test_an_outlets_own_texts_need_the_strict_rule(news: dict[str, Any]) -> None
 
     assert keep(["dailyecho.net", "riverpost.com"])
     assert not keep(["APP", "app"])  # outlets are compared case-folded
+
+
+def test_pair_evidence_vetoes_an_outlets_recurring_template_and_credits_lower_the_bar(news: dict[str, Any]) -> None:
+    from dedup.credits import load_rules
+    from dedup.evidence import Dated
+
+    frame = ("KARACHI, Sep {d} (APP): The KSE-100 index of the Karachi Stock Exchange closed at {b} points on "
+             "{day}, {a} points {way} the previous close, as {c} million shares changed hands in a session "
+             "dominated by cement, fertiliser and oil stocks. Gold traded at {g} rupees per tola.")
+    mon = frame.format(d=16, b="30,180.30", day="Tuesday", a="110.17", way="above", c=210, g="41,057")
+    tue = frame.format(d=17, b="30,136.57", day="Wednesday", a="43.73", way="below", c=185, g="40,971")
+    times = ["2014-09-17T00:00:00+00:00", "2014-09-16T00:00:00+00:00"]
+    sets = sets_of_texts([(tue, ""), (mon, "")], times, ["date", "date"], CFG, outlets=["APP", "APP"])
+    assert judge(sets, np.array([0]), np.array([1]), ClusterConfig()).keep[0]  # the strict rule alone: a "copy"
+    rows = {0: Dated("APP", "", tue, times[0], "date", "2014-09-17"), 1: Dated("APP", "", mon, times[1], "date", "2014-09-16")}
+    rules = load_rules()
+    assert not judge(sets, np.array([0]), np.array([1]), ClusterConfig(), rows.__getitem__, lambda: rules).keep[0]
+    # a credit to the earlier text's outlet: the later text needs 0.8 x its script's bar
+    later = "\n\n".join([*news["tram"].paragraphs[:2], news["flood_a"].body])
+    share = containment(text_shingles(later, "", CFG), text_shingles(news["tram"].body, "", CFG))
+    cfg = ClusterConfig(derived=(("latin", share + 0.02),))
+    credited = later + "\n\nSource: Reuters"
+    sets = sets_of_texts([(credited, ""), (news["tram"].body, "")], [LATE, EARLY], ["exact"] * 2, CFG, outlets=["dailyecho.net", "reuters.com"])
+    rows2 = {0: Dated("dailyecho.net", "", credited, LATE, "exact"), 1: Dated("reuters.com", "", news["tram"].body, EARLY, "exact")}
+    assert not judge(sets, np.array([0]), np.array([1]), cfg).keep[0]
+    assert judge(sets, np.array([0]), np.array([1]), cfg, rows2.__getitem__, lambda: rules).keep[0]
