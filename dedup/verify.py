@@ -130,6 +130,19 @@ class SetCache:
             outlets=tuple(o for p in parts for o in p.outlets),
         )
 
+    def meta(self, docs: np.ndarray) -> DocSets:
+        """Times and outlets of ``docs`` (ascending, unique) without their sets (all empty):
+        for pairs judged on their MinHash estimates alone (:func:`judge_estimated`)."""
+        rows = {a.doc: a for a in self.store.articles(docs.tolist())}
+        arts = [rows[int(d)] for d in docs.tolist()]
+        instant = np.array([_epoch(a.published_at) for a in arts], dtype=np.float64)
+        return DocSets(
+            docs=docs, values=np.empty(0, np.uint32), starts=np.zeros(len(arts), np.int64), counts=np.zeros(len(arts), np.int64),
+            scripts=(OTHER,) * len(arts), day=np.floor(instant / 86400.0), instant=instant,
+            date_only=np.array([a.time_precision == "date" for a in arts], dtype=bool),
+            outlets=tuple(outlet_key(a.outlet) for a in arts),
+        )
+
     def positions(self, docs: np.ndarray) -> tuple[DocSets, np.ndarray]:
         """(the cache as one DocSets, the position of each of ``docs`` in it)."""
         missing = [int(d) for d in docs.tolist() if int(d) not in self._slot]
@@ -140,7 +153,7 @@ class SetCache:
                 fresh = self._shingled([int(d) for d in docs.tolist()])
             need = self._used + fresh.values.size
             if need > self._values.size:
-                grown = np.empty(max(need, 2 * self._values.size), dtype=np.uint32)
+                grown = np.empty(max(need, min(2 * self._values.size, self.max_values)), dtype=np.uint32)
                 grown[: self._used] = self._values[: self._used]
                 self._values = grown
             self._values[self._used : need] = fresh.values
@@ -281,8 +294,7 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
                    dtype=np.float64) if len(ia) else np.empty(0)
     # One outlet's own texts of other days share its formulas (the daily sports round-up, the market
     # report): between them only the strict rule counts (COUNTER: most false merges at the relaxed bar).
-    same_outlet = np.array([bool(sets.outlets[a]) and sets.outlets[a] == sets.outlets[b]
-                            for a, b in zip(ia.tolist(), ib.tolist(), strict=True)], dtype=bool)
+    same_outlet = _same_outlet(sets, ia, ib)
     # A text may be derived from one known to be earlier, or of the same day / unknown time:
     # by the strict rule, or when its share found in the other reaches its script's bar (tiny
     # texts "contain" each other by chance: the relaxed arm needs as many shingles as the strict one).
@@ -300,16 +312,44 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     relaxed_ba = (c_ba >= bar_ba) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     a_from_b = (direction >= 0) & (strict | relaxed_ab)
     b_from_a = (direction <= 0) & (strict | relaxed_ba)
-    check = (a_from_b | b_from_a) & same_outlet
-    if article is not None and rules is not None and check.any():
-        template = template_mask(sets.docs[ia], sets.docs[ib], article, rules(), only=check)
-        a_from_b &= ~template
-        b_from_a &= ~template
+    _veto_templates(sets, ia, ib, a_from_b, b_from_a, same_outlet, article, rules)
     # The evidence a text is derived from this source: its Jaccard or its share found in the
     # source, not the reverse (a copy holding a sibling abridged copy whole must still pick
     # the original, which holds more of it).
     return Verdicts(a_from_b=a_from_b, b_from_a=b_from_a, score_ab=np.maximum(jac, c_ab), score_ba=np.maximum(jac, c_ba),
                     direction=direction, jaccard=jac, c_ab=c_ab, c_ba=c_ba)
+
+
+def judge_estimated(meta: DocSets, ia: np.ndarray, ib: np.ndarray, sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray,
+                    article: Callable[[int], Article] | None = None, rules: Callable[[], CreditRules] | None = None) -> Verdicts:
+    """:func:`judge` for pairs whose MinHash similarity alone settles it (cluster.SURE_SIMILARITY:
+    far above ``min_similarity``, the strict rule holds): no text is re-shingled; the evidence
+    is the estimate; time still decides which text may be the copy, and an outlet's recurring
+    template is still no copy."""
+    na, nb = size_a.astype(np.float64), size_b.astype(np.float64)
+    inter = sim * (na + nb) / (1.0 + sim)
+    c_ab, c_ba = np.minimum(1.0, inter / np.maximum(na, 1)), np.minimum(1.0, inter / np.maximum(nb, 1))
+    direction = order_of(meta, ia, ib)
+    a_from_b, b_from_a = direction >= 0, direction <= 0
+    _veto_templates(meta, ia, ib, a_from_b, b_from_a, _same_outlet(meta, ia, ib), article, rules)
+    return Verdicts(a_from_b=a_from_b, b_from_a=b_from_a, score_ab=np.maximum(sim, c_ab), score_ba=np.maximum(sim, c_ba),
+                    direction=direction, jaccard=sim, c_ab=c_ab, c_ba=c_ba)
+
+
+def _same_outlet(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    return np.array([bool(sets.outlets[a]) and sets.outlets[a] == sets.outlets[b]
+                     for a, b in zip(ia.tolist(), ib.tolist(), strict=True)], dtype=bool)
+
+
+def _veto_templates(sets: DocSets, ia: np.ndarray, ib: np.ndarray, a_from_b: np.ndarray, b_from_a: np.ndarray,
+                    same_outlet: np.ndarray, article: Callable[[int], Article] | None,
+                    rules: Callable[[], CreditRules] | None) -> None:
+    """Clear, in place, the links of pairs that are one outlet's recurring template (dedup.evidence)."""
+    check = (a_from_b | b_from_a) & same_outlet
+    if article is not None and rules is not None and check.any():
+        template = template_mask(sets.docs[ia], sets.docs[ib], article, rules(), only=check)
+        a_from_b &= ~template
+        b_from_a &= ~template
 
 
 def _grey(score: np.ndarray, bar: np.ndarray) -> np.ndarray:
