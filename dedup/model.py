@@ -316,3 +316,8 @@ class IndexSummary:
         for w in self.warnings:
             counts[w.reason] = counts.get(w.reason, 0) + 1
         return counts
+
+    def nothing_indexed_message(self) -> str:
+        """Why a run that stored nothing failed (``dedup index`` exits 3, ``dedup serve`` answers 422)."""
+        reasons = ", ".join(f"{n:,} × {r}" for r, n in sorted(self.rejected_by_reason().items()))
+        return f"nothing in the input could be indexed: every record was rejected ({reasons})"

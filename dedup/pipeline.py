@@ -47,7 +47,7 @@ from .model import (
 )
 from .outlets import outlet_key, parse_alias
 from .provenance import build_story, has_copies, is_copy, parse_stored_time
-from .read import Item, check_inputs, detect_format, read_paths
+from .read import Item, Records, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
 from .read.background import BackgroundReader, can_read_in_background, read_in_background
 from .read.timeparse import parse_time
@@ -90,8 +90,9 @@ def _clean_all(articles: Sequence[Article], boilerplate: dict[str, frozenset[str
     return [clean_text(a.text, title=a.title, boilerplate=boilerplate.get(outlet_key(a.outlet), none)) for a in articles]
 
 
-def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = None) -> IndexSummary:
-    """Read, sign and index ``paths`` into the store at ``cfg.store``, then cluster.
+def index_corpus(paths: Iterable[str | Records], cfg: Config, progress: Progress | None = None) -> IndexSummary:
+    """Read, sign and index ``paths`` into the store at ``cfg.store``, then cluster;
+    a path may also be :class:`~dedup.read.Records` (JSON Lines in memory).
 
     Incremental: stored articles with the same id and content are skipped; the
     same id with new content replaces the old one. Each batch is committed
@@ -105,7 +106,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     """
     started = time.perf_counter()
     # one path given as a string is one path, not its characters
-    paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+    paths = [str(paths)] if isinstance(paths, (str, Path)) else [p if isinstance(p, Records) else str(p) for p in paths]
     check_inputs(paths, cfg.read)  # a mistyped path must not create the store with default settings
     created = not (cfg.store / DB_NAME).exists()
     store = open_store(cfg.store)
@@ -418,6 +419,17 @@ def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig, rules: Credi
     return _built(store, story_id, store.story_members([story_id])[story_id], cluster_cfg, rules or store_rules(store))
 
 
+def story(cfg: Config, story_id: str) -> Story | None:
+    """The stored story ``story_id``, built as a report builds it; None when there is none."""
+    store = open_store(cfg.store, create=False)
+    try:
+        with store.reading():  # its members and their rows from one committed state
+            docs = store.story_members([story_id])[story_id]
+            return _built(store, story_id, docs, store_settings(store, cfg)[0].cluster, store_rules(store)) if docs else None
+    finally:
+        store.close()
+
+
 def _built(store: Store, story_id: str, docs: list[int], cluster_cfg: ClusterConfig, rules: CreditRules, is_new: bool = False) -> Story:
     """The story of stored ``docs``: their rows and signatures through provenance."""
     arts = list(store.articles(docs))
@@ -652,6 +664,15 @@ def stats(cfg: Config) -> dict[str, object]:
             "settings": json.loads(params) if params else None,
             "last_report_at": store.get_meta("last_report_at"),
         }
+    finally:
+        store.close()
+
+
+def health(cfg: Config) -> dict[str, object]:
+    """A cheap look at the store (``GET /health``): it opens, and how many articles it holds."""
+    store = open_store(cfg.store, create=False)
+    try:
+        return {"store": str(cfg.store), "articles": store.article_count(), "last_report_at": store.get_meta("last_report_at")}
     finally:
         store.close()
 

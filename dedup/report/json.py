@@ -38,10 +38,11 @@ source used it, but an earlier related text).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..model import Member, Report, SourceUse, Story
+from ..model import IndexSummary, Match, Member, Rejected, Report, SourceUse, Story
 from ..provenance import has_copies
 from .stats import lag_distribution, origin_note, outlet_rows, source_totals, summary
 from .text import json_text, lag_text
@@ -135,6 +136,36 @@ def report_dict(r: Report) -> dict[str, Any]:
             for o in rows
         ],
         "lag_distribution": [{"bucket": label, "copies": n} for label, n in lag_distribution(r)],
+    }
+
+
+def query_dict(info: dict[str, object], matches: Sequence[Match]) -> dict[str, Any]:
+    """A query's answer (``dedup query --json``, ``POST /query``): what was asked, then the matches."""
+    results = [
+        {
+            "id": m.id, "outlet": m.outlet, "url": m.url, "published_at": _time(m.published_at),
+            "title": m.title, "similarity": m.similarity, "containment": m.containment,
+            "containment_reverse": m.containment_reverse, "story_id": m.story_id,
+        }
+        for m in matches
+    ]
+    return {"query": info, "results": results}
+
+
+def summary_dict(s: IndexSummary) -> dict[str, Any]:
+    """What an index run did (``POST /articles``): the counts ``dedup index`` prints, by reason,
+    and each rejected record or warning in input order, named ``source`` (``file:line``)."""
+    return {
+        "read": s.read, "added": s.added, "replaced": s.replaced, "unchanged": s.unchanged,
+        "rejected": len(s.rejected), "warnings": len(s.warnings),
+        "stories_new": s.stories_new, "stories_grown": s.stories_grown, "seconds": round(s.seconds, 3),
+        "rejected_by_reason": dict(sorted(s.rejected_by_reason().items())),
+        "warnings_by_reason": dict(sorted(s.warnings_by_reason().items())), "skipped_by_reason": dict(s.skipped),
+        "problems": [
+            {"kind": "rejected" if isinstance(p, Rejected) else "warning", "source": p.source, "reason": p.reason,
+             "detail": p.detail, "message": p.message()}
+            for p in s.problems
+        ],
     }
 
 
