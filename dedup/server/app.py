@@ -10,10 +10,9 @@ dedup did not foresee is a 500 with one line, its traceback only in the server's
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
-import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Annotated, Any, Literal
@@ -34,7 +33,6 @@ from ..report import render
 from ..report.json import query_dict, story_dict, summary_dict
 from ..report.text import json_text
 
-log = logging.getLogger("dedup.server")
 
 _MEDIA = {"json": "application/json", "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
           "csv": "text/csv; charset=utf-8"}
@@ -172,7 +170,9 @@ def create_app(cfg: Config) -> FastAPI:
     cfg = replace(cfg, chosen=frozenset(), workers=max(cfg.effective_workers(), 2), progress=False)
     # The embedded store takes one writer process, and this process is it while indexing;
     # the compiled kernels (numba) also take one caller at a time, and only indexing calls them.
-    writing = threading.Lock()
+    # Waiting requests wait here, on the event loop, not each holding a thread of the pool
+    # that queries and reports run on.
+    writing = asyncio.Lock()
     app = FastAPI(
         title="dedup", summary="Near-duplicate and syndication detector for news: query, add articles, report.",
         version=_version(),
@@ -237,11 +237,8 @@ def create_app(cfg: Config) -> FastAPI:
         read_cfg = replace(cfg.read, tz=tz, outlet=outlet)  # a mistyped zone: ConfigError, a 400
         records = records_of(body)
 
-        def index() -> Any:
-            with writing:
-                return index_corpus([records], replace(cfg, read=read_cfg))
-
-        summary = await run_in_threadpool(index)
+        async with writing:
+            summary = await run_in_threadpool(index_corpus, [records], replace(cfg, read=read_cfg))
         if summary.nothing_indexed:
             return _error(422, summary.nothing_indexed_message(), summary=summary_dict(summary))
         return _json(summary_dict(summary))

@@ -124,6 +124,19 @@ def test_health_names_the_store_and_its_articles(url: str, night1_store: Path) -
     assert body == {"status": "ok", "store": str(night1_store), "articles": stats["articles"], "last_report_at": None}
 
 
+def test_no_store_yet_is_a_503_until_the_first_articles_create_it(tmp_path: Path) -> None:
+    store = tmp_path / "new-store"
+    with serving(store) as base:
+        status, body = call_json("GET", f"{base}/health")
+        assert status == 503 and str(store) in body["error"]
+        assert call_json("POST", f"{base}/query", {"text": "anything at all"})[0] == 503
+        status, summary = call_json("POST", f"{base}/articles", NIGHT2.read_bytes())
+        assert status == 200 and summary["added"] > 0
+        status, body = call_json("GET", f"{base}/health")
+    assert status == 200 and body["articles"] == summary["added"]
+    assert json.loads(dedup("stats", "--json", "--store", str(store)))["articles"] == summary["added"]
+
+
 def test_query_by_id_url_and_text_answers_as_the_cli(url: str, night1_store: Path) -> None:
     first = json.loads(NIGHT1.read_text(encoding="utf-8").splitlines()[0])
     asked = [({"id": "korannews-0001", "top": 5}, ["--id", "korannews-0001", "--top", "5"]),
