@@ -335,3 +335,30 @@ def test_serve_without_fastapi_says_so_in_one_line(monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code == 2
     assert result.stderr == "error: dedup serve needs FastAPI and uvicorn (fastapi is not installed): pip install 'dedup[serve]'\n"
+
+
+def test_an_unforeseen_error_is_a_500_with_one_line_and_no_traceback(night1_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """create_app served by uvicorn on a thread, on a socket bound beforehand (requests wait in
+    its backlog until the server accepts them), with a bug planted in the library."""
+    import uvicorn
+
+    from dedup.server import app as served
+
+    def broken(cfg: Config) -> dict[str, object]:
+        raise KeyError("planted")
+
+    monkeypatch.setattr(served, "health", broken)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    server = uvicorn.Server(uvicorn.Config(served.create_app(_cfg(night1_store)), log_level="critical"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    try:
+        status, kind, raw = call("GET", f"http://127.0.0.1:{sock.getsockname()[1]}/health")
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+    assert (status, kind) == (500, "application/json")
+    assert json.loads(raw) == {"error": "unexpected KeyError: 'planted' (a bug in dedup; the server's log has the traceback)"}
