@@ -332,6 +332,23 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
 
 # -- query -------------------------------------------------------------------
 
+def _why_nothing(info: dict[str, object], filtered: bool) -> str:
+    """One line saying why a query found nothing: what came closest, and below what floor."""
+    size = int(info.get("shingles", 0))  # type: ignore[call-overload]
+    short = f" (the query is only {plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
+    closest = info.get("closest")
+    if isinstance(closest, dict) and not closest["containment"]:
+        why = ": no stored article shares any of the query's text"
+    elif isinstance(closest, dict):
+        why = (f": no stored article holds {closest['floor']:.0%} or more of the query's text; the closest, "
+               f"{visible(str(closest['id']))} ({visible(str(closest['outlet']))}), holds {closest['containment']:.0%}")
+    elif filtered:
+        why = " the filters keep"
+    else:
+        why = ": the store holds no other article"
+    return "no similar articles" + why + (short if size < _SHORT_QUERY else "")
+
+
 @cli.command()
 @store_option
 @click.option("--text", help="Query with this text.")
@@ -373,9 +390,7 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
         click.echo(json_text(query_dict(info, matches)))
         return
     if not matches:
-        size = int(info.get("shingles", 0))  # type: ignore[call-overload]
-        short = f" (the query is only {plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
-        click.echo("no similar articles" + (" the filters keep" if where.active else "") + (short if size < _SHORT_QUERY else ""))
+        click.echo(_why_nothing(info, where.active))
         return
     from rich.console import Console
     from rich.table import Table

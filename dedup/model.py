@@ -111,10 +111,11 @@ class Match:
     url: str
     published_at: datetime | None
     title: str
-    similarity: float  # estimated Jaccard
-    containment: float  # estimated share of the query contained in this article
-    containment_reverse: float  # estimated share of this article contained in the query
+    similarity: float  # Jaccard of the shingle sets (exact: scored on the stored texts)
+    containment: float  # share of the query contained in this article
+    containment_reverse: float  # share of this article contained in the query
     story_id: str | None
+    score: float = 0.0  # what the results are ranked by: √(similarity × containment), halved for the query's own outlet
 
 
 @dataclass(frozen=True, slots=True)

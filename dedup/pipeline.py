@@ -55,7 +55,9 @@ from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
 from .store import Finding, NewArticle, PruneResult, Store, StoredArticle, discard_if_empty, expired, open_store
 from .store.faults import DATABASE_ADVICE
+from .store.interface import SignatureScan
 from .store.sqlite import DB_NAME
+from .verify import containment, text_shingles
 from .views import keeps, member_matches, source_name, source_use
 
 if TYPE_CHECKING:
@@ -242,6 +244,8 @@ def index_corpus(paths: Iterable[str | Records], cfg: Config, progress: Progress
         # only (one sort of their keys, not two). Damaged segments are rebuilt here.
         for f in store.seal_index():
             problems.append((sys.maxsize, Notice(f.where, "damaged LSH segment file rebuilt from the database", f.problem)))
+        if isinstance(store, SignatureScan):
+            store.save_signatures()  # what a query scores: every signature, apart from the rows
         result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None)
     finally:
         # Whatever ended the run (an error in a later stage, Ctrl-C), the reader
@@ -306,16 +310,73 @@ def _epoch(published_at: str | None) -> float:
     return float("inf") if published_at is None else datetime.fromisoformat(published_at).timestamp()
 
 
+# The reporting floor: a stored article is a result only when it holds at least this share
+# of the query's shingles. Below it two texts share common phrases, not reused text; above
+# it stand 98% of COUNTER's partially derived texts' sources (benchmarks/QUALITY.md, Query).
+QUERY_FLOOR = 0.05
+# Articles scored exactly on their stored texts: the most similar by MinHash over every
+# stored signature (COUNTER: the source is among the 30 most similar for 99% of derived
+# texts, the 50 for all but one), and the ones estimated to contain most of the query.
+_POOL, _POOL_CONTAINED = 50, 20
+# An outlet's own texts share its house style (datelines, bylines, stock phrases), which
+# its boilerplate is only stripped of once dedup has seen many of them: another outlet's
+# article with half the evidence ranks with it. A source is another outlet's text.
+_SAME_OUTLET = 0.5
+# Scores within this share of the best one left are ties, ordered by publication time.
+_NEAR_TIE = 0.05
+
+
+def _pool(store: Store, sig: np.ndarray, size: int, lsh: Any, exclude: int | None, want: int) -> list[int]:
+    """The docs worth scoring exactly: from every stored signature when the store hands them
+    over, otherwise from the query's LSH candidates (a store without a signature scan)."""
+    if isinstance(store, SignatureScan):
+        docs, sigs, sizes = store.all_signatures()
+        if docs.size and sigs.shape[1] == sig.size:
+            same = (sigs == sig).sum(axis=1)
+            if exclude is not None:
+                same[docs == exclude] = -1
+            sim = np.maximum(same, 0) / float(sig.size)
+            c_query, _ = containment_both(sim, np.full(docs.size, float(size)), sizes.astype(np.float64))
+            c_query = np.where(containment_reliable(np.full(docs.size, size), sizes) & (same >= 0), c_query, -1.0)
+            picked = [_top(same, max(_POOL, want)), _top(c_query, _POOL_CONTAINED)]
+            return sorted({int(d) for d in docs[np.concatenate(picked)]} - {exclude})  # (np.unique imports numpy.ma: 80 ms cold)
+    return [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` largest values (any order)."""
+    return np.arange(values.size) if values.size <= n else np.argpartition(-values, n)[:n]
+
+
+def _ranked(scores: np.ndarray, times: np.ndarray) -> list[int]:
+    """Positions by score, best first; those within ``_NEAR_TIE`` of the best left are ties, the
+    earliest published first, so that a copy's original leads the copies of it."""
+    left = sorted(range(scores.size), key=lambda i: -scores[i])
+    out: list[int] = []
+    while left:
+        bar = scores[left[0]] * (1 - _NEAR_TIE)
+        tied = [i for i in left if scores[i] >= bar]
+        out += sorted(tied, key=lambda i: (times[i], -scores[i]))
+        left = left[len(tied):]
+    return out
+
+
 def query(
     cfg: Config, target: QueryTarget, k: int = 10, where: ReportFilter | None = None
 ) -> tuple[dict[str, object], list[Match]]:
     """The ``k`` stored articles most similar to the target, best first; with ``where``,
     the ``k`` best of those it keeps (the article itself meets the member filters,
-    its story the others: :class:`ReportFilter`).
+    its story the others: :class:`ReportFilter`). Nothing below the reporting floor
+    (:data:`QUERY_FLOOR`) is a result: when nothing passes, ``info["closest"]`` says
+    which article came closest and how much of the query it holds.
 
-    Ranked by max(similarity, containment), where containment is the estimated
-    share of the query found in the result (an abridged copy is contained in its
-    original); near-ties are ordered by publication time, earliest first.
+    Every stored signature is compared with the query's (a rewrite shares too little
+    for the LSH buckets); the most similar are scored exactly on their stored texts:
+    by √(similarity × containment), Jaccard times the share of the query found in the
+    article, so that both a rewrite's source and an abridged copy's original (which
+    contains it) come first, and a long article that happens to contain the query's
+    phrases does not. Another outlet's article counts fully, the query's own outlet's
+    at half (``_SAME_OUTLET``); near-ties are ordered by publication time, earliest first.
     """
     if k < 1:
         raise ConfigError(f"--top {k}: must be at least 1")
@@ -324,6 +385,7 @@ def query(
         built, lsh = store_settings(store, cfg)
         shingle_cfg, sign_cfg = built.shingle, built.sign
         exclude: int | None = None
+        own_outlet = ""
         info: dict[str, object]
         if target.id is not None or target.url is not None:
             art = store.article_by(id=target.id, url=target.url)
@@ -332,7 +394,8 @@ def query(
                 raise QueryError(f"no article with {what} in the store {cfg.store}")
             sig = store.signature_of(art.doc)
             size = art.n_shingles
-            exclude = art.doc
+            shingles = text_shingles(art.text, art.title, shingle_cfg)
+            exclude, own_outlet = art.doc, art.outlet
             info = {"id": art.id, "outlet": art.outlet, "url": art.url, "title": art.title}
         else:
             title, language = "", ""
@@ -348,32 +411,43 @@ def query(
             sig = sign_one(shingles, sign_cfg)
             size = int(shingles.size)
         info["shingles"] = size
-        docs = [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]  # type: ignore[arg-type]
-        if not docs:
+        active = where is not None and where.active
+        docs = _pool(store, sig, size, lsh, exclude, k * 4 if active else k)
+        arts = list(store.articles(docs))  # docs replaced since the signatures were read drop out
+        if not arts or shingles.size == 0:
             return info, []
-        sigs, sizes = store.signatures(docs)
-        sim = (sigs == sig).mean(axis=1)
-        c_query, c_result = containment_both(sim, np.full(len(docs), float(size)), sizes.astype(np.float64))
-        # Containment only counts where its estimate is reliable (cluster.py):
-        # otherwise long articles would outrank the true source of a short query.
-        reliable = containment_reliable(np.full(len(docs), size), sizes)
-        score = np.where(reliable, np.maximum(sim, c_query), sim)
-        rows = {a.doc: a for a in store.articles(docs)}
-        # Scores within one 0.05 step are ties as far as MinHash can tell: among
-        # them the earliest published comes first, so a copy's original leads
-        # the other copies of it.
-        times = np.array([_epoch(rows[d].published_at) for d in docs])
-        order = np.lexsort((-sim, times, -np.floor(score / 0.05 + 1e-9)))
-        if where is not None and where.active:
-            order = _kept_matches(store, cfg, [rows[docs[i]] for i in order], where, k, order)
+        sim, c_query, c_result = (np.empty(len(arts)) for _ in range(3))
+        for i, a in enumerate(arts):
+            theirs = text_shingles(a.text, a.title, shingle_cfg)
+            c_query[i] = containment(shingles, theirs)
+            shared = c_query[i] * shingles.size
+            sim[i] = shared / max(1.0, shingles.size + theirs.size - shared)
+            c_result[i] = shared / theirs.size if theirs.size else 0.0
+        aliases = {outlet_key(n): t for n, t in store.outlet_aliases().items()}
+
+        def house(outlet: str) -> str:
+            return outlet_key(aliases.get(outlet_key(outlet), outlet))
+
+        own = house(own_outlet) if own_outlet.strip() else None
+        penalty = np.array([_SAME_OUTLET if own is not None and house(a.outlet) == own else 1.0 for a in arts])
+        score = np.sqrt(sim * c_query) * penalty
+        order = [i for i in _ranked(score, np.array([_epoch(a.published_at) for a in arts])) if c_query[i] >= QUERY_FLOOR]
+        if not order:
+            best = int(np.argmax(c_query))
+            info["closest"] = {"id": arts[best].id, "outlet": arts[best].outlet, "containment": round(float(c_query[best]), 4),
+                               "similarity": round(float(sim[best]), 4), "floor": QUERY_FLOOR}
+            return info, []
+        kept = np.array(order)
+        if active and where is not None:
+            kept = _kept_matches(store, cfg, [arts[i] for i in kept], where, k, kept)
         matches = []
-        for i in order[:k]:
-            a = rows[docs[i]]
+        for i in kept[:k]:
+            a = arts[i]
             matches.append(
                 Match(
                     id=a.id, outlet=a.outlet, url=a.url, published_at=parse_stored_time(a.published_at), title=a.title,
                     similarity=round(float(sim[i]), 4), containment=round(float(c_query[i]), 4),
-                    containment_reverse=round(float(c_result[i]), 4), story_id=a.story_id,
+                    containment_reverse=round(float(c_result[i]), 4), story_id=a.story_id, score=round(float(score[i]), 4),
                 )
             )
         return info, matches

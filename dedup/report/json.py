@@ -145,7 +145,7 @@ def query_dict(info: dict[str, object], matches: Sequence[Match]) -> dict[str, A
         {
             "id": m.id, "outlet": m.outlet, "url": m.url, "published_at": _time(m.published_at),
             "title": m.title, "similarity": m.similarity, "containment": m.containment,
-            "containment_reverse": m.containment_reverse, "story_id": m.story_id,
+            "containment_reverse": m.containment_reverse, "story_id": m.story_id, "score": m.score,
         }
         for m in matches
     ]
