@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import News, make_row, write_jsonl
+from tests.conftest import News, make_row, write_jsonl
 from dedup.cli import cli
 from dedup.config import Config
 from dedup.pipeline import QUERY_FLOOR, QueryTarget, index_corpus, query

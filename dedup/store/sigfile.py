@@ -35,8 +35,8 @@ def _dtype(num_perm: int) -> np.dtype:
     return np.dtype([("doc", "<i8"), ("n", "<i8"), ("sig", "<u4", (num_perm,))])
 
 
-def read(path: Path) -> np.ndarray | None:
-    """The file's whole records (memory-mapped, doc order), or None when it is absent or not one."""
+def _layout(path: Path) -> tuple[np.dtype, int] | None:
+    """(record dtype, whole records) of the file, or None when it is absent or not one."""
     try:
         with path.open("rb") as fh:
             head = fh.read(_HEADER.size)
@@ -49,7 +49,15 @@ def read(path: Path) -> np.ndarray | None:
     if magic != MAGIC or not 0 < num_perm <= 1 << 16:
         return None
     dtype = _dtype(num_perm)
-    n = (size - _HEADER.size) // dtype.itemsize
+    return dtype, (size - _HEADER.size) // dtype.itemsize
+
+
+def read(path: Path) -> np.ndarray | None:
+    """The file's whole records (memory-mapped, doc order), or None when it is absent or not one."""
+    layout = _layout(path)
+    if layout is None:
+        return None
+    dtype, n = layout
     if n == 0:
         return np.empty(0, dtype=dtype)
     recs = np.memmap(path, dtype=dtype, mode="r", offset=_HEADER.size, shape=(n,))
@@ -59,23 +67,33 @@ def read(path: Path) -> np.ndarray | None:
     return recs
 
 
+def last_doc(path: Path) -> int:
+    """The doc of the file's last whole record (0: none, or no file), read without the rest."""
+    layout = _layout(path)
+    if layout is None or layout[1] == 0:
+        return 0
+    dtype, n = layout
+    with path.open("rb") as fh:
+        fh.seek(_HEADER.size + (n - 1) * dtype.itemsize)
+        return int(np.frombuffer(fh.read(8), dtype="<i8")[0])
+
+
 def append(path: Path, docs: np.ndarray, sizes: np.ndarray, sigs: np.ndarray) -> None:
-    """Add records for ``docs`` (all after the file's last doc, increasing); a file that is
-    absent, not one, or of another signature length is replaced by these records alone."""
+    """Add records for ``docs`` (increasing, after the file's last doc); a file that is absent,
+    not one, of another signature length, or ending after ``docs[0]`` is replaced by these alone."""
     num_perm = int(sigs.shape[1])
     dtype = _dtype(num_perm)
     recs = np.empty(len(docs), dtype=dtype)
     recs["doc"], recs["n"], recs["sig"] = docs, sizes, sigs
-    old = read(path)
-    if old is None or old.dtype != dtype or (old.size and len(docs) and int(docs[0]) <= int(old["doc"][-1])):
+    layout = _layout(path)
+    if layout is None or layout[0] != dtype or (len(docs) and int(docs[0]) <= last_doc(path)):
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh:
             fh.write(_HEADER.pack(MAGIC, num_perm))
             fh.write(recs.tobytes())
         os.replace(tmp, path)
         return
-    whole = _HEADER.size + old.size * dtype.itemsize
-    del old  # the map is released before the file is cut
+    whole = _HEADER.size + layout[1] * dtype.itemsize
     with path.open("r+b") as fh:
         fh.truncate(whole)  # a partial record of an interrupted append
         fh.seek(whole)

@@ -511,6 +511,11 @@ class SQLiteStore:
             conn.executemany("INSERT INTO memberships(doc, story_id, prev_story) VALUES (?, NULL, ?)", members)
             if counts is not None:
                 self._count_lines(counts)
+        if docs and sigfile.last_doc(self.path / SIGNATURES) == docs[0] - 1:
+            # Committed, and the file holds every doc before them: added now, not read back from
+            # the rows at the end of the run (~4% of a bulk load's time).
+            sigs = np.stack([a.signature for a in new]).astype("<u4", copy=False)
+            sigfile.append(self.path / SIGNATURES, np.array(docs), np.array([a.n_shingles for a in new]), sigs)
         return docs
 
     def article_count(self) -> int:
@@ -1077,7 +1082,7 @@ class SQLiteStore:
     def save_signatures(self) -> None:
         """Append the rows after the signature file's last doc to it (the end of an index run)."""
         path = self.path / SIGNATURES
-        recs = sigfile.read(path)
+        recs = sigfile.read(path)  # (checks the file whole, once a run)
         last = int(recs["doc"][-1]) if recs is not None and recs.size else 0
         del recs
         if last > int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]):

@@ -81,3 +81,14 @@ def test_a_replaced_article_is_found_once_by_its_new_text(tmp_path: Path, news: 
     _, matches = query(cfg, QueryTarget(text=news["tram"].body + edit), k=5)
     assert [m.id for m in matches][:1] == ["tram-orig"] and matches[0].similarity == 1.0
     assert [m.id for m in matches].count("tram-orig") == 1
+
+
+def test_a_run_after_the_file_was_lost_writes_it_whole_again(tmp_path: Path, news: dict[str, News]) -> None:
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    index_corpus([str(write_jsonl(tmp_path / "a.jsonl", _rows(news, ("tram", "rates"))))], cfg)
+    (cfg.store / SIGNATURES).unlink()
+    # The next batch does not continue the file (it has none of the docs before it): the end of
+    # the run writes every stored article's signature from the rows.
+    index_corpus([str(write_jsonl(tmp_path / "b.jsonl", _rows(news, ("beras", "krl"))))], cfg)
+    recs = sigfile.read(cfg.store / SIGNATURES)
+    assert recs is not None and recs["doc"].tolist() == [1, 2, 3, 4]
