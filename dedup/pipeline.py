@@ -9,7 +9,7 @@ No formatting and no CLI here: every entry point returns data.
 81
 >>> info, matches = query(cfg, QueryTarget(id="korannews-0001"), k=3)
 >>> [(m.outlet, m.similarity) for m in matches]
-[('kompas.com', 1.0), ('infoviral.co', 1.0), ('beritaterkini.id', 1.0)]
+[('kompas.com', 1.0), ('infoviral.co', 0.972), ('beritaterkini.id', 1.0)]
 >>> report = build_report(cfg, since="all")
 >>> report.totals["stories"], report.stories[0].first.outlet
 (14, 'tempo.co')
@@ -413,7 +413,8 @@ def query(
             size = int(shingles.size)
         info["shingles"] = size
         active = where is not None and where.active
-        docs = _pool(store, sig, size, lsh, exclude, k * 4 if active else k)
+        # With filters, four times as many are scored: the best that they keep may rank lower.
+        docs = _pool(store, sig, size, lsh, exclude, max(_POOL, k) * 4 if active else k)
         arts = list(store.articles(docs))  # docs replaced since the signatures were read drop out
         if not arts or shingles.size == 0:
             return info, []

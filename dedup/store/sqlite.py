@@ -244,7 +244,7 @@ def discard_if_empty(path: Path, *, keep_settings: bool = True) -> bool:
     finally:
         probe.close()
     with translated(db):
-        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", WRITER_LOCK):
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", WRITER_LOCK, SIGNATURES):
             (path / name).unlink(missing_ok=True)
     for directory in (path / LSH_DIR, path):
         try:
@@ -1084,6 +1084,13 @@ class SQLiteStore:
         path = self.path / SIGNATURES
         recs = sigfile.read(path)  # (checks the file whole, once a run)
         last = int(recs["doc"][-1]) if recs is not None and recs.size else 0
+        if last:
+            # A doc number is taken again when the newest article is gone (replaced, pruned):
+            # then the file's last record is another article's, and the file is written afresh.
+            row = self._conn.execute("SELECT signature FROM articles WHERE doc=?", (last,)).fetchone()
+            newer = self._conn.execute("SELECT EXISTS (SELECT 1 FROM articles WHERE doc > ?)", (last,)).fetchone()[0]
+            if (row is None and not newer) or (row is not None and row[0] != recs["sig"][-1].astype("<u4").tobytes()):
+                last = 0
         del recs
         if last > int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]):
             last = 0  # a file of another database: written afresh
