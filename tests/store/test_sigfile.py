@@ -92,3 +92,24 @@ def test_a_run_after_the_file_was_lost_writes_it_whole_again(tmp_path: Path, new
     index_corpus([str(write_jsonl(tmp_path / "b.jsonl", _rows(news, ("beras", "krl"))))], cfg)
     recs = sigfile.read(cfg.store / SIGNATURES)
     assert recs is not None and recs["doc"].tolist() == [1, 2, 3, 4]
+
+
+def test_a_pruned_articles_record_stays_in_the_file_and_is_never_a_result(tmp_path: Path, news: dict[str, News]) -> None:
+    from dedup.pipeline import prune
+
+    cfg = Config(store=tmp_path / "store", progress=False, workers=1)
+    rows = _rows(news, ("tram", "rates"))
+    rows[-1]["published_at"] = "2020-01-01T00:00:00Z"  # the newest doc, and the one the prune removes
+    index_corpus([str(write_jsonl(tmp_path / "a.jsonl", rows))], cfg)
+    prune(cfg, "2021-01-01")
+    index_corpus([str(write_jsonl(tmp_path / "b.jsonl", _rows(news, ("beras",))))], cfg)
+    store = open_store(cfg.store, create=False)
+    try:
+        recs = sigfile.read(cfg.store / SIGNATURES)
+        assert recs is not None and recs["doc"].tolist() == [1, 2, 3]  # 2: the pruned article
+        assert all((recs["sig"][i] == store.signature_of(d)).all() for i, d in enumerate(recs["doc"]) if d != 2)
+        del recs
+    finally:
+        store.close()
+    _, matches = query(cfg, QueryTarget(text=news["rates"].body))
+    assert "rates-orig" not in [m.id for m in matches]
