@@ -1085,15 +1085,15 @@ class SQLiteStore:
         recs = sigfile.read(path)  # (checks the file whole, once a run)
         last = int(recs["doc"][-1]) if recs is not None and recs.size else 0
         if last:
-            # A doc number is taken again when the newest article is gone (replaced, pruned):
-            # then the file's last record is another article's, and the file is written afresh.
+            # Doc numbers are never taken again (doc_high_water), so a file whose last record is not
+            # the article of that doc, or is beyond every doc given, is another store's: written afresh.
             row = self._conn.execute("SELECT signature FROM articles WHERE doc=?", (last,)).fetchone()
-            newer = self._conn.execute("SELECT EXISTS (SELECT 1 FROM articles WHERE doc > ?)", (last,)).fetchone()[0]
-            if (row is None and not newer) or (row is not None and row[0] != recs["sig"][-1].astype("<u4").tobytes()):
+            top = int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0])
+            if (row is not None and row[0] != recs["sig"][-1].astype("<u4").tobytes()) or last > max(
+                top, int(self.get_meta("doc_high_water") or 0)
+            ):
                 last = 0
         del recs
-        if last > int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]):
-            last = 0  # a file of another database: written afresh
         cur = self._conn.execute("SELECT doc, signature, n_shingles FROM articles WHERE doc > ? ORDER BY doc", (last,))
         while rows := cur.fetchmany(_SEAL_CHUNK):
             docs, sigs, sizes = _decode_signatures(rows)

@@ -102,6 +102,10 @@ def test_a_pruned_articles_record_stays_in_the_file_and_is_never_a_result(tmp_pa
     rows[-1]["published_at"] = "2020-01-01T00:00:00Z"  # the newest doc, and the one the prune removes
     index_corpus([str(write_jsonl(tmp_path / "a.jsonl", rows))], cfg)
     prune(cfg, "2021-01-01")
+    index_corpus([str(write_jsonl(tmp_path / "a2.jsonl", rows[:1]))], cfg)  # nothing new: the file is kept as it is
+    recs = sigfile.read(cfg.store / SIGNATURES)
+    assert recs is not None and recs["doc"].tolist() == [1, 2]
+    del recs
     index_corpus([str(write_jsonl(tmp_path / "b.jsonl", _rows(news, ("beras",))))], cfg)
     store = open_store(cfg.store, create=False)
     try:
