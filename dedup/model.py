@@ -160,6 +160,30 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A verbatim run of words a copy shares with its source: character spans
+    (code points, end exclusive) in each one's stored text."""
+
+    words: int
+    start: int  # in the copy's text
+    end: int
+    source_start: int  # in the source's text
+    source_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reuse:
+    """How much of a member's text is its parent's (dedup.extent), measured on the stored
+    texts when a report is built; the texts are kept for the HTML's side-by-side view."""
+
+    share: float  # share of the member's shingles found in its parent's (``reused_share``)
+    longest_words: int  # the longest verbatim passage they share, in words (``longest_passage_words``)
+    passages: tuple[Passage, ...] = ()  # every shared run of MIN_PASSAGE_WORDS words or more
+    text: str = field(default="", repr=False, compare=False)  # the member's stored text
+    source_text: str = field(default="", repr=False, compare=False)  # its parent's
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """An article's place in a story."""
 
@@ -184,6 +208,8 @@ class Member:
     # The provenance tree: the member (or external source) this one came from; None for the
     # story's root (its first member when the origin is in the corpus) and an earlier related text.
     parent: ParentRef | None = None
+    # How much of its text is its parent's: set by a report for a member whose parent is in the corpus.
+    reuse: Reuse | None = None
 
 
 @dataclass(frozen=True, slots=True)

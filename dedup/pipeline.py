@@ -46,6 +46,7 @@ from .model import (
     Unchanged,
 )
 from .outlets import outlet_key, parse_alias
+from .extent import with_reuse
 from .provenance import build_story, has_copies, is_copy, parse_stored_time
 from .read import Item, Records, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
@@ -501,7 +502,11 @@ def story(cfg: Config, story_id: str) -> Story | None:
     try:
         with store.reading():  # its members and their rows from one committed state
             docs = store.story_members([story_id])[story_id]
-            return _built(store, story_id, docs, store_settings(store, cfg)[0].cluster, store_rules(store)) if docs else None
+            if not docs:
+                return None
+            settings = store_settings(store, cfg)[0]
+            built = _built(store, story_id, docs, settings.cluster, store_rules(store))
+            return with_reuse(built, list(store.articles(docs)), settings.shingle)  # as a report lists it
     finally:
         store.close()
 
@@ -568,7 +573,8 @@ def build_report(
     store = open_store(cfg.store, create=False)
     try:
         generated = datetime.now(timezone.utc)
-        cluster_cfg = store_settings(store, cfg)[0].cluster
+        settings = store_settings(store, cfg)[0]
+        cluster_cfg = settings.cluster
         stories: list[Story] = []
         rules = store_rules(store)
         if where is not None and not where.active:
@@ -592,9 +598,12 @@ def build_report(
                 if progress:
                     progress("stories", 1)
             counts = store.counts()
-        # Stories with copies first; a group with none (its origin's own outlet again, or
-        # earlier related texts) is listed after them and counted in no total of stories.
-        stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
+            # Stories with copies first; a group with none (its origin's own outlet again, or
+            # earlier related texts) is listed after them and counted in no total of stories.
+            stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
+            # How much of each copy is its parent's, for the stories listed (read in this transaction).
+            for n, s in enumerate(stories[: limit or None]):
+                stories[n] = with_reuse(s, list(store.articles(members[s.story_id])), settings.shingle)
         with_copies = [s for s in stories if has_copies(s)]
         totals: dict[str, list[Any]] = {}
         aliases = {outlet_key(k): v for k, v in store.outlet_aliases().items()}

@@ -28,6 +28,14 @@ the agency outside the corpus its members credit; then the first member is a
 copy of it (``relation`` credited_copy or uncredited_copy, ``lag`` null) and
 ``confidence`` is the origin's.
 
+The extent of reuse (measured on the stored texts when the report is built, for the
+listed stories): a member whose ``parent`` is in the corpus has ``reused_share``
+(the share of its text's shingles found in its parent's, 0-1), ``longest_passage_words``
+(the longest verbatim passage they share, in words) and ``reused_passages`` (every
+shared run of 8 or more words: {"words", "copy": [start, end], "source": [start, end]},
+character offsets, in code points, end exclusive, into the member's and the parent's
+stored text); all three are null for any other member.
+
 A capped report (``limit``) lists its first ``limit`` stories; ``totals`` still count
 every story, and ``totals["more"]`` is how many are not listed. With ``--source``:
 top-level ``source`` {"name", "stories", "used_by", "crediting", "share_credited"}
@@ -71,6 +79,19 @@ def member_dict(m: Member) -> dict[str, Any]:
         "lag_seconds": m.lag_seconds, "lag": lag_dict(m), "similarity": m.similarity, "containment": m.containment,
         "relation": m.relation, "credits": list(m.credits), "credited": m.credited, "first_line": m.first_line,
         "parent": None if m.parent is None else {"id": m.parent.id, "name": m.parent.name, "in_corpus": m.parent.in_corpus},
+        **reuse_dict(m),
+    }
+
+
+def reuse_dict(m: Member) -> dict[str, Any]:
+    """How much of a member is its parent's (see the module doc); nulls when not measured."""
+    r = m.reuse
+    return {
+        "reused_share": None if r is None else r.share,
+        "longest_passage_words": None if r is None else r.longest_words,
+        "reused_passages": None if r is None else [
+            {"words": p.words, "copy": [p.start, p.end], "source": [p.source_start, p.source_end]} for p in r.passages
+        ],
     }
 
 
