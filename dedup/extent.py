@@ -11,9 +11,10 @@ assumed about how the parent was chosen):
 - ``passages``: every maximal shared run of at least :data:`MIN_PASSAGE_WORDS`
   words, as character spans in both stored texts, for display.
 
-Words are ``\\w+`` runs, case-folded and NFKC-normalised as the index's
-``normalise`` does, so punctuation, case and spacing never break a run; lines
-that cleaning stripped (junk, repeated titles) take no part, and no run spans one.
+Words are runs of word characters as the shingle stage reads them (letters, digits,
+combining marks), case-folded and NFKC-normalised, so punctuation, case and spacing
+never break a run; lines that cleaning stripped (junk, repeated titles) take no
+part, and no run spans one.
 
 >>> src = "The central bank raised its key rate by half a point on Tuesday, its third rise this year."
 >>> cp = "Officials said the Central Bank raised its key rate by half a point on Tuesday."
@@ -40,6 +41,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .config import ShingleConfig
 from .model import Passage, Reuse, Story
+from .shingle import _is_word_char  # one definition of a word character
 from .store import StoredArticle
 from .verify import containment, text_shingles
 
@@ -49,7 +51,6 @@ from .verify import containment, text_shingles
 # sharing runs while wholly derived copies still show most of theirs.
 MIN_PASSAGE_WORDS = 8
 
-_WORD = re.compile(r"\w+")  # as clean.normalise() splits: punctuation and marks end a word
 _LINE = re.compile(r"[^\n]+")
 _BARRIERS = itertools.count()
 # Odd 64-bit multipliers (fixed: the runs do not depend on them, equality is checked).
@@ -70,29 +71,40 @@ class Words:
     spans: list[tuple[int, int]]
 
 
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    """Whether each BMP code point is part of a word, as the shingle stage decides (letters,
+    digits, "_" and combining marks: an Urdu word keeps its diacritics)."""
+    return np.fromiter((_is_word_char(cp) for cp in range(0x10000)), bool, 0x10000)
+
+
 def words(text: str, stripped: Sequence[str] = ()) -> Words:
     """The words of ``text`` outside the lines cleaning stripped (``StoredArticle.stripped``)."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    is_word = _word_table()[np.minimum(cps, 0xFFFF)]
+    astral = np.flatnonzero(cps > 0xFFFF)
+    is_word[astral] = [_is_word_char(int(cps[i])) for i in astral]
+    barriers: list[tuple[int, int]] = []
+    skip = frozenset(stripped)
+    if skip and any(line in text for line in skip):
+        for m in _LINE.finditer(text):
+            if m.group(0).strip() in skip:
+                is_word[m.start():m.end()] = False
+                barriers.append(m.span())
+    edges = np.flatnonzero(np.diff(is_word, prepend=False, append=False))
+    spans = list(zip(edges[::2].tolist(), edges[1::2].tolist()))
     folded = text.casefold()
     # Most texts are NFKC already and fold letter for letter: then the folded text's words
     # are the keys, at the original's offsets, without normalising word by word.
-    fast = len(folded) == len(text) and unicodedata.is_normalized("NFKC", folded)
-    scan = folded if fast else text
-    skip = frozenset(stripped)
-    if skip and any(line in text for line in skip):
-        pieces = [(m.start(), m.end(), m.group(0).strip() in skip) for m in _LINE.finditer(text)]
+    if len(folded) == len(text) and unicodedata.is_normalized("NFKC", folded):
+        keys = [folded[i:j] for i, j in spans]
     else:
-        pieces = [(0, len(text), False)]
-    keys: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for start, end, stripped_line in pieces:
-        if stripped_line:
-            # A barrier no other word equals: a run never spans a stripped line ("Baca juga: …").
-            keys.append(f"\0{next(_BARRIERS)}")
-            spans.append((start, end))
-            continue
-        found = list(_WORD.finditer(scan, start, end))
-        keys += [m.group() for m in found] if fast else [_key(m.group()) for m in found]
-        spans += [m.span() for m in found]
+        keys = [_key(text[i:j]) for i, j in spans]
+    if barriers:
+        # A barrier no other word equals: a run never spans a stripped line ("Baca juga: …").
+        marked = sorted([(span, key) for span, key in zip(spans, keys)]
+                        + [(span, f"\0{next(_BARRIERS)}") for span in barriers])
+        spans, keys = [sp for sp, _ in marked], [k for _, k in marked]
     return Words(keys, spans)
 
 
