@@ -1,7 +1,7 @@
 """What reporting the extent of reuse costs (issue 14, item 7), and why passages start at 8 words.
 
-    .venv/bin/python benchmarks/extent.py runs STORE [--repeat 5]   # report time and HTML/JSON size, with and without
-    .venv/bin/python benchmarks/extent.py passages [DATA]           # COUNTER: shared runs per label (the choice of 8)
+    .venv/bin/python benchmarks/extent.py [--out F.json] runs STORE [--repeat 5]  # report time, HTML/JSON size, with and without
+    .venv/bin/python benchmarks/extent.py [--out F.json] passages [DATA]          # COUNTER: shared runs per label (the choice of 8)
 
 ``runs`` builds ``dedup report --since all --limit 0`` on STORE ``--repeat`` times,
 timing the reuse step (dedup.extent.with_reuse) apart from the rest, so the report
@@ -29,7 +29,7 @@ from dedup.report import render
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
-def runs(store: Path, repeat: int) -> None:
+def runs(store: Path, repeat: int) -> dict[str, object]:
     spent: list[list[float]] = []  # per run: [wall, cpu] of the reuse step
     original = pipeline.with_reuse
 
@@ -55,7 +55,12 @@ def runs(store: Path, repeat: int) -> None:
     members = sum(len(s.members) for s in rep.stories)
     print(f"{store}: {len(rep.stories):,} stories, {members:,} members, {measured:,} measured against their parent")
     med = statistics.median
+    out: dict[str, object] = {"store": str(store), "repeat": repeat, "stories": len(rep.stories), "members": members,
+                              "measured": measured}
     for k, clock in enumerate(("wall", "CPU")):
+        out[f"{clock.lower()}_seconds"] = {"with": med(t[k] for t in totals),
+                                           "without": med(t[k] - x[k] for t, x in zip(totals, spent)),
+                                           "reuse_step": med(x[k] for x in spent)}
         step = med(x[k] for x in spent)
         print(f"report build ({clock}), median of {repeat}: {med(t[k] for t in totals):.2f} s with reuse, "
               f"{med(t[k] - x[k] for t, x in zip(totals, spent)):.2f} s without "
@@ -65,11 +70,13 @@ def runs(store: Path, repeat: int) -> None:
     for fmt in ("html", "json"):
         t = time.perf_counter()
         with_, without = len(render(rep, fmt).encode()), len(render(bare, fmt).encode())
+        out[f"{fmt}_bytes"] = {"with": with_, "without": without}
         print(f"{fmt}: {without / 1e6:.2f} MB without, {with_ / 1e6:.2f} MB with reuse "
               f"(+{(with_ - without) / 1e6:.2f} MB, x{with_ / without:.2f}; both rendered in {time.perf_counter() - t:.1f} s)")
+    return out
 
 
-def passages(data: Path) -> None:
+def passages(data: Path) -> dict[str, object]:
     d = data / "counter"
     docs = {r["doc_id"]: r for r in map(json.loads, (d / "documents.jsonl").open(encoding="utf-8"))}
     pairs = [json.loads(line) for line in (d / "pairs.jsonl").open(encoding="utf-8")]
@@ -90,6 +97,11 @@ def passages(data: Path) -> None:
     print("label  " + "  ".join(f"words in runs>={n}" for n in sizes) + "   (mean share of the derived text's words)")
     for label in sorted(covered):
         print(f"{label:5}  " + "  ".join(f"{statistics.mean(covered[label][n]):16.3f}" for n in sizes))
+    return {label: {"pairs": len(longest[label]), "longest_median": statistics.median(longest[label]),
+                    "share_of_pairs_with_run": {n: round(sum(x >= n for x in longest[label]) / len(longest[label]), 4)
+                                                for n in sizes},
+                    "share_of_words_in_runs": {n: round(statistics.mean(covered[label][n]), 4) for n in sizes}}
+            for label in sorted(longest)}
 
 
 def main() -> None:
@@ -100,11 +112,11 @@ def main() -> None:
     r.add_argument("--repeat", type=int, default=5)
     p = sub.add_parser("passages")
     p.add_argument("data", type=Path, nargs="?", default=DEFAULT_DATA)
+    ap.add_argument("--out", type=Path, help="also write the results as JSON (e.g. benchmarks/results/extent-runs.json)")
     args = ap.parse_args()
-    if args.cmd == "runs":
-        runs(args.store, args.repeat)
-    else:
-        passages(args.data)
+    result = runs(args.store, args.repeat) if args.cmd == "runs" else passages(args.data)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

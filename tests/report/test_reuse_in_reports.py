@@ -84,3 +84,24 @@ def test_report_measures_each_copy_against_its_parent_through_the_store(tmp_path
     assert copy["reused_share"] == round(expected, 4) and 0.8 < expected < 1.0
     assert copy["longest_passage_words"] == len(re.findall(r"\w+", tram.body))
     assert [p["words"] for p in copy["reused_passages"]] == [copy["longest_passage_words"]]
+
+
+def test_html_cuts_the_long_stretches_of_the_source_the_copy_did_not_reuse() -> None:
+    """The source column keeps the 15 words next to each passage of a long unreused stretch
+    and says how many it cut; the copy's own column is never cut."""
+    tail = " ".join(f"word{k}" for k in range(40))
+    wire = f"{WIRE}\n{tail}"
+    story = Story("s1", _member("wire", None), (_member("wire", None), _member("copy", "wire")))
+    story = with_reuse(story, [_art(1, "wire", wire), _art(2, "copy", f"{COPY}\n{tail}")], WORD3)
+    view = render(Report(generated_at=datetime(2026, 12, 5, tzinfo=timezone.utc), since=None, stories=(story,),
+                         outlets=()), "html")
+    copy_col, source_col = re.findall(r"<div class='txt' dir='auto'[^>]*>(.*?)</div>", view, re.S)
+    assert tail in copy_col  # shared by both: one long marked run, nothing cut
+    assert "not reused" not in copy_col and "not reused" not in source_col
+    story = with_reuse(story, [_art(1, "wire", wire), _art(2, "copy", COPY)], WORD3)
+    view = render(Report(generated_at=datetime(2026, 12, 5, tzinfo=timezone.utc), since=None, stories=(story,),
+                         outlets=()), "html")
+    _, source_col = re.findall(r"<div class='txt' dir='auto'[^>]*>(.*?)</div>", view, re.S)
+    # After the passage: " on Monday." and the 40 words, 42 unreused words; 15 kept, 27 cut.
+    assert source_col.endswith("</mark> on Monday.\nword0 word1 word2 word3 word4 word5 word6 word7 word8 word9 "
+                               "word10 word11 word12 <span class='muted'>[… 27 words not reused …]</span>")
