@@ -8,8 +8,9 @@ credits) is escaped; a URL is only made a link when it is http(s).
 
 Sections: the night's summary, charts (copies per outlet, lag distribution,
 originality by outlet), a table of contents of the listed stories (linking to each),
-each story in a ``<details>`` (the first few open) as a timeline and a table, the
-outlet table.
+each story in a ``<details>`` (the first few open) as a timeline and a table, then, for
+each copy measured against its parent (``Member.reuse``), a closed ``<details>`` with the
+copy and its source side by side and their shared passages in ``<mark>``; the outlet table.
 
 The page is English (lang='en'), but titles and first lines are scraped text in
 any script: each sits in its own element with dir='auto', so that an Urdu or
