@@ -51,6 +51,8 @@ from .verify import containment, text_shingles
 # (5+: 3.9%) and 46% of a wholly derived copy (5+: 53%); longer floors barely lower the former.
 MIN_PASSAGE_WORDS = 8
 
+MAX_REPEATS = 16  # see shared_runs
+
 _LINE = re.compile(r"[^\n]+")
 _BARRIERS = itertools.count()
 # Odd 64-bit multipliers (fixed: the runs do not depend on them, equality is checked).
@@ -110,7 +112,8 @@ def words(text: str, stripped: Sequence[str] = ()) -> Words:
 
 def shared_runs(a: Sequence[str], b: Sequence[str], n: int) -> list[tuple[int, int, int]]:
     """Every maximal run shared by ``a`` and ``b`` of ``n`` or more items, as (start in a,
-    start in b, length), by start in ``a``.
+    start in b, length), by start in ``a`` (an ``n``-gram ``b`` holds more than
+    :data:`MAX_REPEATS` times starts no run).
 
     Exact and vectorised: items become integers, each ``n``-gram a 64-bit polynomial
     hash; ``n``-grams of ``a`` found among ``b``'s (sorted, searched) are kept only when
@@ -129,7 +132,9 @@ def shared_runs(a: Sequence[str], b: Sequence[str], n: int) -> list[tuple[int, i
     order = np.argsort(hb, kind="stable")
     sorted_b = hb[order]
     lo, hi = np.searchsorted(sorted_b, ha, "left"), np.searchsorted(sorted_b, ha, "right")
-    count = hi - lo
+    # An n-gram the source repeats more than MAX_REPEATS times (a table's rows of zeros) is
+    # not followed: its pairs would grow as the product of the two counts.
+    count = np.where(hi - lo > MAX_REPEATS, 0, hi - lo)
     i = np.repeat(np.arange(len(ha)), count)
     # Each i's matches: positions lo[i] .. hi[i]-1 of the sorted hashes.
     within = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)

@@ -100,3 +100,15 @@ def test_a_parent_outside_the_corpus_is_not_measured() -> None:
     member = replace(_member("copy", None), parent=ParentRef(id=None, name="EFE", in_corpus=False))
     story = Story("s1", member, (member,))
     assert with_reuse(story, [_art(2, "copy", COPY)], WORD3).members[0].reuse is None
+
+
+def test_an_ngram_the_source_repeats_many_times_starts_no_run() -> None:
+    """Rows of zeros in two market tables would pair every row with every row (the pairs grow
+    as the product of the counts): an 8-gram the source holds more than MAX_REPEATS times
+    is not followed, while the same text repeated a few times still is."""
+    from dedup.extent import MAX_REPEATS
+
+    row = "0 0 0 0 0 0 0 total".split()
+    many, few = row * (MAX_REPEATS + 4), row * 3
+    assert shared_runs(many, many, 8) == []
+    assert (0, 0, 24) in shared_runs(few, few, 8)
