@@ -324,14 +324,30 @@ def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz:
     for reason, n in summary.skipped:  # a crawl's images and redirects: counted, not errors, not --strict
         click.echo(f"  skipped:  {n:,} × {reason}")
     if summary.nothing_indexed:
-        reasons = ", ".join(f"{n:,} × {r}" for r, n in sorted(summary.rejected_by_reason().items()))
-        raise InputError(f"nothing in the input could be indexed: every record was rejected ({reasons})")
+        raise InputError(summary.nothing_indexed_message())
     if strict and problems:
         _err(f"--strict: {len(summary.rejected)} rejected, {plural(len(summary.warnings), 'warning', 'warnings')}")
         sys.exit(1)
 
 
 # -- query -------------------------------------------------------------------
+
+def _why_nothing(info: dict[str, object], filtered: bool) -> str:
+    """One line saying why a query found nothing: what came closest, and below what floor."""
+    size = int(info.get("shingles", 0))  # type: ignore[call-overload]
+    short = f" (the query is only {plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
+    closest = info.get("closest")
+    if isinstance(closest, dict) and not closest["containment"]:
+        why = ": no stored article shares any of the query's text"
+    elif isinstance(closest, dict):
+        why = (f": no stored article holds {closest['floor']:.0%} or more of the query's text; the closest, "
+               f"{visible(str(closest['id']))} ({visible(str(closest['outlet']))}), holds {closest['containment']:.0%}")
+    elif filtered:
+        why = " the filters keep"
+    else:
+        why = ": the store holds no other article"
+    return "no similar articles" + why + (short if size < _SHORT_QUERY else "")
+
 
 @cli.command()
 @store_option
@@ -369,21 +385,12 @@ def query(store: Path | None, text: str | None, file: Path | None, ident: str | 
     where = _filter(published_from, published_to, filter_tz, outlets, relations, min_copies, source)
     info, matches = run_query(cfg, QueryTarget(text=text, file=file, id=ident, url=url), k=top, where=where)
     if as_json:
-        results = [
-            {
-                "id": m.id, "outlet": m.outlet, "url": m.url,
-                "published_at": m.published_at.isoformat() if m.published_at else None,
-                "title": m.title, "similarity": m.similarity, "containment": m.containment,
-                "containment_reverse": m.containment_reverse, "story_id": m.story_id,
-            }
-            for m in matches
-        ]
-        click.echo(json_text({"query": info, "results": results}))
+        from .report.json import query_dict
+
+        click.echo(json_text(query_dict(info, matches)))
         return
     if not matches:
-        size = int(info.get("shingles", 0))  # type: ignore[call-overload]
-        short = f" (the query is only {plural(size, 'shingle', 'shingles')}: copies are found by about a sentence of shared text or more)"
-        click.echo("no similar articles" + (" the filters keep" if where.active else "") + (short if size < _SHORT_QUERY else ""))
+        click.echo(_why_nothing(info, where.active))
         return
     from rich.console import Console
     from rich.table import Table
@@ -701,6 +708,40 @@ def export(store: Path | None, what: str, fmt: str, out: Path, published_from: s
     _deliver(out, write)
     if not _is_stdout(out):
         _err(f"wrote {plural(rows, 'row', 'rows')} to {out}")
+
+
+# -- serve ---------------------------------------------------------------------
+
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on. The API has no authentication and can add articles: give 0.0.0.0 only behind a proxy or firewall that guards it.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on (0: any free port, named in the start-up line).")
+@click.option("--max-bytes", "max_bytes", default="10MB", show_default=True, metavar="SIZE", help="Largest request body, and largest record in it (as 'dedup index --max-bytes'); a larger body is refused with 413.")
+@friendly_errors
+def serve(store: Path | None, host: str, port: int, max_bytes: str) -> None:
+    """Serve the store over HTTP: query, add articles, stories, reports (needs 'dedup[serve]').
+
+    \b
+    Endpoints (OpenAPI docs at /docs):
+      GET  /health                       the store opens; its article count
+      POST /query     {"text"|"url"|"id": ..., "top": 10}   as 'dedup query --json'
+      POST /articles  JSON array or JSON Lines              as 'dedup index', its summary
+      GET  /stories/ID                   one story, as in the JSON report
+      GET  /report?since=last&format=json|html|md|csv[&mark=true]
+
+    A report leaves the nightly mark alone unless mark=true. Articles are added
+    one request at a time (the embedded store takes one writer); queries and
+    reports are answered meanwhile.
+
+    \b
+    Examples:
+      dedup serve --store nightly-store
+      curl -s localhost:8000/query -H 'Content-Type: application/json' -d '{"id": "kompas-0007"}'
+      curl -s --data-binary @night2.jsonl localhost:8000/articles
+    """
+    from .server import run
+
+    run(_base_config(store, read=ReadConfig(max_bytes=_parse_size(max_bytes))), host=host, port=port)
 
 
 def main() -> None:

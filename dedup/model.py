@@ -111,10 +111,11 @@ class Match:
     url: str
     published_at: datetime | None
     title: str
-    similarity: float  # estimated Jaccard
-    containment: float  # estimated share of the query contained in this article
-    containment_reverse: float  # estimated share of this article contained in the query
+    similarity: float  # Jaccard of the shingle sets (exact: scored on the stored texts)
+    containment: float  # share of the query contained in this article
+    containment_reverse: float  # share of this article contained in the query
     story_id: str | None
+    score: float = 0.0  # what the results are ranked by: √(similarity × containment), halved for the query's own outlet
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,30 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A verbatim run of words a copy shares with its source: character spans
+    (code points, end exclusive) in each one's stored text."""
+
+    words: int
+    start: int  # in the copy's text
+    end: int
+    source_start: int  # in the source's text
+    source_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reuse:
+    """How much of a member's text is its parent's (dedup.extent), measured on the stored
+    texts when a report is built; the texts are kept for the HTML's side-by-side view."""
+
+    share: float  # share of the member's shingles found in its parent's (``reused_share``)
+    longest_words: int  # the longest verbatim passage they share, in words (``longest_passage_words``)
+    passages: tuple[Passage, ...] = ()  # every shared run of MIN_PASSAGE_WORDS words or more
+    text: str = field(default="", repr=False, compare=False)  # the member's stored text
+    source_text: str = field(default="", repr=False, compare=False)  # its parent's
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """An article's place in a story."""
 
@@ -183,6 +208,8 @@ class Member:
     # The provenance tree: the member (or external source) this one came from; None for the
     # story's root (its first member when the origin is in the corpus) and an earlier related text.
     parent: ParentRef | None = None
+    # How much of its text is its parent's: set by a report for a member whose parent is in the corpus.
+    reuse: Reuse | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,3 +343,8 @@ class IndexSummary:
         for w in self.warnings:
             counts[w.reason] = counts.get(w.reason, 0) + 1
         return counts
+
+    def nothing_indexed_message(self) -> str:
+        """Why a run that stored nothing failed (``dedup index`` exits 3, ``dedup serve`` answers 422)."""
+        reasons = ", ".join(f"{n:,} × {r}" for r, n in sorted(self.rejected_by_reason().items()))
+        return f"nothing in the input could be indexed: every record was rejected ({reasons})"

@@ -9,7 +9,7 @@ No formatting and no CLI here: every entry point returns data.
 81
 >>> info, matches = query(cfg, QueryTarget(id="korannews-0001"), k=3)
 >>> [(m.outlet, m.similarity) for m in matches]
-[('kompas.com', 1.0), ('infoviral.co', 1.0), ('beritaterkini.id', 1.0)]
+[('kompas.com', 1.0), ('infoviral.co', 0.972), ('beritaterkini.id', 1.0)]
 >>> report = build_report(cfg, since="all")
 >>> report.totals["stories"], report.stories[0].first.outlet
 (14, 'tempo.co')
@@ -46,8 +46,9 @@ from .model import (
     Unchanged,
 )
 from .outlets import outlet_key, parse_alias
+from .extent import with_reuse
 from .provenance import build_story, has_copies, is_copy, parse_stored_time
-from .read import Item, check_inputs, detect_format, read_paths
+from .read import Item, Records, check_inputs, detect_format, read_paths
 from .read.html import Page, extract_page
 from .read.background import BackgroundReader, can_read_in_background, read_in_background
 from .read.timeparse import parse_time
@@ -55,7 +56,9 @@ from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
 from .store import Finding, NewArticle, PruneResult, Store, StoredArticle, discard_if_empty, expired, open_store
 from .store.faults import DATABASE_ADVICE
+from .store.interface import SignatureScan
 from .store.sqlite import DB_NAME
+from .verify import containment, text_shingles
 from .views import keeps, member_matches, source_name, source_use
 
 if TYPE_CHECKING:
@@ -90,8 +93,9 @@ def _clean_all(articles: Sequence[Article], boilerplate: dict[str, frozenset[str
     return [clean_text(a.text, title=a.title, boilerplate=boilerplate.get(outlet_key(a.outlet), none)) for a in articles]
 
 
-def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = None) -> IndexSummary:
-    """Read, sign and index ``paths`` into the store at ``cfg.store``, then cluster.
+def index_corpus(paths: Iterable[str | Records], cfg: Config, progress: Progress | None = None) -> IndexSummary:
+    """Read, sign and index ``paths`` into the store at ``cfg.store``, then cluster;
+    a path may also be :class:`~dedup.read.Records` (JSON Lines in memory).
 
     Incremental: stored articles with the same id and content are skipped; the
     same id with new content replaces the old one. Each batch is committed
@@ -105,7 +109,7 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
     """
     started = time.perf_counter()
     # one path given as a string is one path, not its characters
-    paths = [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+    paths = [str(paths)] if isinstance(paths, (str, Path)) else [p if isinstance(p, Records) else str(p) for p in paths]
     check_inputs(paths, cfg.read)  # a mistyped path must not create the store with default settings
     created = not (cfg.store / DB_NAME).exists()
     store = open_store(cfg.store)
@@ -241,6 +245,8 @@ def index_corpus(paths: Iterable[str], cfg: Config, progress: Progress | None = 
         # only (one sort of their keys, not two). Damaged segments are rebuilt here.
         for f in store.seal_index():
             problems.append((sys.maxsize, Notice(f.where, "damaged LSH segment file rebuilt from the database", f.problem)))
+        if isinstance(store, SignatureScan):
+            store.save_signatures()  # what a query scores: every signature, apart from the rows
         result = cluster_pending(store, cfg.cluster, _now(), progress=(lambda n: progress("cluster", n)) if progress else None,
                                  shingle_cfg=cfg.shingle)
     finally:
@@ -306,16 +312,74 @@ def _epoch(published_at: str | None) -> float:
     return float("inf") if published_at is None else datetime.fromisoformat(published_at).timestamp()
 
 
+# The reporting floor: a stored article is a result only when it holds at least this share
+# of the query's shingles. Below it two texts share common phrases, not reused text; above
+# it stand 98% of COUNTER's partially derived texts' sources (benchmarks/QUALITY.md, Query).
+QUERY_FLOOR = 0.05
+# Articles scored exactly on their stored texts: the most similar by MinHash over every
+# stored signature (COUNTER: the source is among the 50 most similar for 135 of 135 wholly
+# and 284 of 288 partially derived texts), and the ones estimated to contain most of the query.
+_POOL, _POOL_CONTAINED = 50, 20
+# An outlet's own texts share its house style (datelines, bylines, stock phrases), which
+# its boilerplate is only stripped of once dedup has seen many of them: another outlet's
+# article with half the evidence ranks with it. A source is another outlet's text.
+_SAME_OUTLET = 0.5
+# Scores within this share of the best one left are ties, ordered by publication time.
+_NEAR_TIE = 0.05
+
+
+def _pool(store: Store, sig: np.ndarray, size: int, lsh: Any, exclude: int | None, want: int) -> list[int]:
+    """The docs worth scoring exactly: from every stored signature when the store hands them
+    over, otherwise from the query's LSH candidates (a store without a signature scan)."""
+    if isinstance(store, SignatureScan):
+        docs, sigs, sizes = store.all_signatures()
+        if docs.size and sigs.shape[1] == sig.size:
+            same = np.count_nonzero(sigs == sig, axis=1)
+            # Containment is estimated for the articles sharing a minimum only: the others' is 0.
+            some = np.flatnonzero(same)
+            sim = same[some] / float(sig.size)
+            c_query, _ = containment_both(sim, np.full(some.size, float(size)), sizes[some].astype(np.float64))
+            c_query = np.where(containment_reliable(np.full(some.size, size), sizes[some]), c_query, -1.0)
+            picked = [_top(same, max(_POOL, want) + 1), some[_top(c_query, _POOL_CONTAINED + 1)]]
+            # (+1: the queried article itself may be among them.) Not np.unique: it imports numpy.ma, 80 ms cold.
+            return sorted({int(d) for d in docs[np.concatenate(picked)]} - {exclude})
+    return [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]
+
+
+def _top(values: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` largest values (any order)."""
+    return np.arange(values.size) if values.size <= n else np.argpartition(-values, n)[:n]
+
+
+def _ranked(scores: np.ndarray, times: np.ndarray) -> list[int]:
+    """Positions by score, best first; those within ``_NEAR_TIE`` of the best left are ties, the
+    earliest published first, so that a copy's original leads the copies of it."""
+    left = sorted(range(scores.size), key=lambda i: -scores[i])
+    out: list[int] = []
+    while left:
+        bar = scores[left[0]] * (1 - _NEAR_TIE)
+        tied = [i for i in left if scores[i] >= bar]
+        out += sorted(tied, key=lambda i: (times[i], -scores[i]))
+        left = left[len(tied):]
+    return out
+
+
 def query(
     cfg: Config, target: QueryTarget, k: int = 10, where: ReportFilter | None = None
 ) -> tuple[dict[str, object], list[Match]]:
     """The ``k`` stored articles most similar to the target, best first; with ``where``,
     the ``k`` best of those it keeps (the article itself meets the member filters,
-    its story the others: :class:`ReportFilter`).
+    its story the others: :class:`ReportFilter`). Nothing below the reporting floor
+    (:data:`QUERY_FLOOR`) is a result: when nothing passes, ``info["closest"]`` says
+    which article came closest and how much of the query it holds.
 
-    Ranked by max(similarity, containment), where containment is the estimated
-    share of the query found in the result (an abridged copy is contained in its
-    original); near-ties are ordered by publication time, earliest first.
+    Every stored signature is compared with the query's (a rewrite shares too little
+    for the LSH buckets); the most similar are scored exactly on their stored texts:
+    by √(similarity × containment), Jaccard times the share of the query found in the
+    article, so that both a rewrite's source and an abridged copy's original (which
+    contains it) come first, and a long article that happens to contain the query's
+    phrases does not. Another outlet's article counts fully, the query's own outlet's
+    at half (``_SAME_OUTLET``); near-ties are ordered by publication time, earliest first.
     """
     if k < 1:
         raise ConfigError(f"--top {k}: must be at least 1")
@@ -324,6 +388,7 @@ def query(
         built, lsh = store_settings(store, cfg)
         shingle_cfg, sign_cfg = built.shingle, built.sign
         exclude: int | None = None
+        own_outlet = ""
         info: dict[str, object]
         if target.id is not None or target.url is not None:
             art = store.article_by(id=target.id, url=target.url)
@@ -332,7 +397,8 @@ def query(
                 raise QueryError(f"no article with {what} in the store {cfg.store}")
             sig = store.signature_of(art.doc)
             size = art.n_shingles
-            exclude = art.doc
+            shingles = text_shingles(art.text, art.title, shingle_cfg)
+            exclude, own_outlet = art.doc, art.outlet
             info = {"id": art.id, "outlet": art.outlet, "url": art.url, "title": art.title}
         else:
             title, language = "", ""
@@ -348,32 +414,44 @@ def query(
             sig = sign_one(shingles, sign_cfg)
             size = int(shingles.size)
         info["shingles"] = size
-        docs = [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]  # type: ignore[arg-type]
-        if not docs:
+        active = where is not None and where.active
+        # With filters, four times as many are scored: the best that they keep may rank lower.
+        docs = _pool(store, sig, size, lsh, exclude, max(_POOL, k) * 4 if active else k)
+        arts = list(store.articles(docs))  # docs replaced since the signatures were read drop out
+        if not arts or shingles.size == 0:
             return info, []
-        sigs, sizes = store.signatures(docs)
-        sim = (sigs == sig).mean(axis=1)
-        c_query, c_result = containment_both(sim, np.full(len(docs), float(size)), sizes.astype(np.float64))
-        # Containment only counts where its estimate is reliable (cluster.py):
-        # otherwise long articles would outrank the true source of a short query.
-        reliable = containment_reliable(np.full(len(docs), size), sizes)
-        score = np.where(reliable, np.maximum(sim, c_query), sim)
-        rows = {a.doc: a for a in store.articles(docs)}
-        # Scores within one 0.05 step are ties as far as MinHash can tell: among
-        # them the earliest published comes first, so a copy's original leads
-        # the other copies of it.
-        times = np.array([_epoch(rows[d].published_at) for d in docs])
-        order = np.lexsort((-sim, times, -np.floor(score / 0.05 + 1e-9)))
-        if where is not None and where.active:
-            order = _kept_matches(store, cfg, [rows[docs[i]] for i in order], where, k, order)
+        sim, c_query, c_result = (np.empty(len(arts)) for _ in range(3))
+        for i, a in enumerate(arts):
+            theirs = text_shingles(a.text, a.title, shingle_cfg)
+            c_query[i] = containment(shingles, theirs)
+            shared = c_query[i] * shingles.size
+            sim[i] = shared / max(1.0, shingles.size + theirs.size - shared)
+            c_result[i] = shared / theirs.size if theirs.size else 0.0
+        aliases = {outlet_key(n): t for n, t in store.outlet_aliases().items()}
+
+        def house(outlet: str) -> str:
+            return outlet_key(aliases.get(outlet_key(outlet), outlet))
+
+        own = house(own_outlet) if own_outlet.strip() else None
+        penalty = np.array([_SAME_OUTLET if own is not None and house(a.outlet) == own else 1.0 for a in arts])
+        score = np.sqrt(sim * c_query) * penalty
+        order = [i for i in _ranked(score, np.array([_epoch(a.published_at) for a in arts])) if c_query[i] >= QUERY_FLOOR]
+        if not order:
+            best = int(np.argmax(c_query))
+            info["closest"] = {"id": arts[best].id, "outlet": arts[best].outlet, "containment": round(float(c_query[best]), 4),
+                               "similarity": round(float(sim[best]), 4), "floor": QUERY_FLOOR}
+            return info, []
+        kept = np.array(order)
+        if active and where is not None:
+            kept = _kept_matches(store, cfg, [arts[i] for i in kept], where, k, kept)
         matches = []
-        for i in order[:k]:
-            a = rows[docs[i]]
+        for i in kept[:k]:
+            a = arts[i]
             matches.append(
                 Match(
                     id=a.id, outlet=a.outlet, url=a.url, published_at=parse_stored_time(a.published_at), title=a.title,
                     similarity=round(float(sim[i]), 4), containment=round(float(c_query[i]), 4),
-                    containment_reverse=round(float(c_result[i]), 4), story_id=a.story_id,
+                    containment_reverse=round(float(c_result[i]), 4), story_id=a.story_id, score=round(float(score[i]), 4),
                 )
             )
         return info, matches
@@ -417,6 +495,21 @@ def _as_member(a: StoredArticle) -> Member:
 def _story(store: Store, story_id: str, cluster_cfg: ClusterConfig, rules: CreditRules | None = None) -> Story:
     """One stored story, built."""
     return _built(store, story_id, store.story_members([story_id])[story_id], cluster_cfg, rules or store_rules(store))
+
+
+def story(cfg: Config, story_id: str) -> Story | None:
+    """The stored story ``story_id``, built as a report builds it; None when there is none."""
+    store = open_store(cfg.store, create=False)
+    try:
+        with store.reading():  # its members and their rows from one committed state
+            docs = store.story_members([story_id])[story_id]
+            if not docs:
+                return None
+            settings = store_settings(store, cfg)[0]
+            built = _built(store, story_id, docs, settings.cluster, store_rules(store))
+            return with_reuse(built, list(store.articles(docs)), settings.shingle)  # as a report lists it
+    finally:
+        store.close()
 
 
 def _built(store: Store, story_id: str, docs: list[int], cluster_cfg: ClusterConfig, rules: CreditRules, is_new: bool = False) -> Story:
@@ -481,7 +574,8 @@ def build_report(
     store = open_store(cfg.store, create=False)
     try:
         generated = datetime.now(timezone.utc)
-        cluster_cfg = store_settings(store, cfg)[0].cluster
+        settings = store_settings(store, cfg)[0]
+        cluster_cfg = settings.cluster
         stories: list[Story] = []
         rules = store_rules(store)
         if where is not None and not where.active:
@@ -505,9 +599,12 @@ def build_report(
                 if progress:
                     progress("stories", 1)
             counts = store.counts()
-        # Stories with copies first; a group with none (its origin's own outlet again, or
-        # earlier related texts) is listed after them and counted in no total of stories.
-        stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
+            # Stories with copies first; a group with none (its origin's own outlet again, or
+            # earlier related texts) is listed after them and counted in no total of stories.
+            stories.sort(key=lambda s: (not has_copies(s), -len(s.members), s.story_id))
+            # How much of each copy is its parent's, for the stories listed (read in this transaction).
+            for n, s in enumerate(stories[: limit or None]):
+                stories[n] = with_reuse(s, list(store.articles(members[s.story_id])), settings.shingle)
         with_copies = [s for s in stories if has_copies(s)]
         totals: dict[str, list[Any]] = {}
         aliases = {outlet_key(k): v for k, v in store.outlet_aliases().items()}
@@ -653,6 +750,15 @@ def stats(cfg: Config) -> dict[str, object]:
             "settings": json.loads(params) if params else None,
             "last_report_at": store.get_meta("last_report_at"),
         }
+    finally:
+        store.close()
+
+
+def health(cfg: Config) -> dict[str, object]:
+    """A cheap look at the store (``GET /health``): it opens, and how many articles it holds."""
+    store = open_store(cfg.store, create=False)
+    try:
+        return {"store": str(cfg.store), "articles": store.article_count(), "last_report_at": store.get_meta("last_report_at")}
     finally:
         store.close()
 

@@ -607,9 +607,8 @@ def test_check_names_a_damaged_segment_and_repair_rebuilds_it(store: Path, night
     _index(store, night)
     before = _answers(store)
     path = _flip_segment(store)
-    q = run("query", "--store", str(store), "--id", "beras-orig")
-    _no_traceback(q)
-    assert q.exit_code == 4 and q.stderr.startswith(f"error: {path}: damaged LSH segment file")
+    # A query reads no segment (it compares every signature, kept apart in signatures.bin): same answers.
+    assert _answers(store) == before
     r = run("check", "--store", str(store))
     _no_traceback(r)
     assert r.exit_code == 4

@@ -5,6 +5,7 @@ HTML files (``.html``, ``.htm``, optionally gzipped) and WARC/ARC archives
 (``.warc``, ``.arc``, plain or gzipped). The kind comes from the file name,
 else from the first bytes (HTML, WARC), or is forced with ``ReadConfig.fmt``.
 Standard input (``-``) is JSON Lines, or WARC/ARC with ``fmt="warc"``, plain or gzipped.
+:class:`Records` are JSON Lines given in memory rather than by path (``dedup serve``'s request bodies).
 Pages are extracted on a process pool (see :mod:`dedup.read.html`).
 
 >>> from dedup.config import ReadConfig
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from dataclasses import replace
+from dataclasses import dataclass, replace
 import sys
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -31,7 +32,16 @@ from .html import Page, StoredPages, extract_in_order, extract_page
 from .jsonl import bounded_lines, read_jsonl
 from .records import Item, check_article
 
-__all__ = ["read_paths", "detect_format", "check_inputs", "check_stdin_format", "Item"]
+__all__ = ["read_paths", "detect_format", "check_inputs", "check_stdin_format", "Item", "Records"]
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """JSON Lines given in memory, read as a file of that name would be: a record's
+    source is ``name:N`` (its line), and it is validated and rejected alike."""
+
+    name: str
+    lines: Iterable[bytes]  # each a JSON record, or a binary stream (read with the --max-bytes bound)
 
 # What standard input can hold: a stream read once, front to back. A table
 # (polars) or a page needs the whole input as a file.
@@ -83,7 +93,7 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
-def _expand(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
+def _expand(paths: Iterable[str | Records], forced: str) -> Iterator[str | Path | Records]:
     """Every file to read, each once: a file named twice (or also inside a named
     directory) would otherwise have each of its records rejected as a duplicate
     of itself. The first occurrence keeps its place."""
@@ -97,9 +107,9 @@ def _expand(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
         yield p
 
 
-def _expand_all(paths: Iterable[str], forced: str) -> Iterator[str | Path]:
+def _expand_all(paths: Iterable[str | Records], forced: str) -> Iterator[str | Path | Records]:
     for p in paths:
-        if p == "-":
+        if isinstance(p, Records) or p == "-":
             yield p
             continue
         path = Path(p)
@@ -159,13 +169,13 @@ def _jsonl_gzipped(raw: BinaryIO, name: str, cfg: ReadConfig) -> Iterator[Item |
         yield Notice(name, "empty file")
 
 
-def check_inputs(paths: Sequence[str], cfg: ReadConfig) -> None:
+def check_inputs(paths: Sequence[str | Records], cfg: ReadConfig) -> None:
     """Raise for mistakes in the command itself, before anything is read or opened:
     a path that does not exist (InputError), a format standard input cannot hold
     (ConfigError). Bad data inside the inputs is rejected record by record instead."""
     check_stdin_format(paths, cfg.fmt)
     for p in paths:
-        if p != "-" and not Path(p).exists():
+        if isinstance(p, str) and p != "-" and not Path(p).exists():
             raise _no_such_path(p)
 
 
@@ -173,7 +183,7 @@ def _no_such_path(p: str) -> InputError:
     return InputError(f"{p}: no such file or directory")
 
 
-def check_stdin_format(paths: Sequence[str], fmt: str) -> None:
+def check_stdin_format(paths: Sequence[str | Records], fmt: str) -> None:
     """Raise ConfigError when standard input is among ``paths`` but ``fmt`` is a
     kind it cannot hold: otherwise every line would be rejected as bad JSON."""
     if "-" in paths and fmt not in _STDIN_FORMATS:
@@ -220,7 +230,10 @@ def _is_blank(path: Path) -> bool:
     return True
 
 
-def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
+def _read_one(path: str | Path | Records, cfg: ReadConfig) -> Iterator[Item | Page]:
+    if isinstance(path, Records):
+        yield from read_jsonl(path.lines, path.name, cfg)
+        return
     if not isinstance(path, Path):  # "-": standard input
         yield from _read_stdin(cfg)
         return
@@ -254,7 +267,7 @@ def _read_one(path: str | Path, cfg: ReadConfig) -> Iterator[Item | Page]:
 
 
 def read_paths(
-    paths: Iterable[str], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None,
+    paths: Iterable[str | Records], cfg: ReadConfig, *, workers: int = 1, progress: Callable[[int], None] | None = None,
     stored: StoredPages | None = None,
 ) -> Generator[Item, None, None]:
     """Every record of every path, in input order; a repeated id within one run is rejected.
@@ -280,7 +293,7 @@ def read_paths(
 
 
 def _read_all(
-    paths: list[str], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None, stored: StoredPages | None,
+    paths: list[str | Records], cfg: ReadConfig, workers: int, progress: Callable[[int], None] | None, stored: StoredPages | None,
 ) -> Generator[Item, None, None]:
     seen: dict[str, tuple[str, str]] = {}
     # A record's notices (an unparseable time) come just before it: held until it

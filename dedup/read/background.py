@@ -37,10 +37,10 @@ _QUEUE_SIZE = 16
 _FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Article)))
 
 
-def can_read_in_background(paths: Sequence[str]) -> bool:
-    """Forking is available, and no path is standard input (a forked child's
-    stdin is /dev/null)."""
-    return "fork" in mp.get_all_start_methods() and "-" not in paths
+def can_read_in_background(paths: Sequence[object]) -> bool:
+    """Forking is available, and every path is a file's (a forked child's stdin is
+    /dev/null, and records in memory are not worth a process)."""
+    return "fork" in mp.get_all_start_methods() and all(isinstance(p, str) and p != "-" for p in paths)
 
 
 def _produce(paths: list[str], cfg: ReadConfig, workers: int, out: Any, parent: int, stored: StoredPages | None) -> None:

@@ -13,6 +13,9 @@ Columns, in order (empty cell: unknown):
   either is a bare date);
 - ``similarity``, ``containment`` (floats), ``relation``, ``credited`` (true/false: names
   the origin), ``credits`` (names, joined by "; ");
+- ``reused_share`` (float: the share of its text found in its parent's) and
+  ``longest_passage_words`` (the longest verbatim passage they share): for a member whose
+  parent is in the corpus (see the JSON report), else empty;
 - with ``--source``: ``source`` (its name) and ``credits_source`` (true/false; empty for
   the source's own articles and earlier related texts, which did not use it).
 
@@ -33,6 +36,7 @@ COLUMNS = (
     "story_id", "story_is_new", "story_has_copies", "confidence", "first_id", "first_outlet",
     "position", "id", "outlet", "url", "title", "published_at", "published_date", "time_precision",
     "lag_seconds", "lag_days", "similarity", "containment", "relation", "credited", "credits",
+    "reused_share", "longest_passage_words",
 )
 SOURCE_COLUMNS = ("source", "credits_source")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -54,6 +58,7 @@ def _row(s: Story, i: int, m: Member) -> list[object]:
         t.isoformat() if t else "", t.date().isoformat() if t else "", str(m.time_precision),
         "" if m.lag_seconds is None else float(m.lag_seconds), "" if m.lag_span is None else m.lag_span.days,
         float(m.similarity), float(m.containment), m.relation, _bool(m.credited), _text("; ".join(m.credits)),
+        "" if m.reuse is None else float(m.reuse.share), "" if m.reuse is None else m.reuse.longest_words,
     ]
 
 

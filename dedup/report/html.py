@@ -8,8 +8,9 @@ credits) is escaped; a URL is only made a link when it is http(s).
 
 Sections: the night's summary, charts (copies per outlet, lag distribution,
 originality by outlet), a table of contents of the listed stories (linking to each),
-each story in a ``<details>`` (the first few open) as a timeline and a table, the
-outlet table.
+each story in a ``<details>`` (the first few open) as a timeline and a table, then, for
+each copy measured against its parent (``Member.reuse``), a closed ``<details>`` with the
+copy and its source side by side and their shared passages in ``<mark>``; the outlet table.
 
 The page is English (lang='en'), but titles and first lines are scraped text in
 any script: each sits in its own element with dir='auto', so that an Urdu or
@@ -33,7 +34,7 @@ from ..model import Member, Report, Story
 from ..provenance import has_copies, is_copy
 from ..read.html import language_of
 from .stats import DATE_LAG_BUCKETS, OutletRow, lag_distribution, member_tree, origin_note, outlet_rows, summary
-from .text import ACTING, lag_text, member_lag, member_time, more_text, pct_text, since_text, time_text, visible
+from .text import ACTING, lag_text, member_lag, member_time, more_text, pct_text, reuse_text, since_text, time_text, visible
 
 _COLORS = {"original": "#1f6feb", "credited_copy": "#2da44e", "uncredited_copy": "#cf222e", "partial_copy": "#bf8700",
            "same_outlet": "#6e7781", "related": "#8250df"}
@@ -82,6 +83,10 @@ details.st[open]>summary{border-bottom:0} details.st>.story{margin-top:.3em} det
 #toc{max-height:70vh;overflow:auto} #toc td:first-child{min-width:14em} #toc th[tabindex]{cursor:pointer;white-space:nowrap}
 #toc th[data-dir=asc]::after{content:" ▲"} #toc th[data-dir=desc]::after{content:" ▼"}
 .filter{font:inherit;padding:.3em .5em;width:min(100%,24em);margin:.3em 0}
+details.cmp{margin:.4em 0} details.cmp>summary{cursor:pointer}
+.sbs{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,20em),1fr));gap:.8em;margin:.4em 0}
+.sbs h4{margin:.2em 0;font-size:.9em} mark{background:#fff0a8;color:inherit}
+.txt{white-space:pre-line;border:1px solid #d8dee4;border-radius:6px;padding:.4em .7em;max-height:30em;overflow:auto;font-size:.92em}
 @media (max-width:600px){body{margin:1em auto;padding:0 .6em} .story{padding:.3em .6em .6em}}
 """.replace("FONTS", _FONTS)
 
@@ -282,12 +287,12 @@ def _story(s: Story) -> list[str]:
                      + (f" <span class='muted'>({_e(why)})</span>" if why else "") + "</p>")
     parts.append(_timeline(s))
     parts.append("<table><tr><th>outlet</th><th>published</th><th class='num'>lag</th><th class='num'>similarity</th>"
-                 "<th>relation</th><th>credits</th><th>title and first line</th></tr>")
+                 "<th class='num'>reused from parent</th><th>relation</th><th>credits</th><th>title and first line</th></tr>")
     # The provenance tree as an indented list: each member under its parent, below the
     # agency outside the corpus when that is the origin.
     outside = s.origin is not None and not s.origin.in_corpus
     if outside:
-        parts.append(f"<tr class='origin-row'><td colspan='7'><b>{_e(s.origin.name)}</b> "  # type: ignore[union-attr]
+        parts.append(f"<tr class='origin-row'><td colspan='8'><b>{_e(s.origin.name)}</b> "  # type: ignore[union-attr]
                      f"<span class='muted'>(not in corpus; origin, {_e(s.origin.confidence)} confidence)</span></td></tr>")  # type: ignore[union-attr]
     for depth, m in member_tree(s):
         cls = " class='original'" if m.relation == "original" else ""
@@ -297,13 +302,106 @@ def _story(s: Story) -> list[str]:
         parts.append(
             f"<tr{cls}><td{indent}>{arrow}{_link(m.url, m.outlet)}</td><td>{_e(member_time(m))}</td>"
             f"<td class='num'>{_e(member_lag(m))}</td><td class='num'>{m.similarity:.2f}</td>"
-            f"<td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
+            f"<td class='num'>{_e(reuse_text(m.reuse))}</td><td>{_relation(m)}</td><td>{_e(', '.join(m.credits)) or '—'}</td>"
             f"<td class='first'{_member_lang(m)}><div dir='auto'><b>{_prose(m.title)}</b></div><div dir='auto'>{_prose(m.first_line)}</div></td></tr>"
         )
     parts.append("</table>")
+    parts += _side_by_side(s)
     parts += [f"<p class='flag'>⚠ {_e(flag)}</p>" for flag in s.flags]
     parts.append("</div>")
     return parts
+
+
+MAX_SHOWN_CHARS = 20_000  # of each text in a side-by-side view: a pathological page stays a page
+
+
+def _body(value: str) -> str:
+    """Article text as prose (:func:`_prose`), its line breaks kept (the box is ``pre-line``)."""
+    return "\n".join(_prose(line) for line in value.split("\n"))
+
+
+ELIDE_CONTEXT = 15  # words kept each side of a mark where the source's unreused text is cut
+
+
+def _elided(text: str, first: bool, last: bool) -> str:
+    """Unreused source text between marks (``first``: before the first, ``last``: after the
+    last), escaped: a stretch longer than twice :data:`ELIDE_CONTEXT` words keeps that many
+    words next to each mark and says how many it leaves out."""
+    words = text.split()
+    keep_head, keep_tail = (0 if first else ELIDE_CONTEXT), (0 if last else ELIDE_CONTEXT)
+    cut = len(words) - keep_head - keep_tail
+    if cut <= ELIDE_CONTEXT:  # not worth a note
+        return _body(text)
+    # Cut at word boundaries of the text itself, so its line breaks near the marks stay.
+    head = text[: _word_end(text, keep_head)] if keep_head else ""
+    tail = text[len(text) - _word_end(text[::-1], keep_tail):] if keep_tail else ""
+    sep = " " if head else ""
+    return f"{_body(head)}{sep}<span class='muted'>[… {cut:,} words not reused …]</span>{' ' if tail else ''}{_body(tail)}"
+
+
+def _word_end(text: str, n: int) -> int:
+    """Where the ``n``-th white-space separated word of ``text`` ends."""
+    at = 0
+    for _ in range(n):
+        while at < len(text) and text[at].isspace():
+            at += 1
+        while at < len(text) and not text[at].isspace():
+            at += 1
+    return at
+
+
+def _marked(text: str, spans: Sequence[tuple[int, int]], elide: bool = False) -> str:
+    """``text`` escaped as prose, each span (merged where they overlap or touch) in a
+    ``<mark>``; cut at :data:`MAX_SHOWN_CHARS`. With ``elide``, long unmarked stretches
+    are cut to the words next to the marks (:func:`_elided`)."""
+    shown = text[:MAX_SHOWN_CHARS]
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        end = min(end, len(shown))
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    gap = (lambda a, b, first, last: _elided(shown[a:b], first, last)) if elide else (lambda a, b, *_: _body(shown[a:b]))
+    out: list[str] = []
+    at = 0
+    for n, (start, end) in enumerate(merged):
+        out.append(f"{gap(at, start, n == 0, False)}<mark>{_body(shown[start:end])}</mark>")
+        at = end
+    out.append(gap(at, len(shown), not merged, True))
+    if len(text) > len(shown):
+        out.append(f"<span class='muted'> … ({len(text) - len(shown):,} more characters)</span>")
+    return "".join(out)
+
+
+def _side_by_side(s: Story) -> list[str]:
+    """Each copy measured against its parent (Member.reuse), closed: its share found in the
+    parent and longest shared passage as the summary, then the copy and the parent side by
+    side (stacked on a narrow screen), the shared passages marked in both. Only copies get a
+    view: an original's text shows as the source column of its copies."""
+    by_id = {m.id: m for m in s.members}
+    out: list[str] = []
+    for _, m in member_tree(s):
+        r, p = m.reuse, m.parent
+        if r is None or p is None or not r.text:
+            continue
+        source = by_id.get(p.id or "")
+        n = len(r.passages)
+        summary = (f"<summary><b>{_e(m.outlet)}</b> from <b>{_e(p.name)}</b>: {pct_text(r.share)} of its text found "
+                   f"in the source; longest shared passage {r.longest_words} words; {n} shared passage{'s' if n != 1 else ''} "
+                   "marked</summary>")
+        lang_src = _member_lang(source) if source is not None else ""
+        out.append(
+            f"<details class='cmp' id='cmp-{_e(m.id)}'>{summary}<div class='sbs'>"
+            f"<div><h4>copy: {_link(m.url, m.outlet)}</h4><div class='txt' dir='auto'{_member_lang(m)}>"
+            f"{_marked(r.text, [(x.start, x.end) for x in r.passages])}</div></div>"
+            f"<div><h4>source: {_link(source.url, p.name) if source is not None else _e(p.name)}</h4>"
+            f"<div class='txt' dir='auto'{lang_src}>{_marked(r.source_text, [(x.source_start, x.source_end) for x in r.passages], elide=True)}"
+            "</div></div></div></details>"
+        )
+    return out
 
 
 def _outlet_table(rows: list[OutletRow]) -> list[str]:

@@ -28,6 +28,14 @@ the agency outside the corpus its members credit; then the first member is a
 copy of it (``relation`` credited_copy or uncredited_copy, ``lag`` null) and
 ``confidence`` is the origin's.
 
+The extent of reuse (measured on the stored texts when the report is built, for the
+listed stories): a member whose ``parent`` is in the corpus has ``reused_share``
+(the share of its text's shingles found in its parent's, 0-1), ``longest_passage_words``
+(the longest verbatim passage they share, in words) and ``reused_passages`` (every
+shared run of 8 or more words: {"words", "copy": [start, end], "source": [start, end]},
+character offsets, in code points, end exclusive, into the member's and the parent's
+stored text); all three are null for any other member.
+
 A capped report (``limit``) lists its first ``limit`` stories; ``totals`` still count
 every story, and ``totals["more"]`` is how many are not listed. With ``--source``:
 top-level ``source`` {"name", "stories", "used_by", "crediting", "share_credited"}
@@ -38,10 +46,11 @@ source used it, but an earlier related text).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..model import Member, Report, SourceUse, Story
+from ..model import IndexSummary, Match, Member, Rejected, Report, SourceUse, Story
 from ..provenance import has_copies
 from .stats import lag_distribution, origin_note, outlet_rows, source_totals, summary
 from .text import json_text, lag_text
@@ -70,6 +79,19 @@ def member_dict(m: Member) -> dict[str, Any]:
         "lag_seconds": m.lag_seconds, "lag": lag_dict(m), "similarity": m.similarity, "containment": m.containment,
         "relation": m.relation, "credits": list(m.credits), "credited": m.credited, "first_line": m.first_line,
         "parent": None if m.parent is None else {"id": m.parent.id, "name": m.parent.name, "in_corpus": m.parent.in_corpus},
+        **reuse_dict(m),
+    }
+
+
+def reuse_dict(m: Member) -> dict[str, Any]:
+    """How much of a member is its parent's (see the module doc); nulls when not measured."""
+    r = m.reuse
+    return {
+        "reused_share": None if r is None else r.share,
+        "longest_passage_words": None if r is None else r.longest_words,
+        "reused_passages": None if r is None else [
+            {"words": p.words, "copy": [p.start, p.end], "source": [p.source_start, p.source_end]} for p in r.passages
+        ],
     }
 
 
@@ -135,6 +157,36 @@ def report_dict(r: Report) -> dict[str, Any]:
             for o in rows
         ],
         "lag_distribution": [{"bucket": label, "copies": n} for label, n in lag_distribution(r)],
+    }
+
+
+def query_dict(info: dict[str, object], matches: Sequence[Match]) -> dict[str, Any]:
+    """A query's answer (``dedup query --json``, ``POST /query``): what was asked, then the matches."""
+    results = [
+        {
+            "id": m.id, "outlet": m.outlet, "url": m.url, "published_at": _time(m.published_at),
+            "title": m.title, "similarity": m.similarity, "containment": m.containment,
+            "containment_reverse": m.containment_reverse, "story_id": m.story_id, "score": m.score,
+        }
+        for m in matches
+    ]
+    return {"query": info, "results": results}
+
+
+def summary_dict(s: IndexSummary) -> dict[str, Any]:
+    """What an index run did (``POST /articles``): the counts ``dedup index`` prints, by reason,
+    and each rejected record or warning in input order, named ``source`` (``file:line``)."""
+    return {
+        "read": s.read, "added": s.added, "replaced": s.replaced, "unchanged": s.unchanged,
+        "rejected": len(s.rejected), "warnings": len(s.warnings),
+        "stories_new": s.stories_new, "stories_grown": s.stories_grown, "seconds": round(s.seconds, 3),
+        "rejected_by_reason": dict(sorted(s.rejected_by_reason().items())),
+        "warnings_by_reason": dict(sorted(s.warnings_by_reason().items())), "skipped_by_reason": dict(s.skipped),
+        "problems": [
+            {"kind": "rejected" if isinstance(p, Rejected) else "warning", "source": p.source, "reason": p.reason,
+             "detail": p.detail, "message": p.message()}
+            for p in s.problems
+        ],
     }
 
 

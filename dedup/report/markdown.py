@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..model import Report
 from ..provenance import has_copies
 from .stats import lag_distribution, member_tree, origin_note, outlet_rows, source_totals, summary
-from .text import lag_text, member_lag, member_time, more_text, pct_text, plural, since_text, time_text, visible
+from .text import lag_text, member_lag, member_time, more_text, pct_text, plural, reuse_text, since_text, time_text, visible
 
 _BAR = 30  # characters of the longest text bar
 
@@ -109,8 +109,8 @@ def render(r: Report) -> str:
             why = "; ".join(s.evidence)
             out += [f"Confidence: **{s.confidence}**" + (f" ({_cell(why)})" if why else "") + ".", ""]
         out += [
-            "| # | outlet | published | lag | similarity | relation | credits | url | first line |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| # | outlet | published | lag | similarity | relation | credits | url | first line | reused from parent |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         if s.origin is not None and not s.origin.in_corpus:
             out.insert(len(out) - 2, f"Origin: **{_cell(s.origin.name)}** (not in corpus, {s.origin.confidence} confidence); "
@@ -122,7 +122,7 @@ def render(r: Report) -> str:
             out.append(
                 f"| {i} | {tree}{_cell(m.outlet)} | {member_time(m)} | {member_lag(m)} | "
                 f"{m.similarity:.2f} | {m.relation} | {_cell(', '.join(m.credits)) or '—'} | {_cell(m.url)} | "
-                f"{_cell(m.first_line, text=True)} |"
+                f"{_cell(m.first_line, text=True)} | {reuse_text(m.reuse)} |"
             )
         if s.flags:
             out += ["", *(f"- ⚠ {_cell(flag)}" for flag in s.flags)]

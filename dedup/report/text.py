@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from ..model import Member, TimePrecision
+from ..model import Member, Reuse, TimePrecision
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -62,6 +62,15 @@ def lag_text(seconds: float | None) -> str:
     if h:
         return f"{sign}{h}h {m:02d}m"
     return f"{sign}{m}m"
+
+
+def reuse_text(r: Reuse | None) -> str:
+    """A copy's extent of reuse in a few words, or '—' when it was not measured.
+
+    >>> reuse_text(Reuse(share=0.834, longest_words=41)), reuse_text(None)
+    ('83% · 41 words', '—')
+    """
+    return "—" if r is None else f"{r.share:.0%} · {r.longest_words} word{'s' if r.longest_words != 1 else ''}"
 
 
 def pct_text(x: float | None) -> str:

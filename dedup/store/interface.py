@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -280,3 +280,18 @@ class Store(Protocol):
     def counts(self) -> dict[str, int]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class SignatureScan(Protocol):
+    """A store that can hand over every signature at once, cheaply (``dedup query`` scores
+    them all; a store without it answers a query from its LSH candidates only)."""
+
+    def all_signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docs, signatures uint32[n, num_perm], n_shingles) of every stored article, and maybe
+        of articles replaced since: a caller keeps the docs whose rows it finds."""
+        ...
+
+    def save_signatures(self) -> None:
+        """Bring what ``all_signatures`` reads up to date (the end of an index run, under its lock)."""
+        ...

@@ -171,6 +171,11 @@ for (let n = walk.nextNode(); n; n = walk.nextNode()) {
   if (!n.data.trim() || n.parentElement.closest('style,script')) continue;
   out.fonts.push([n.data, getComputedStyle(n.parentElement).fontFamily]);
 }
+out.boxes = [].map.call(document.querySelectorAll('.txt'), function (e) {  // the side-by-side view's columns
+  const r = e.getBoundingClientRect();
+  return {direction: getComputedStyle(e).direction, marks: e.querySelectorAll('mark').length,
+          left: r.left, top: r.top, width: r.width};
+});
 const host = window.parent.document;  // the frame's page (same origin: srcdoc)
 const pre = host.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
 host.body.appendChild(pre);
@@ -282,6 +287,30 @@ def test_no_horizontal_overflow_at_420_px(which: str, urdu_page: Path, report_pa
     seen = _probe(tmp_path, page, 420)
     assert seen["innerWidth"] == 420  # the viewport really is 420 px wide
     assert seen["scrollWidth"] <= 420, seen["scrollWidth"]
+
+
+@pytest.mark.parametrize("width", [420, 1280])
+def test_side_by_side_marks_the_reused_urdu_text_right_to_left(width: int, urdu_page: Path, tmp_path: Path) -> None:
+    """Each copy opened beside its source (issue 14, item 7): the shared run marked in both
+    columns, each column laid out right to left (dir='auto' on Urdu), the two columns side by
+    side on a wide screen and stacked at a phone's 420 px, where nothing scrolls sideways."""
+    opened = tmp_path / "opened.html"
+    opened.write_text(urdu_page.read_text(encoding="utf-8").replace("<details class='cmp'", "<details open class='cmp'"),
+                      encoding="utf-8")
+    seen = _probe(tmp_path, opened, width)
+    boxes = seen["boxes"]
+    assert len(boxes) == 4  # two copies, each beside its source
+    assert all(b["direction"] == "rtl" and b["marks"] >= 1 for b in boxes), boxes
+    for copy, source in zip(boxes[::2], boxes[1::2]):
+        if width == 420:
+            assert copy["left"] == source["left"] and copy["top"] < source["top"]  # stacked
+        else:
+            assert copy["top"] == source["top"] and copy["left"] != source["left"]  # side by side
+    assert seen["scrollWidth"] <= width, seen["scrollWidth"]
+    dom = _dom(tmp_path, opened)
+    # ur-3 is the original's last six sentences: all of its words are one marked run.
+    trimmed = "\n\n".join(URDU[1:])
+    assert f"<mark>{trimmed[:-1]}</mark>{trimmed[-1]}" in dom
 
 
 def test_markdown_report_rendered_to_html_runs_nothing_and_shows_overrides(tmp_path: Path) -> None:
