@@ -163,7 +163,13 @@ def _components_of(pending: list[int], edges: np.ndarray, story_of: dict[int, st
 
 
 def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None) -> ClusterResult:
-    """Assign every pending article to a story (possibly its own)."""
+    """Assign every pending article to a story (possibly its own), one run at a time
+    (:meth:`~dedup.store.Store.story_lock`: several runs may write a shared store)."""
+    with store.story_lock():
+        return _cluster_pending(store, cfg, now, progress)
+
+
+def _cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None) -> ClusterResult:
     pending = store.pending()
     if not pending:
         return ClusterResult(0, 0, 0)
