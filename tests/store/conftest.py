@@ -23,6 +23,7 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
 def store(location: Path | str) -> Iterator[Store]:
     """A new, empty store of each backend, closed after the test."""
     s = open_store(location)
+    assert isinstance(s, SQLiteStore) == isinstance(location, Path)  # a server address opens the server's store
     yield s
     s.close()
 
