@@ -36,7 +36,7 @@ from ..errors import DedupError, StoreError
 from ..outlets import outlet_key
 from ..urls import url_key
 from .interface import Finding, LineCounts, NewArticle, StoredArticle
-from .segments import MAX_CLIQUE_BUCKET
+from .segments import MAX_CLIQUE_BUCKET, bucket_join
 
 try:
     import psycopg
@@ -229,6 +229,16 @@ def _band_rows(docs: Sequence[int], keys: Sequence[np.ndarray]) -> bytes:
     rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
     rows["key"] = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     rows["doc"] = np.repeat(np.asarray(docs, dtype=np.int64), [k.size for k in keys]) if width else np.empty(0, dtype=np.int64)
+    return _COPY_HEADER + rows.tobytes() + (-1).to_bytes(2, "big", signed=True)
+
+
+_DOC_ROW = np.dtype([("n", ">i2"), ("l", ">i4"), ("doc", ">i8")])
+
+
+def _doc_rows(docs: np.ndarray) -> bytes:
+    """Binary COPY rows of one bigint."""
+    rows = np.empty(docs.size, dtype=_DOC_ROW)
+    rows["n"], rows["l"], rows["doc"] = 1, 8, docs
     return _COPY_HEADER + rows.tobytes() + (-1).to_bytes(2, "big", signed=True)
 
 
@@ -430,34 +440,47 @@ class PostgresStore:
         """Nothing to defer: other runs may be writing and reading the same tables."""
 
     def end_bulk(self) -> None:
-        """See :meth:`begin_bulk`."""
+        """A load into an empty store ends: the planner's statistics and the visibility map
+        (index-only scans of the bands) are brought up to date before clustering joins the
+        new rows; autovacuum would do it, later. (Outside a transaction: VACUUM needs that.)"""
+        if not self._in_transaction:
+            self._conn.execute("VACUUM (ANALYZE) articles, memberships, bands")
 
     def pending(self) -> list[int]:
         return [int(d) for (d,) in self._conn.execute("SELECT doc FROM memberships WHERE story_id IS NULL ORDER BY doc")]
 
     # -- LSH buckets (the bands table) ----------------------------------------------
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
-        """One join per chunk of docs: their band keys, the buckets of those keys (a bucket of
-        more than MAX_CLIQUE_BUCKET members linking to its first member only)."""
-        q = """
-WITH q AS (SELECT band_key, doc FROM bands WHERE doc = ANY(%(docs)s)),
-     k AS (SELECT DISTINCT band_key FROM q),
-     b AS (SELECT bands.band_key, bands.doc,
-                  COUNT(*) OVER w AS n, MIN(bands.doc) OVER w AS first
-           FROM bands JOIN k ON k.band_key = bands.band_key WINDOW w AS (PARTITION BY bands.band_key))
-SELECT DISTINCT LEAST(q.doc, b.doc), GREATEST(q.doc, b.doc)
-FROM q JOIN b ON b.band_key = q.band_key
-WHERE q.doc <> b.doc AND (b.n <= %(cap)s OR b.doc = b.first)"""
+        """Per chunk of docs, one join on the server: every bucket entry sharing a key with
+        them (the docs go in by COPY to a temporary table); then the pairs as the embedded
+        store makes them (``segments.bucket_join``, a bucket of more than MAX_CLIQUE_BUCKET
+        members linking to its first member only)."""
+        conn = self._conn
         parts: list[np.ndarray] = []
-        asked = [int(d) for d in docs]
-        for i in range(0, len(asked), _PROBE_CHUNK):
-            rows = self._conn.execute(q, {"docs": asked[i : i + _PROBE_CHUNK], "cap": MAX_CLIQUE_BUCKET}).fetchall()
-            if rows:
-                parts.append(np.array(rows, dtype=np.int64))
-        if not parts:
-            return np.empty((0, 2), dtype=np.int64)
-        pairs = np.concatenate(parts)
-        packed = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
+        asked = np.unique(np.asarray(docs, dtype=np.int64))
+        with self._transaction():
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_asked (doc bigint PRIMARY KEY) ON COMMIT DELETE ROWS")
+            for i in range(0, asked.size, _PROBE_CHUNK):
+                chunk = asked[i : i + _PROBE_CHUNK]
+                conn.execute("TRUNCATE dedup_asked")
+                with conn.cursor() as cur:
+                    with cur.copy("COPY dedup_asked(doc) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.write(_doc_rows(chunk))
+                    with cur.copy(
+                        "COPY (SELECT b.band_key, b.doc FROM bands b WHERE b.band_key IN "
+                        "(SELECT q.band_key FROM bands q JOIN dedup_asked USING (doc))) TO STDOUT (FORMAT BINARY)"
+                    ) as copy:
+                        data = b"".join(bytes(block) for block in copy)
+                rows = np.frombuffer(data, dtype=_BAND_ROW, offset=len(_COPY_HEADER), count=(len(data) - len(_COPY_HEADER) - 2) // _BAND_ROW.itemsize)
+                order = np.lexsort((rows["doc"], rows["key"]))  # by key, then doc: a bucket's first member first
+                keys, members = rows["key"][order].astype(np.int64), rows["doc"][order].astype(np.int64)
+                mine = np.isin(members, chunk)
+                qkeys, qdocs = keys[mine], members[mine]
+                hits = bucket_join(keys, members, qkeys, MAX_CLIQUE_BUCKET)
+                a, b = qdocs[hits[:, 0]], hits[:, 1]
+                keep = a != b
+                parts.append(np.unique((np.minimum(a[keep], b[keep]) << 32) | np.maximum(a[keep], b[keep])))
+        packed = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
