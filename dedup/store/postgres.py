@@ -114,6 +114,9 @@ _COPIES = "HAVING COUNT(DISTINCT lower(COALESCE(al.target, a.outlet))) > 1"
 _PROBE_CHUNK = 20000
 _READ_CHUNK = 5000
 
+# Whether the store's tables exist: read from the catalog tables (an MVCC read), not by
+# to_regclass, whose cached answer can predate a commit of another session's CREATE TABLE.
+_HAS_META = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'meta')"
 _AGAIN = "each batch is committed whole, so the store is consistent: run the same command again"
 
 
@@ -273,7 +276,7 @@ def store_exists(url: str) -> bool:
     conn = _connect(url)
     try:
         with _translated(url):
-            return conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+            return conn.execute(_HAS_META).fetchone()[0]
     finally:
         conn.close()
 
@@ -302,7 +305,7 @@ class PostgresStore:
         """Bring the schema up to date, one numbered migration at a time (under a lock:
         two runs opening a new store at once create it once)."""
         with _translated(self.url):
-            if not self._conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0] and not create:
+            if not self._conn.execute(_HAS_META).fetchone()[0] and not create:
                 raise StoreError(f"no store at {self.name}: run 'dedup index' first, or pass --store / set DEDUP_STORE")
             version = self._version()
             if version == SCHEMA_VERSION:
@@ -318,7 +321,7 @@ class PostgresStore:
                         self.set_meta("schema_version", str(number))
 
     def _version(self) -> int:
-        if not self._conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]:
+        if not self._conn.execute(_HAS_META).fetchone()[0]:
             return 0
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         return 0 if row is None else int(row[0])

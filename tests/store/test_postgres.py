@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,34 @@ def test_check_reports_broken_invariants_on_postgresql(pg_url: str, embedded: Pa
     assert r.exit_code == 4
     assert "articles without a membership row: 1" in r.output
     assert "articles whose band entries differ in number from the first article's: 1" in r.output
+
+
+def test_a_run_that_waited_for_another_creating_the_store_does_not_create_it_again(pg_url: str) -> None:
+    # A run checks for the tables, then waits for the migration lock while another creates
+    # them: once it has the lock it must see them (a stale catalog cache said they were not
+    # there, and the run failed with DuplicateTable).
+    from dedup.store.postgres import _MIGRATE_LOCK, MIGRATIONS
+
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            open_store(pg_url).close()
+        except BaseException as exc:  # noqa: BLE001 -- reported by the test
+            errors.append(exc)
+
+    with psycopg.connect(pg_url) as first:  # one transaction, holding the lock
+        first.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATE_LOCK,))
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        deadline = time.monotonic() + 60
+        while _count(pg_url, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0:
+            assert time.monotonic() < deadline and waiting.is_alive(), errors
+            time.sleep(0.02)  # the other session's lock wait shows in pg_locks only
+        for _, ddl in MIGRATIONS:
+            first.execute(ddl)
+        first.execute("INSERT INTO meta(key, value) VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
+        first.commit()
+    waiting.join(timeout=60)
+    assert errors == []
+    assert _count(pg_url, "SELECT COUNT(*) FROM meta WHERE key = 'schema_version'") == 1
