@@ -152,7 +152,8 @@ def _pg_version() -> str:
     pg_ctl = find_bin("pg_ctl")
     if pg_ctl is None:
         return "?"
-    return subprocess.run([pg_ctl, "--version"], capture_output=True, text=True).stdout.split()[-1]
+    out = subprocess.run([pg_ctl, "--version"], capture_output=True, text=True).stdout  # "pg_ctl (PostgreSQL) 15.18 (Debian …)"
+    return out.split(")", 1)[-1].split()[0] if ")" in out else out.strip()
 
 
 if __name__ == "__main__":
