@@ -232,6 +232,9 @@ def _band_rows(docs: Sequence[int], keys: Sequence[np.ndarray]) -> bytes:
     rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
     rows["key"] = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     rows["doc"] = np.repeat(np.asarray(docs, dtype=np.int64), [k.size for k in keys]) if width else np.empty(0, dtype=np.int64)
+    # In key order: the index on (band_key, doc) then takes a batch's entries leaf by leaf,
+    # not at random (20k articles: 9.8 s of COPY before).
+    rows = rows[np.argsort(rows["key"], kind="stable")]
     return _COPY_HEADER + rows.tobytes() + (-1).to_bytes(2, "big", signed=True)
 
 
