@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import numpy as np
@@ -35,7 +36,7 @@ import numpy as np
 from ..errors import DedupError, StoreError
 from ..outlets import outlet_key
 from ..urls import url_key
-from .interface import Finding, LineCounts, NewArticle, StoredArticle
+from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
 from .segments import MAX_CLIQUE_BUCKET, bucket_join
 
 try:
@@ -708,6 +709,49 @@ class PostgresStore:
 
         totals = {o: int(n) for o, n in conn.execute("SELECT outlet, articles FROM outlet_articles")}
         return select_lines(totals, outlets, min_articles, min_share, pending, recurring, reachable)
+
+    # -- retention --------------------------------------------------------------------
+    def prune(self, before: datetime, dry_run: bool = False) -> PruneResult:
+        """See :meth:`Store.prune`: one transaction, under the story lock (a prune changes
+        stories: not while a run assigns them). The bands table is the index, so a pruned
+        article's entries go with its rows; a star bucket links to its first remaining member."""
+        conn = self._conn
+        with self._transaction("REPEATABLE READ"):
+            if not dry_run:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_STORY_LOCK,))
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_pruned (doc bigint PRIMARY KEY) ON COMMIT DELETE ROWS")
+            conn.execute("TRUNCATE dedup_pruned")
+            gone: list[int] = []
+            undated = last = 0
+            while rows := conn.execute(
+                "SELECT doc, published_at, time_precision, published_raw, indexed_at FROM articles WHERE doc > %s ORDER BY doc LIMIT %s",
+                (last, _READ_CHUNK * 4),
+            ).fetchall():
+                for doc, published, precision, raw, indexed in rows:
+                    if expired(published, precision, raw, indexed, before):
+                        gone.append(int(doc))
+                        undated += published is None
+                last = rows[-1][0]
+            with conn.cursor() as cur, cur.copy("COPY dedup_pruned(doc) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(_doc_rows(np.asarray(gone, dtype=np.int64)))
+            # A member waiting to be re-clustered holds its story as prev_story.
+            hit = {s for (s,) in conn.execute(
+                "SELECT DISTINCT COALESCE(m.story_id, m.prev_story) FROM memberships m JOIN dedup_pruned p ON p.doc = m.doc "
+                "WHERE COALESCE(m.story_id, m.prev_story) IS NOT NULL"
+            )}
+            kept = {s for (s,) in conn.execute(
+                "SELECT DISTINCT s FROM (SELECT story_id AS s, doc FROM memberships WHERE story_id = ANY(%(hit)s) "
+                "UNION ALL SELECT prev_story, doc FROM memberships WHERE prev_story = ANY(%(hit)s)) m "
+                "WHERE NOT EXISTS (SELECT 1 FROM dedup_pruned p WHERE p.doc = m.doc)",
+                {"hit": sorted(hit)},
+            )}
+            dropped, changed = hit - kept, hit & kept
+            if gone and not dry_run:
+                for table in ("bands", "memberships", "articles"):
+                    conn.execute(f"DELETE FROM {table} t USING dedup_pruned p WHERE t.doc = p.doc")
+                conn.execute("DELETE FROM stories WHERE story_id = ANY(%s)", (sorted(dropped),))
+        cut = before.astimezone(timezone.utc).isoformat()
+        return PruneResult(cut, len(gone), undated, len(dropped), tuple(sorted(changed)), dry_run)
 
     def counts(self) -> dict[str, int]:
         c = self._conn

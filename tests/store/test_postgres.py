@@ -247,3 +247,18 @@ def test_a_run_that_waited_for_another_creating_the_store_does_not_create_it_aga
     waiting.join(timeout=60)
     assert errors == []
     assert _count(pg_url, "SELECT COUNT(*) FROM meta WHERE key = 'schema_version'") == 1
+
+
+def test_prune_removes_the_same_articles_and_leaves_the_same_stories_on_both_stores(tmp_path: Path, pg_url: str) -> None:
+    stores = [str(tmp_path / "store"), pg_url]
+    for store in stores:
+        _dedup("index", "--store", store, *TZ, "--quiet", "--workers", "1", *NIGHTS)
+    dry = [_dedup("prune", "--store", s, "--before", "2026-11-25", "--tz", "Asia/Jakarta", "--dry-run").output for s in stores]
+    assert dry[0] == dry[1] and dry[0].startswith("would remove 78 articles"), dry
+    assert _count(pg_url, "SELECT COUNT(*) FROM articles") == 122  # a dry run changes nothing
+    out = [_dedup("prune", "--store", s, "--before", "2026-11-25", "--tz", "Asia/Jakarta").output for s in stores]
+    assert out[0] == out[1] and out[0].startswith("removed 78 articles"), out
+    assert _count(pg_url, "SELECT COUNT(*) FROM articles") == 122 - 78
+    assert _count(pg_url, "SELECT COUNT(*) FROM bands b WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.doc = b.doc)") == 0
+    assert _stories(pg_url) == _stories(tmp_path / "store")
+    assert "no damage" in _dedup("check", "--store", pg_url).output
