@@ -34,7 +34,7 @@ report-png: demo-index setup-chromium setup-fonts
 	  || { cat $(DEMO_STORE)/chromium.log; exit 1; }
 	@echo "docs/report.png: the demo store's report, 1280x2200"
 
-test: $(STAMP) setup-chromium setup-fonts
+test: $(STAMP) setup-chromium setup-fonts setup-postgresql
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium (Debian's package) for tests/report/test_html_browser.py, installed only
@@ -48,6 +48,18 @@ setup-chromium:
 	  { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
 	  || { [ -z "$$CI" ] || { echo "error: chromium is required in CI"; exit 1; }; \
 	       echo "WARNING: could not install chromium; tests/report/test_html_browser.py will be skipped"; }; }
+
+# PostgreSQL (Debian's package) for the shared-store tests, which start a throwaway server of their
+# own (tests/_postgres.py: initdb + pg_ctl in a temporary directory), installed only when initdb is
+# on neither PATH nor /usr/lib/postgresql/*/bin; the same rule: an error in CI, a skip elsewhere.
+.PHONY: setup-postgresql
+setup-postgresql:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "installing postgresql for the PostgreSQL store tests"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; } \
+	  || { [ -z "$$CI" ] || { echo "error: postgresql is required in CI"; exit 1; }; \
+	       echo "WARNING: could not install postgresql; the PostgreSQL store tests will be skipped"; }; }
 
 # The local fonts the HTML report's font stack names, for Arabic/Urdu, Devanagari and Thai
 # (fonts-noto-core, 12 MB) and CJK (fonts-noto-cjk, 57 MB), installed only when fontconfig

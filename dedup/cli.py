@@ -20,7 +20,7 @@ import click
 
 from .config import (
     DEFAULT_REPORT_LIMIT, DEFAULT_STORE, RELATIONS, ClusterConfig, Config, IndexConfig, ReadConfig, ReportFilter, ShingleConfig,
-    ShingleKind, SignConfig,
+    ShingleKind, SignConfig, store_location,
 )
 from .errors import ConfigError, DedupError, InputError, OutputError, StoreError
 from .model import Rejected
@@ -75,7 +75,7 @@ def _unexpected(exc: Exception) -> NoReturn:
     sys.exit(1)
 
 
-def _base_config(store: Path | None, **overrides: Any) -> Config:
+def _base_config(store: Path | str | None, **overrides: Any) -> Config:
     cfg = Config(**overrides)
     return cfg if store is None else replace(cfg, store=store)
 
@@ -133,8 +133,8 @@ def _fsync_dir(directory: Path) -> None:
 
 
 store_option = click.option(
-    "--store", type=click.Path(path_type=Path), default=None,
-    help=f"Store directory [default: $DEDUP_STORE or {DEFAULT_STORE}].",
+    "--store", default=None, callback=lambda ctx, param, value: None if value is None else store_location(value),
+    help=f"Store directory, or a PostgreSQL server as postgresql://USER@HOST:PORT/DB [default: $DEDUP_STORE or {DEFAULT_STORE}].",
 )
 
 
@@ -260,7 +260,7 @@ def _parse_map(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 @click.option("--strict", is_flag=True, help="Exit non-zero when any record is rejected or warned about.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-record messages.")
 @friendly_errors
-def index(paths: tuple[str, ...], store: Path | None, maps: tuple[str, ...], tz: str, outlet: str, fmt: str, shingle_kind: str | None,
+def index(paths: tuple[str, ...], store: Path | str | None, maps: tuple[str, ...], tz: str, outlet: str, fmt: str, shingle_kind: str | None,
           shingle_size: int | None, num_perm: int | None, threshold: float | None, min_similarity: float | None,
           min_containment: float | None, max_bytes: str, workers: int, strict: bool, quiet: bool) -> None:
     """Index PATHS (JSONL, CSV, Parquet, HTML pages, WARC/ARC archives, directories, or - for
@@ -359,7 +359,7 @@ def _why_nothing(info: dict[str, object], filtered: bool) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @filter_options
 @friendly_errors
-def query(store: Path | None, text: str | None, file: Path | None, ident: str | None, url: str | None, top: int, as_json: bool,
+def query(store: Path | str | None, text: str | None, file: Path | None, ident: str | None, url: str | None, top: int, as_json: bool,
           published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """Articles similar to a text, a file, or a stored article.
 
@@ -458,7 +458,7 @@ def _cut(value: str, limit: int) -> str:
 @click.option("--no-mark", is_flag=True, help="Do not remember this report as the last one (for a look without using up tonight's report).")
 @filter_options
 @friendly_errors
-def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: bool, limit: int | None,
+def report(store: Path | str | None, since: str, fmt: str, out: Path | None, no_mark: bool, limit: int | None,
            published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """The nightly dedup report: stories new or grown since the last report.
 
@@ -512,7 +512,7 @@ def report(store: Path | None, since: str, fmt: str, out: Path | None, no_mark: 
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @friendly_errors
-def stats(store: Path | None, as_json: bool) -> None:
+def stats(store: Path | str | None, as_json: bool) -> None:
     """What is in the store: articles, outlets, stories, settings, size.
 
     \b
@@ -543,13 +543,15 @@ def stats(store: Path | None, as_json: bool) -> None:
 @click.option("--repair", is_flag=True, help="Rebuild damaged LSH index files from the database (not while 'dedup index' runs).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @friendly_errors
-def check(store: Path | None, repair: bool, as_json: bool) -> None:
+def check(store: Path | str | None, repair: bool, as_json: bool) -> None:
     """Verify the store: the database (SQLite's quick_check and the store's own
     invariants) and every LSH index file against its checksum.
 
     One line per problem. Exit 0 when nothing is damaged (or all was repaired),
     4 when damage is left. The LSH index is derived from the articles, so
     --repair rebuilds it; a damaged database needs a backup or a new store.
+    On a PostgreSQL store, the invariants of its tables (story members,
+    band entries); its storage is the server's to verify (amcheck).
 
     \b
     Examples:
@@ -573,7 +575,9 @@ def check(store: Path | None, repair: bool, as_json: bool) -> None:
         articles = "?" if result.articles < 0 else f"{result.articles:,}"
         found = plural(len(result.damaged), "problem", "problems") if result.damaged else "no damage"
         repaired = sum(f.repaired for f in result.findings)
-        click.echo(f"checked {articles} articles, {plural(result.segments, 'LSH segment', 'LSH segments')}: {found}"
+        index = (plural(result.segments, "LSH segment", "LSH segments") if result.segments is not None
+                 else "the invariants of the PostgreSQL tables (the server verifies its own storage: amcheck)")
+        click.echo(f"checked {articles} articles, {index}: {found}"
                    + (f", {repaired:,} repaired" if repaired else ""))
     if result.damaged:
         advice = [DATABASE_ADVICE] if any(not f.derived for f in result.damaged) else []
@@ -629,7 +633,7 @@ def prune(store: Path | None, before: str, filter_tz: str, dry_run: bool, as_jso
 @click.option("--aliases", "list_aliases", is_flag=True, help="List the aliases (also shown after --alias/--unalias).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @friendly_errors
-def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, add: tuple[str, ...], remove: tuple[str, ...],
+def outlets(store: Path | str | None, only: tuple[str, ...], show_all: bool, add: tuple[str, ...], remove: tuple[str, ...],
             list_aliases: bool, as_json: bool) -> None:
     """Boilerplate learned per outlet: lines stripped before shingling; and outlet aliases.
 
@@ -681,7 +685,7 @@ def outlets(store: Path | None, only: tuple[str, ...], show_all: bool, add: tupl
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True), required=True, help="Output file (- for standard output).")
 @filter_options
 @friendly_errors
-def export(store: Path | None, what: str, fmt: str, out: Path, published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
+def export(store: Path | str | None, what: str, fmt: str, out: Path, published_from: str | None, published_to: str | None, filter_tz: str, outlets: tuple[str, ...], relations: tuple[str, ...], min_copies: int, source: str | None) -> None:
     """Export articles (with their story) or story members, for analysis in polars.
 
     The filters keep stories as 'dedup report' does (each kept story whole);

@@ -306,12 +306,19 @@ def _story_origins(store: Store, docs: np.ndarray, story_of: dict[int, str]) -> 
 
 def cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None = None,
                     shingle_cfg: ShingleConfig | None = None) -> ClusterResult:
-    """Assign every pending article to a story (possibly its own).
+    """Assign every pending article to a story (possibly its own), one run at a time
+    (:meth:`~dedup.store.Store.story_lock`: several runs may write a shared store).
 
     Each pending article joins through its single best verified source (best_links); the
     first of an existing story (its origin) may also link to a new article that is its
     source (copies indexed before their original).
     """
+    with store.story_lock():
+        return _cluster_pending(store, cfg, now, progress, shingle_cfg)
+
+
+def _cluster_pending(store: Store, cfg: ClusterConfig, now: str, progress: Callable[[int], None] | None,
+                     shingle_cfg: ShingleConfig | None) -> ClusterResult:
     pending = store.pending()
     if not pending:
         return ClusterResult(0, 0, 0)

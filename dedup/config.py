@@ -20,6 +20,20 @@ ShingleKind = Literal["char", "word"]
 Scheme = Literal["affine32"]
 
 DEFAULT_STORE = "./dedup-store"
+# A --store (or $DEDUP_STORE) starting with one of these is a PostgreSQL server, not a directory.
+SERVER_PREFIXES = ("postgresql://", "postgres://")
+
+
+def store_location(value: str | Path) -> Path | str:
+    """A store's location as given: a server address (kept as text: a Path would fold its
+    ``//``), else a directory.
+
+    >>> store_location("postgresql://db.example/news"), store_location("./s")
+    ('postgresql://db.example/news', PosixPath('s'))
+    """
+    if isinstance(value, str) and value.startswith(SERVER_PREFIXES):
+        return value
+    return Path(value)
 # The largest record read: a JSON line, a CSV or Parquet row's text, a page's
 # HTML. A news article is a few KB, a heavy page a few MB: a record beyond
 # this is broken or hostile (a 1.5 MB gzip can hold one 1.5 GB line), and
@@ -223,7 +237,7 @@ class Config:
     PosixPath('/tmp/s')
     """
 
-    store: Path = field(default_factory=lambda: Path(os.environ.get("DEDUP_STORE", DEFAULT_STORE)))
+    store: Path | str = field(default_factory=lambda: store_location(os.environ.get("DEDUP_STORE", DEFAULT_STORE)))
     read: ReadConfig = field(default_factory=ReadConfig)
     shingle: ShingleConfig = field(default_factory=ShingleConfig)
     sign: SignConfig = field(default_factory=SignConfig)
@@ -237,8 +251,8 @@ class Config:
     chosen: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.store, Path):  # Config(store="/data/store") from code
-            object.__setattr__(self, "store", Path(self.store))
+        if not isinstance(self.store, Path):  # Config(store="/data/store") from code; a server address stays text
+            object.__setattr__(self, "store", store_location(self.store))
         unknown = set(self.chosen or ()) - set(STORE_SETTINGS)
         _check(not unknown, f"chosen: unknown store settings {sorted(unknown)}; known: {', '.join(STORE_SETTINGS)}")
         _check(self.workers >= 0, f"workers {self.workers}: must be 0 (all cores) or more")

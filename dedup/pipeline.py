@@ -54,10 +54,11 @@ from .read.background import BackgroundReader, can_read_in_background, read_in_b
 from .read.timeparse import parse_time
 from .shingle import shingle, shingle_batch
 from .sign import set_threads, sign_batch, sign_one
-from .store import Finding, NewArticle, PruneResult, Store, StoredArticle, discard_if_empty, expired, open_store
+from .store import (
+    Finding, NewArticle, PruneResult, Store, StoredArticle, discard_if_empty, expired, is_server, open_store, store_exists, store_name,
+)
 from .store.faults import DATABASE_ADVICE
 from .store.interface import SignatureScan
-from .store.sqlite import DB_NAME
 from .verify import containment, text_shingles
 from .views import keeps, member_matches, source_name, source_use
 
@@ -111,7 +112,7 @@ def index_corpus(paths: Iterable[str | Records], cfg: Config, progress: Progress
     # one path given as a string is one path, not its characters
     paths = [str(paths)] if isinstance(paths, (str, Path)) else [p if isinstance(p, Records) else str(p) for p in paths]
     check_inputs(paths, cfg.read)  # a mistyped path must not create the store with default settings
-    created = not (cfg.store / DB_NAME).exists()
+    created = not is_server(cfg.store) and not store_exists(cfg.store)  # (for discard_if_empty: directories only)
     store = open_store(cfg.store)
     try:
         store.lock_writer()
@@ -394,7 +395,7 @@ def query(
             art = store.article_by(id=target.id, url=target.url)
             if art is None:
                 what = f"id {target.id!r}" if target.id is not None else f"url {target.url!r}"
-                raise QueryError(f"no article with {what} in the store {cfg.store}")
+                raise QueryError(f"no article with {what} in the store {store_name(cfg.store)}")
             sig = store.signature_of(art.doc)
             size = art.n_shingles
             shingles = text_shingles(art.text, art.title, shingle_cfg)
@@ -669,7 +670,7 @@ class StoreCheck:
 
     store: str
     articles: int  # -1: could not be counted
-    segments: int
+    segments: int | None  # None: a PostgreSQL store (its bands table is the index)
     findings: tuple[Finding, ...]
 
     @property
@@ -681,11 +682,13 @@ class StoreCheck:
 def check(cfg: Config, repair: bool = False) -> StoreCheck:
     """Verify the store at ``cfg.store``: SQLite's quick_check, the store's invariants,
     every LSH segment against its checksum; with ``repair``, rebuild the damaged LSH
-    index from the articles (as a writer: not while an index run holds the store)."""
+    index from the articles (as a writer: not while an index run holds the store).
+    A PostgreSQL store: the invariants of its tables only (nothing is derived outside
+    the database; the server verifies its own storage)."""
     try:
         store = open_store(cfg.store, create=False)
     except StoreError as exc:
-        if not (cfg.store / DB_NAME).exists() or DATABASE_ADVICE in str(exc):
+        if is_server(cfg.store) or not store_exists(cfg.store) or DATABASE_ADVICE in str(exc):
             raise
         raise StoreError(f"{exc}: {DATABASE_ADVICE}") from exc
     try:
@@ -693,12 +696,13 @@ def check(cfg: Config, repair: bool = False) -> StoreCheck:
             store.lock_writer()
         findings = store.check(repair)
         try:
-            articles, segments = store.article_count(), len(store.lsh_segments())
+            articles = store.article_count()
+            segments = None if is_server(cfg.store) else len(store.lsh_segments())  # type: ignore[attr-defined]
         except (sqlite3.DatabaseError, ValueError):  # a damaged database: the findings say why
             articles, segments = -1, 0
     finally:
         store.close()
-    return StoreCheck(str(cfg.store), articles, segments, tuple(findings))
+    return StoreCheck(store_name(cfg.store), articles, segments, tuple(findings))
 
 
 # -- retention -------------------------------------------------------------------
@@ -744,7 +748,7 @@ def stats(cfg: Config) -> dict[str, object]:
     try:
         params = store.get_meta("params")
         return {
-            "store": str(cfg.store),
+            "store": store_name(cfg.store),
             **store.counts(),
             "size_bytes": store.size_bytes(),
             "settings": json.loads(params) if params else None,
@@ -1001,5 +1005,5 @@ def export_batches(
     yield frame()
 
 
-def with_store(cfg: Config, store: Path | None) -> Config:
+def with_store(cfg: Config, store: Path | str | None) -> Config:
     return cfg if store is None else replace(cfg, store=store)

@@ -181,3 +181,30 @@ def abridged() -> Callable[..., str]:
 @pytest.fixture
 def row() -> Callable[..., dict[str, object]]:
     return make_row
+
+
+# -- a throwaway PostgreSQL server (tests/_postgres.py) ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    """One PostgreSQL server for the session; skipped (failed in CI) when none can be started."""
+    import os
+
+    from _postgres import Server
+
+    try:
+        import psycopg  # noqa: F401
+        server = Server()
+    except (ImportError, RuntimeError, OSError) as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"no PostgreSQL server for the tests: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:  # type: ignore[no-untyped-def]
+    """The address of a new, empty database on the session's server."""
+    return pg_server.new_database()

@@ -180,6 +180,11 @@ class Store(Protocol):
         """Claim the store for one index run until close(); StoreError when another run holds it."""
         ...
 
+    def story_lock(self) -> AbstractContextManager[None]:
+        """Held while pending articles are read and assigned stories (``cluster.cluster_pending``):
+        one assignment at a time, on a view of the store taken once it is held."""
+        ...
+
     def begin_bulk(self) -> None:
         """A large load starts: the store may defer index maintenance until end_bulk."""
         ...

@@ -22,7 +22,7 @@ import os
 import shutil
 import sqlite3
 import time
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -205,6 +205,86 @@ def _row_to_article(r: sqlite3.Row) -> StoredArticle:
         time_precision=r[7], published_raw=r[8], record_hash=r[9], n_shingles=r[10],
         stripped=tuple(json.loads(r[11])), indexed_at=r[12], story_id=r[13],
     )
+
+
+def select_lines(
+    totals: dict[str, int], outlets: Iterable[str] | None, min_articles: int, min_share: float, pending: LineCounts | None,
+    recurring: Callable[[str, float], list[tuple[str, int, str]]],
+    reachable: Callable[[str, float], dict[int, tuple[str | None, int, str]]],
+) -> dict[str, tuple[int, list[tuple[str, int, str]]]]:
+    """:meth:`Store.outlet_lines` over a store's queries (shared by both stores): ``totals``
+    outlet → articles counted; ``recurring(outlet, floor)`` the stored lines in ``floor``
+    articles or more, most frequent first; ``reachable(outlet, reach)`` key → (line, n,
+    first seen) of the stored lines in ``reach`` articles or more (at least 1)."""
+    extra: dict[str, dict[int, tuple[str, int]]] = {}
+    at = ""  # when the pending lines were counted
+    if pending is not None:
+        at = pending.at
+        for o, n in pending.articles.items():
+            totals[o] = totals.get(o, 0) + n
+        for o, k, text, n in pending.lines:
+            extra.setdefault(o, {})[k] = (text, n)
+    wanted = sorted(totals) if outlets is None else sorted({o for o in outlets if o in totals})
+    out: dict[str, tuple[int, list[tuple[str, int, str]]]] = {}
+    for o in wanted:
+        floor = max(min_articles, min_share * totals[o])
+        if o not in extra:
+            out[o] = (totals[o], recurring(o, floor))
+            continue
+        # A stored line below ``reach`` cannot get to the floor with this batch: the
+        # query reads what may, not every line the outlet ever had (most occur once).
+        reach = floor - max(n for _, n in extra[o].values())
+        out[o] = (totals[o], merged_lines(reachable(o, reach), extra[o], at, floor))
+    return out
+
+
+def merged_lines(
+    found: dict[int, tuple[str | None, int, str]], extra: dict[int, tuple[str, int]], at: str, floor: float
+) -> list[tuple[str, int, str]]:
+    """Stored lines (key → (line, n, first seen)) with a batch's ``extra`` sightings added:
+    those in ``floor`` articles or more, most frequent first."""
+    merged = []
+    for k, (line, n, first) in found.items():
+        text, more = extra.get(k, (line, 0))
+        merged.append((line or text, n + more, first))
+    # Lines the store does not hold at all (or holds below the reach read: then they miss the floor anyway).
+    merged += [(text, n, at) for k, (text, n) in extra.items() if k not in found]
+    kept = [(str(line), n, first) for line, n, first in merged if line is not None and n >= floor and n >= 2]
+    return sorted(kept, key=lambda r: (-r[1], r[0]))
+
+
+def row_invariants(count: Callable[[str], int], where: str) -> list[Finding]:
+    """The invariants of the membership and story tables, shared by both stores
+    (``count`` runs a COUNT query)."""
+    out: list[Finding] = []
+    n = count("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.doc = a.doc)")
+    if n:
+        out.append(Finding(where, f"articles without a membership row: {n:,}"))
+    n = count("SELECT COUNT(*) FROM memberships m WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.doc = m.doc)")
+    if n:
+        out.append(Finding(where, f"membership rows of no article: {n:,}"))
+    n = count(
+        "SELECT COUNT(*) FROM memberships m WHERE m.story_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.story_id = m.story_id)"
+    )
+    if n:
+        out.append(Finding(where, f"articles in a story missing from the stories table: {n:,}"))
+    n = count(
+        # (a story whose members all wait to be re-clustered keeps them as prev_story)
+        "SELECT COUNT(*) FROM stories WHERE story_id NOT IN "
+        "(SELECT story_id FROM memberships WHERE story_id IS NOT NULL UNION SELECT prev_story FROM memberships WHERE prev_story IS NOT NULL)"
+    )
+    if n:
+        out.append(Finding(where, f"stories without a member: {n:,}"))
+    return out
+
+
+def pending_note(count: Callable[[str], int], where: str) -> list[Finding]:
+    """Articles waiting to be clustered: worth saying, not damage."""
+    n = count("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL")
+    if not n:
+        return []
+    return [Finding(where, f"articles waiting to be clustered: {n:,} (an index run was interrupted; 'dedup index' completes it)", damage=False)]
 
 
 # Writer locks held by this process. A forked child (the background reader, the
@@ -894,39 +974,17 @@ class SQLiteStore:
     def _check_rows(self, db: str) -> list[Finding]:
         """The invariants of the tables (each one query over an index or a table scan)."""
         c = self._conn
-        out: list[Finding] = []
 
         def count(sql: str, *args: object) -> int:
             return int(c.execute(sql, args).fetchone()[0])
 
-        n = count("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.doc = a.doc)")
-        if n:
-            out.append(Finding(db, f"articles without a membership row: {n:,}"))
-        n = count("SELECT COUNT(*) FROM memberships m WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.doc = m.doc)")
-        if n:
-            out.append(Finding(db, f"membership rows of no article: {n:,}"))
-        n = count(
-            "SELECT COUNT(*) FROM memberships m WHERE m.story_id IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.story_id = m.story_id)"
-        )
-        if n:
-            out.append(Finding(db, f"articles in a story missing from the stories table: {n:,}"))
-        n = count(
-            # (a story whose members all wait to be re-clustered keeps them as prev_story)
-            "SELECT COUNT(*) FROM stories WHERE story_id NOT IN "
-            "(SELECT story_id FROM memberships WHERE story_id IS NOT NULL UNION SELECT prev_story FROM memberships WHERE prev_story IS NOT NULL)"
-        )
-        if n:
-            out.append(Finding(db, f"stories without a member: {n:,}"))
+        out = row_invariants(count, db)
         row = c.execute("SELECT LENGTH(band_keys), LENGTH(signature) FROM articles LIMIT 1").fetchone()
         if row is not None:
             n = count("SELECT COUNT(*) FROM articles WHERE LENGTH(band_keys) != ? OR LENGTH(signature) != ?", *row)
             if n:
                 out.append(Finding(db, f"articles whose band keys or signature differ in length from the first article's: {n:,}"))
-        n = count("SELECT COUNT(*) FROM memberships WHERE story_id IS NULL")
-        if n:
-            out.append(Finding(db, f"articles waiting to be clustered: {n:,} (an index run was interrupted; 'dedup index' completes it)", damage=False))
-        return out
+        return out + pending_note(count, db)
 
     def _check_segments(self) -> list[Finding]:
         """Every listed segment against its digest (or scanned, without one), and the
@@ -1176,50 +1234,24 @@ class SQLiteStore:
         least ``min_articles`` and ``min_share`` of the outlet's articles; every counted
         outlet when ``outlets`` is None. Most frequent lines first. ``pending`` counts (a batch
         not written yet) are added to the stored ones."""
-        totals = dict(self._conn.execute("SELECT outlet, articles FROM outlet_articles"))
-        extra: dict[str, dict[int, tuple[str, int]]] = {}
-        at = ""  # when the pending lines were counted
-        if pending is not None:
-            at = pending.at
-            for o, n in pending.articles.items():
-                totals[o] = totals.get(o, 0) + n
-            for o, k, text, n in pending.lines:
-                extra.setdefault(o, {})[k] = (text, n)
-        wanted = sorted(totals) if outlets is None else sorted({o for o in outlets if o in totals})
-        out: dict[str, tuple[int, list[tuple[str, int, str]]]] = {}
-        for o in wanted:
-            floor = max(min_articles, min_share * totals[o])
-            if o not in extra:
-                rows = self._conn.execute(
-                    "SELECT line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ? "
-                    "AND articles >= 2 AND line IS NOT NULL ORDER BY articles DESC, line",
-                    (o, floor),
-                ).fetchall()
-                out[o] = (totals[o], [(str(r[0]), int(r[1]), str(r[2])) for r in rows])
-            else:
-                out[o] = (totals[o], self._lines_with(o, floor, extra[o], at))
-        return out
+        conn = self._conn
 
-    def _lines_with(self, outlet: str, floor: float, extra: dict[int, tuple[str, int]], at: str) -> list[tuple[str, int, str]]:
-        """The lines of ``outlet`` in ``floor`` articles or more once the ``extra`` sightings
-        (key → (line, n)) are added to the stored ones, most frequent first."""
-        # A stored line below ``reach`` cannot get to the floor with this batch: the
-        # query reads what may, not every line the outlet ever had (most occur once).
-        reach = floor - max(n for _, n in extra.values())
-        sql = "SELECT key, line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ?"
-        if reach >= 2:
-            sql += " AND articles >= 2"  # lets SQLite use the partial index of recurring lines
-        found: dict[int, tuple[str | None, int, str]] = {
-            k: (line, n, first) for k, line, n, first in self._conn.execute(sql, (outlet, max(reach, 1)))
-        }
-        merged = []
-        for k, (line, n, first) in found.items():
-            text, more = extra.get(k, (line, 0))
-            merged.append((line or text, n + more, first))
-        # Lines the store does not hold at all (or holds below ``reach``: then they miss the floor anyway).
-        merged += [(text, n, at) for k, (text, n) in extra.items() if k not in found]
-        kept = [(str(line), n, first) for line, n, first in merged if line is not None and n >= floor and n >= 2]
-        return sorted(kept, key=lambda r: (-r[1], r[0]))
+        def recurring(outlet: str, floor: float) -> list[tuple[str, int, str]]:
+            rows = conn.execute(
+                "SELECT line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ? "
+                "AND articles >= 2 AND line IS NOT NULL ORDER BY articles DESC, line",
+                (outlet, floor),
+            )
+            return [(str(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+        def reachable(outlet: str, reach: float) -> dict[int, tuple[str | None, int, str]]:
+            sql = "SELECT key, line, articles, first_seen FROM outlet_lines WHERE outlet = ? AND articles >= ?"
+            if reach >= 2:
+                sql += " AND articles >= 2"  # lets SQLite use the partial index of recurring lines
+            return {k: (line, n, first) for k, line, n, first in conn.execute(sql, (outlet, max(reach, 1)))}
+
+        totals = dict(conn.execute("SELECT outlet, articles FROM outlet_articles"))
+        return select_lines(totals, outlets, min_articles, min_share, pending, recurring, reachable)
 
     def counts(self) -> dict[str, int]:
         c = self._conn
@@ -1268,6 +1300,10 @@ class SQLiteStore:
         fh.flush()
         self._writer = fh
         _HELD.add(fh)
+
+    def story_lock(self) -> AbstractContextManager[None]:
+        """Nothing more to hold: the writer lock already makes story assignment one run's."""
+        return nullcontext()
 
     def close(self) -> None:
         try:

@@ -25,6 +25,12 @@ NOW = "2026-11-25T00:00:00.000000+00:00"
 AGAIN = "run the same command again: the store is consistent, the next run completes it"
 
 
+@pytest.fixture
+def store(sqlite_store: SQLiteStore) -> SQLiteStore:
+    """The embedded store: these tests are about its segment files and SQLite itself."""
+    return sqlite_store
+
+
 def _new(ident: str, seed: int, text: str = "") -> NewArticle:
     sig = np.random.default_rng(seed).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
     return NewArticle(

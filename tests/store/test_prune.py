@@ -1,4 +1,5 @@
-"""Retention on the embedded store: SQLiteStore.prune (issue 13, item 3)."""
+"""Retention: Store.prune (issue 13, item 3), on both stores (``store``), and the embedded
+store's segment files (``sqlite_store``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from dedup.errors import StoreError
 from dedup.index import LSHParams, band_keys
-from dedup.store import NewArticle, SQLiteStore
+from dedup.store import NewArticle, SQLiteStore, Store
 from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment
 from dedup.store.sqlite import LSH_DIR
 
@@ -44,11 +45,12 @@ def _sealed_docs(store: SQLiteStore) -> set[int]:
     return out
 
 
-def _ids(store: SQLiteStore) -> set[str]:
+def _ids(store: Store) -> set[str]:
     return {a.id for a in store.articles()}
 
 
-def test_prune_removes_old_articles_with_their_lsh_entries_and_page_keys(store: SQLiteStore) -> None:
+def test_prune_removes_old_articles_with_their_lsh_entries_and_page_keys(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     old = store.write_articles([_new(f"old{i}", i, OLD) for i in range(3)], {}, NOW)
     store.seal_index()
     new = store.write_articles([_new(f"new{i}", 10 + i, NEW) for i in range(3)], {}, NOW)
@@ -74,7 +76,7 @@ def test_prune_removes_old_articles_with_their_lsh_entries_and_page_keys(store: 
     assert {p.name.split(".")[0] for p in (store.path / LSH_DIR).iterdir()} == listed
 
 
-def test_a_star_bucket_whose_centre_is_pruned_still_links_its_members(store: SQLiteStore) -> None:
+def test_a_star_bucket_whose_centre_is_pruned_still_links_its_members(store: Store) -> None:
     """The oldest article of a wire story on many sites is the centre of its star bucket:
     readers that dropped a pruned centre after the cap would link no member at all."""
     sig = _sig(1)
@@ -87,7 +89,7 @@ def test_a_star_bucket_whose_centre_is_pruned_still_links_its_members(store: SQL
     assert sorted(pairs.tolist()) == [[kept[0], late]]  # the new centre: the earliest member left
 
 
-def test_undated_articles_go_by_when_they_were_indexed_and_a_bare_date_by_its_end(store: SQLiteStore) -> None:
+def test_undated_articles_go_by_when_they_were_indexed_and_a_bare_date_by_its_end(store: Store) -> None:
     store.write_articles([_new("undated-early", 1, None)], {}, "2026-05-01T00:00:00.000000+00:00")
     store.write_articles([_new("undated-late", 2, None)], {}, "2026-06-02T00:00:00.000000+00:00")
     store.write_articles([
@@ -103,7 +105,7 @@ def test_undated_articles_go_by_when_they_were_indexed_and_a_bare_date_by_its_en
     assert (res.articles, res.undated) == (3, 1)
 
 
-def test_stories_keep_their_ids_while_they_keep_members(store: SQLiteStore) -> None:
+def test_stories_keep_their_ids_while_they_keep_members(store: Store) -> None:
     d = store.write_articles([
         _new("a-old", 1, OLD), _new("a-new", 2, NEW),  # story A loses its origin
         _new("b-old1", 3, OLD), _new("b-old2", 4, OLD),  # story B loses everything
@@ -120,7 +122,7 @@ def test_stories_keep_their_ids_while_they_keep_members(store: SQLiteStore) -> N
     assert [f for f in store.check() if f.damage] == []
 
 
-def test_a_story_waiting_to_be_reclustered_is_kept_for_its_pending_members(store: SQLiteStore) -> None:
+def test_a_story_waiting_to_be_reclustered_is_kept_for_its_pending_members(store: Store) -> None:
     d = store.write_articles([_new("x-old", 1, OLD), _new("x-new", 2, NEW)], {}, NOW)
     store.assign({d[0]: "sX", d[1]: "sX"}, {"sX": NOW}, [], [], NOW)
     # x-new replaced: its story's members wait to be re-clustered (prev_story sX)
@@ -131,7 +133,7 @@ def test_a_story_waiting_to_be_reclustered_is_kept_for_its_pending_members(store
     assert [f for f in store.check() if f.damage] == []
 
 
-def test_a_pruned_member_waiting_to_be_reclustered_does_not_drop_its_clustered_story(store: SQLiteStore) -> None:
+def test_a_pruned_member_waiting_to_be_reclustered_does_not_drop_its_clustered_story(store: Store) -> None:
     """Mid-run state (an index run killed between two assignments): the old member waits with
     its story as prev_story, the other is back in that story."""
     d = store.write_articles([_new("y-old", 1, OLD), _new("y-new", 2, NEW)], {}, NOW)
@@ -144,7 +146,7 @@ def test_a_pruned_member_waiting_to_be_reclustered_does_not_drop_its_clustered_s
     assert [f for f in store.check() if f.damage] == []
 
 
-def test_doc_numbers_of_pruned_articles_are_never_given_again(store: SQLiteStore) -> None:
+def test_doc_numbers_of_pruned_articles_are_never_given_again(store: Store) -> None:
     """An archive loaded last is pruned first: its docs are the highest. A new article given
     one of their numbers would be below the sealed mark, in no segment: never found."""
     store.write_articles([_new("recent", 1, NEW)], {}, NOW)
@@ -158,7 +160,8 @@ def test_doc_numbers_of_pruned_articles_are_never_given_again(store: SQLiteStore
     assert [f for f in store.check() if f.damage] == []
 
 
-def test_a_dry_run_counts_and_changes_nothing(store: SQLiteStore) -> None:
+def test_a_dry_run_counts_and_changes_nothing(sqlite_store: SQLiteStore) -> None:
+    store = sqlite_store
     d = store.write_articles([_new("a-old", 1, OLD), _new("a-new", 2, NEW)], {}, NOW)
     store.assign({d[0]: "sA", d[1]: "sA"}, {"sA": NOW}, [], [], NOW)
     store.seal_index()
@@ -172,8 +175,9 @@ def test_a_dry_run_counts_and_changes_nothing(store: SQLiteStore) -> None:
     assert store.prune(CUT).articles == 0  # nothing left to do
 
 
-def test_a_failed_prune_leaves_the_store_as_it_was(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_prune_leaves_the_store_as_it_was(sqlite_store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """A full disk after a segment was rewritten: nothing is deleted, and the new file goes."""
+    store = sqlite_store
     from dedup.store import sqlite
 
     store.write_articles([_new(f"old{i}", i, OLD) for i in range(3)] + [_new("new", 9, NEW)], {}, NOW)

@@ -19,6 +19,12 @@ LSH = LSHParams(bands=16, rows=8)
 NOW = "2026-11-25T00:00:00.000000+00:00"
 
 
+@pytest.fixture
+def store(sqlite_store: SQLiteStore) -> SQLiteStore:
+    """The embedded store: these tests are about its segment files and SQLite itself."""
+    return sqlite_store
+
+
 def _new(ident: str, seed: int, sig: np.ndarray | None = None) -> NewArticle:
     if sig is None:
         sig = np.random.default_rng(seed).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
@@ -79,27 +85,6 @@ def test_unsealed_articles_are_found_from_their_rows(store: SQLiteStore) -> None
     assert len(_segment_files(store)) == 2  # keys + docs
     assert store.candidates_for_keys(a.band_keys) == [d]
     assert store.counts()["buckets"] == LSH.bands
-
-
-def test_candidates_span_segments_and_tail(store: SQLiteStore) -> None:
-    base = _new("a", 1)
-    near = base.signature.copy()
-    near[8:] = np.random.default_rng(9).integers(0, 2**32, 120, dtype=np.uint64).astype(np.uint32)  # band 0 shared
-    (da,) = store.write_articles([base], {}, NOW)
-    store.seal_index()
-    (db,) = store.write_articles([_new("b", 2, near)], {}, NOW)
-    (dc,) = store.write_articles([_new("c", 3)], {}, NOW)
-    assert store.candidates([db]).tolist() == [[da, db]]
-    assert store.candidates([dc]).shape == (0, 2)
-    store.seal_index()
-    assert store.candidates([db]).tolist() == [[da, db]]
-
-
-def test_a_huge_bucket_is_linked_as_a_star(store: SQLiteStore) -> None:
-    sig = np.random.default_rng(1).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
-    docs = store.write_articles([_new(f"c{i}", i, sig) for i in range(MAX_CLIQUE_BUCKET + 6)], {}, NOW)
-    pairs = store.candidates(docs)
-    assert sorted(pairs.tolist()) == [[docs[0], d] for d in docs[1:]]
 
 
 @pytest.mark.parametrize(("rows", "star"), [(3, False), (2, True)])

@@ -13,7 +13,8 @@ from dedup.config import Config, ShingleConfig, SignConfig
 from dedup.errors import StoreError
 from dedup.index import LSHParams, band_keys, ensure_params
 from dedup.pipeline import index_corpus
-from dedup.store import NewArticle, SQLiteStore, open_store
+from dedup.store import NewArticle, SQLiteStore, Store, open_store
+from dedup.store.segments import MAX_CLIQUE_BUCKET
 from dedup.store.sqlite import DB_NAME, SCHEMA_VERSION
 
 LSH = LSHParams(bands=16, rows=8)
@@ -32,7 +33,7 @@ def _new(ident: str, seed: int, **kw: object) -> NewArticle:
     return NewArticle(**base)  # type: ignore[arg-type]
 
 
-def _count(store: SQLiteStore, what: str) -> int:
+def _count(store: Store, what: str) -> int:
     return store.counts()[what]
 
 
@@ -76,7 +77,7 @@ def test_schema_version_mismatch(tmp_path: Path) -> None:
         open_store(tmp_path / "store")
 
 
-def test_write_and_read_back(store: SQLiteStore) -> None:
+def test_write_and_read_back(store: Store) -> None:
     a, b = _new("a1", 1), _new("b2", 2, published_at=None, time_precision="unknown", published_raw=None)
     docs = store.write_articles([a, b], {}, NOW)
     assert len(docs) == 2
@@ -98,7 +99,7 @@ def test_write_and_read_back(store: SQLiteStore) -> None:
     assert c["articles"] == 2 and c["outlets"] == 1 and c["pending"] == 2 and c["buckets"] == 2 * LSH.bands
 
 
-def test_candidates_share_a_bucket(store: SQLiteStore) -> None:
+def test_candidates_share_a_bucket(store: Store) -> None:
     a = _new("a", 1)
     sig = a.signature.copy()
     sig[:8] = a.signature[:8]  # first band identical
@@ -112,7 +113,28 @@ def test_candidates_share_a_bucket(store: SQLiteStore) -> None:
     assert sorted(store.candidates_for_keys(a.band_keys)) == [da, db]
 
 
-def test_assign_and_story_queries(store: SQLiteStore) -> None:
+def test_candidates_span_segments_and_tail(store: Store) -> None:
+    base = _new("a", 1)
+    near = base.signature.copy()
+    near[8:] = np.random.default_rng(9).integers(0, 2**32, 120, dtype=np.uint64).astype(np.uint32)  # band 0 shared
+    (da,) = store.write_articles([base], {}, NOW)
+    store.seal_index()
+    (db,) = store.write_articles([_new("b", 2, signature=near, band_keys=band_keys(near[None, :], LSH)[0])], {}, NOW)
+    (dc,) = store.write_articles([_new("c", 3)], {}, NOW)
+    assert store.candidates([db]).tolist() == [[da, db]]
+    assert store.candidates([dc]).shape == (0, 2)
+    store.seal_index()
+    assert store.candidates([db]).tolist() == [[da, db]]
+
+
+def test_a_huge_bucket_is_linked_as_a_star(store: Store) -> None:
+    sig = np.random.default_rng(1).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+    docs = store.write_articles([_new(f"c{i}", i, signature=sig, band_keys=band_keys(sig[None, :], LSH)[0]) for i in range(MAX_CLIQUE_BUCKET + 6)], {}, NOW)
+    pairs = store.candidates(docs)
+    assert sorted(pairs.tolist()) == [[docs[0], d] for d in docs[1:]]
+
+
+def test_assign_and_story_queries(store: Store) -> None:
     d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
     store.assign({d1: "s1", d2: "s1", d3: "s3"}, {"s1": NOW, "s3": NOW}, [], [], NOW)
     assert store.pending() == []
@@ -131,7 +153,7 @@ def test_assign_and_story_queries(store: SQLiteStore) -> None:
     assert store.counts()["stories_with_copies"] == 1
 
 
-def test_replace_reopens_the_story_of_the_replaced_doc(store: SQLiteStore) -> None:
+def test_replace_reopens_the_story_of_the_replaced_doc(store: Store) -> None:
     d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
     store.assign({d1: "s1", d2: "s1", d3: "s3"}, {"s1": NOW, "s3": NOW}, [], [], NOW)
     store.seal_index()
@@ -171,7 +193,8 @@ class _FailingBandsConn:
         return getattr(self._conn, name)
 
 
-def test_write_articles_is_atomic_when_band_insert_fails(store: SQLiteStore) -> None:
+def test_write_articles_is_atomic_when_band_insert_fails(sqlite_store: Store) -> None:
+    store = sqlite_store
     real = store._conn
     failing = _FailingBandsConn(real, fail_on=1)
     store._conn = failing  # type: ignore[assignment]
@@ -187,16 +210,16 @@ def test_write_articles_is_atomic_when_band_insert_fails(store: SQLiteStore) -> 
     assert store.counts()["articles"] == 1
 
 
-def test_write_articles_is_atomic_on_a_bad_row(store: SQLiteStore) -> None:
+def test_write_articles_is_atomic_on_a_bad_row(store: Store) -> None:
     d1, = store.write_articles([_new("keep", 0)], {}, NOW)
     store.assign({d1: "s-keep"}, {"s-keep": NOW}, [], [], NOW)
-    too_big = 2**70  # too large for SQLite INTEGER
-    with pytest.raises(OverflowError):
+    too_big = 2**70  # too large for SQLite INTEGER (and PostgreSQL's integer)
+    with pytest.raises((OverflowError, StoreError)):
         store.write_articles([_new("a", 1), _new("b", 2, n_shingles=too_big)], {}, NOW)
     assert store.known(["a", "b", "keep"]) == {"keep": (d1, "h-keep")}
     assert _count(store, "buckets") == LSH.bands
     # A failed replacement leaves the replaced article and its story as they were.
-    with pytest.raises(OverflowError):
+    with pytest.raises((OverflowError, StoreError)):
         store.write_articles([_new("keep", 5, record_hash="new", n_shingles=too_big)], {"keep": d1}, NOW)
     got = store.article_by(id="keep")
     assert got is not None and got.doc == d1 and got.record_hash == "h-keep" and got.story_id == "s-keep"
@@ -204,7 +227,7 @@ def test_write_articles_is_atomic_on_a_bad_row(store: SQLiteStore) -> None:
     assert _count(store, "buckets") == LSH.bands
 
 
-def test_assign_is_atomic(store: SQLiteStore) -> None:
+def test_assign_is_atomic(store: Store) -> None:
     d1, d2 = store.write_articles([_new("a", 1), _new("b", 2)], {}, NOW)
 
     class Boom:
@@ -218,13 +241,13 @@ def test_assign_is_atomic(store: SQLiteStore) -> None:
     assert store.counts()["stories"] == 0
 
 
-def test_meta_roundtrip_and_persistence(tmp_path: Path) -> None:
-    s = open_store(tmp_path / "store")
+def test_meta_roundtrip_and_persistence(location: Path | str) -> None:
+    s = open_store(location)
     s.set_meta("last_report_at", "2026-11-24T00:00:00+00:00")
     s.set_meta("last_report_at", "2026-11-25T00:00:00+00:00")
     s.write_articles([_new("a", 1)], {}, NOW)
     s.close()
-    s = open_store(tmp_path / "store", create=False)
+    s = open_store(location, create=False)
     try:
         assert s.get_meta("last_report_at") == "2026-11-25T00:00:00+00:00"
         assert s.get_meta("nope") is None
@@ -274,7 +297,7 @@ def test_incompatible_settings_are_refused_naming_both(tmp_path: Path, jsonl, ro
         s.close()
 
 
-def test_replace_moves_the_article_to_its_new_buckets_only(store: SQLiteStore) -> None:
+def test_replace_moves_the_article_to_its_new_buckets_only(store: Store) -> None:
     (doc,) = store.write_articles([_new("a", seed=1)], {}, "2026-11-24T00:00:00+00:00")
     store.seal_index()
     replacement = _new("a", seed=2)
@@ -355,9 +378,9 @@ def test_a_forked_child_does_not_keep_the_writer_lock(tmp_path: Path) -> None:
 # -- the nightly report's clock and counts written with their articles (issue 11) ---------------
 
 
-def test_change_sequence_numbers_committed_story_changes(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "store")
-    reader = open_store(tmp_path / "store", create=False)
+def test_change_sequence_numbers_committed_story_changes(location: Path | str) -> None:
+    store = open_store(location)
+    reader = open_store(location, create=False)
     try:
         d1, d2, d3 = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3)], {}, NOW)
         assert store.change_seq() == 0
@@ -385,7 +408,7 @@ def _raise() -> str:
     raise RuntimeError("boom")
 
 
-def test_the_nightly_mark_never_moves_back(store: SQLiteStore) -> None:
+def test_the_nightly_mark_never_moves_back(store: Store) -> None:
     store.mark_reported(5, "2026-11-25T00:00:00.000000+00:00")
     store.mark_reported(3, "2026-11-24T00:00:00.000000+00:00")  # an older report delivered late
     assert (store.get_meta("last_report_seq"), store.get_meta("last_report_at")) == ("5", "2026-11-25T00:00:00.000000+00:00")
@@ -393,7 +416,8 @@ def test_the_nightly_mark_never_moves_back(store: SQLiteStore) -> None:
     assert store.get_meta("last_report_seq") == "6"
 
 
-def test_boilerplate_counts_are_written_with_their_articles_or_not_at_all(store: SQLiteStore) -> None:
+def test_boilerplate_counts_are_written_with_their_articles_or_not_at_all(sqlite_store: Store) -> None:
+    store = sqlite_store
     from dedup.store import LineCounts
 
     counts = LineCounts("t1", {"example.com": 2}, (("example.com", 7, "Share this", 2), ("example.com", 8, "Once", 1)))
@@ -408,7 +432,7 @@ def test_boilerplate_counts_are_written_with_their_articles_or_not_at_all(store:
     assert store.outlet_lines(["example.com"], 2, 0.5) == {"example.com": (2, [("Share this", 2, "t1")])}
 
 
-def test_pending_counts_are_judged_with_the_stored_ones(store: SQLiteStore) -> None:
+def test_pending_counts_are_judged_with_the_stored_ones(store: Store) -> None:
     from dedup.store import LineCounts
 
     stored = LineCounts("t1", {"x.com": 3}, (("x.com", 1, "Footer", 3), ("x.com", 2, "Rare", 1), ("x.com", 3, "Twice", 2)))
@@ -476,7 +500,7 @@ def test_a_schema_4_store_is_migrated_and_its_next_report_neither_loses_nor_repe
     assert build_report(cfg, since="last").stories == ()
 
 
-def test_an_article_is_found_by_any_form_of_its_url(store: SQLiteStore) -> None:
+def test_an_article_is_found_by_any_form_of_its_url(store: Store) -> None:
     store.write_articles([_new("a", 1), _new("b", 2, url="")], {}, NOW)
     for form in ("https://www.example.com/a", "example.com/a/", "http://EXAMPLE.com/a?utm_source=x&fbclid=y#top"):
         found = store.article_by(url=form)
@@ -500,7 +524,7 @@ def test_a_schema_5_store_gets_url_keys_for_its_articles(tmp_path: Path) -> None
         store.close()
 
 
-def test_stored_pages_sees_the_pages_stored_before_the_run_only(store: SQLiteStore) -> None:
+def test_stored_pages_sees_the_pages_stored_before_the_run_only(store: Store) -> None:
     store.write_articles([_new("a", 1, page_key="k-a")], {}, NOW)
     pages = store.stored_pages()
     store.write_articles([_new("b", 2, page_key="k-b")], {}, NOW)  # written by the run itself
@@ -513,20 +537,21 @@ def test_stored_pages_sees_the_pages_stored_before_the_run_only(store: SQLiteSto
 # -- dedup check: the database's own invariants ------------------------------------------
 
 
-def _clustered(store: SQLiteStore) -> list[int]:
+def _clustered(store: Store) -> list[int]:
     docs = store.write_articles([_new("a", 1), _new("b", 2), _new("c", 3), _new("d", 4)], {}, NOW)
     store.assign({docs[0]: "s1", docs[1]: "s1", docs[2]: "s3", docs[3]: "s4"}, {"s1": NOW, "s3": NOW, "s4": NOW}, [], [], NOW)
     store.seal_index()
     return docs
 
 
-def test_check_finds_nothing_in_a_sound_store(store: SQLiteStore) -> None:
+def test_check_finds_nothing_in_a_sound_store(store: Store) -> None:
     _clustered(store)
     assert store.check() == []
     assert store.check(repair=True) == []
 
 
-def test_check_reports_broken_invariants_one_line_each(store: SQLiteStore) -> None:
+def test_check_reports_broken_invariants_one_line_each(sqlite_store: Store) -> None:
+    store = sqlite_store
     d1, d2, d3, d4 = _clustered(store)
     c = store._conn
     c.execute("DELETE FROM memberships WHERE doc=?", (d1,))  # an article without its row
