@@ -1,4 +1,4 @@
-"""Compiled (numba) inner loops of the shingle and sign stages.
+"""Compiled (numba) inner loops of the shingle and sign stages, and of the index prefilter.
 
 Imported only for bulk work: loading them costs ~0.5 s, compiling them the
 first time ~10 s (then cached next to this file). Each kernel has a plain
@@ -129,3 +129,17 @@ def minhash(values, starts, counts, a, b, out):  # type: ignore[no-untyped-def]
             for j in range(k):
                 sig[j] = min(sig[j], np.uint32(a[j] * h32 + b[j]))
         out[i, :] = sig
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def matching_slots(sigs, rows_a, rows_b, out):  # type: ignore[no-untyped-def]
+    """out[i] = how many slots of signatures sigs[rows_a[i]] and sigs[rows_b[i]] are equal
+    (the index prefilter's MinHash Jaccard, without gathering two (n, num_perm) copies)."""
+    width = sigs.shape[1]
+    for i in numba.prange(rows_a.size):
+        a, b = rows_a[i], rows_b[i]
+        c = 0
+        for j in range(width):
+            if sigs[a, j] == sigs[b, j]:
+                c += 1
+        out[i] = c

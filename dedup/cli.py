@@ -533,7 +533,8 @@ def stats(store: Path | str | None, as_json: bool) -> None:
     if params:
         sh, sg, cl = params["shingle"], params["sign"], params.get("cluster") or {}
         click.echo(f"{'settings':>20}: {sh['kind']} {sh['size']}-grams, num_perm {sg['num_perm']}, seed {sg['seed']}, "
-                   f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows)"
+                   f"{sg['scheme']}, threshold {params['threshold']} ({params['bands']} bands x {params['rows']} rows), "
+                   f"prefilter {params.get('prefilter', 0.0)}"
                    + (f", min_similarity {cl['min_similarity']}, min_containment {cl['min_containment']}" if cl else ""))
 
 

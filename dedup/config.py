@@ -128,13 +128,24 @@ class SignConfig:
 
 @dataclass(frozen=True, slots=True)
 class IndexConfig:
-    """LSH banding: ``threshold`` is the Jaccard at which a pair becomes a candidate
-    with 50% chance-ish; bands x rows are chosen the way datasketch's MinHashLSH does."""
+    """The candidate stage: LSH banding, then a MinHash prefilter.
 
-    threshold: float = 0.3
+    ``threshold`` is the Jaccard at which a pair becomes an LSH candidate with
+    about even chance; bands x rows are chosen the way datasketch's MinHashLSH
+    does (0.12 → 64 x 2, every permutation used). ``prefilter``: a candidate
+    pair goes on to verification only when its MinHash-estimated containment of
+    the smaller text in the larger reaches it (0: every LSH candidate). Low
+    banding reaches rewritten copy (exact Jaccard 0.1-0.3); the prefilter drops
+    most of the chance candidates it brings (benchmarks/QUALITY.md, "Candidate stage").
+    A store records both at creation; one created before the prefilter has none.
+    """
+
+    threshold: float = 0.12
+    prefilter: float = 0.2
 
     def __post_init__(self) -> None:
         _check(0.05 <= self.threshold <= 0.95, f"threshold {self.threshold}: must be between 0.05 and 0.95")
+        _check(0.0 <= self.prefilter <= 1.0, f"prefilter {self.prefilter}: must be between 0 and 1 (0: none)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +258,7 @@ class Config:
             "shingle": asdict(self.shingle),
             "sign": asdict(self.sign),
             "threshold": self.index.threshold,
+            "prefilter": self.index.prefilter,
             # What decides stories; report-only settings (min_coverage) stay out.
             "cluster": {"min_similarity": self.cluster.min_similarity, "min_containment": self.cluster.min_containment},
         }

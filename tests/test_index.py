@@ -74,7 +74,7 @@ def test_ensure_params_records_then_accepts_then_refuses(tmp_path: Path) -> None
         assert ensure_params(store, cfg) == (cfg, p)
         assert stored_params(store)[1] == p
         assert ensure_params(store, replace(cfg, progress=True))[1] == p
-        with pytest.raises(StoreError, match=r"threshold=0\.3.*threshold=0\.5"):
+        with pytest.raises(StoreError, match=rf"threshold={cfg.index.threshold}.*threshold=0\.5"):
             ensure_params(store, replace(cfg, index=IndexConfig(threshold=0.5)))
         with pytest.raises(StoreError, match="char 7-grams.*word 3-grams"):
             ensure_params(store, replace(cfg, shingle=ShingleConfig(kind="word", size=3)))
@@ -121,3 +121,154 @@ def test_stored_params_of_an_empty_store(tmp_path: Path) -> None:
             stored_params(store)
     finally:
         store.close()
+
+
+# -- the candidate stage reaches rewritten copy (issue 14) ------------------------------------
+
+# A wire story and a national outlet's rewrite of it: two sentences kept, the rest paraphrased
+# or cut. Exact char-7 Jaccard 0.30, 55% of the rewrite's shingles in the wire text; with the
+# default signatures it shares no band of 37 x 3 (the old default) and 5 bands of 64 x 2.
+WIRE = ("The central bank raised its benchmark interest rate by half a percentage point on Tuesday, "
+        "the largest increase in more than two decades, as policymakers moved to cool inflation that "
+        "has climbed to its highest level since 1998. Governor Maria Santos told reporters in the capital "
+        "that the board would not hesitate to act again if prices kept rising through the summer. "
+        "Food and fuel costs drove most of the increase, the statistics office said last week, with "
+        "rice up 14 percent and diesel up 22 percent from a year earlier. Exporters welcomed the move, "
+        "saying a stronger currency would lower the cost of imported machinery, while retailers warned "
+        "that higher borrowing costs would hurt sales ahead of the holiday season. The bank's next "
+        "policy meeting is scheduled for September.")
+REWRITE = ("Inflation fight: policymakers at the central bank lifted borrowing costs sharply this week. "
+           "Governor Maria Santos told reporters in the capital that the board would not hesitate to act "
+           "again if prices kept rising through the summer. According to official figures, rice now costs "
+           "14 percent more than twelve months ago and diesel 22 percent more. Shop owners in the old "
+           "market said customers were already buying less. Exporters welcomed the move, saying a stronger "
+           "currency would lower the cost of imported machinery. Analysts expect another increase in September.")
+UNRELATED = ("Heavy rain flooded three villages in the northern district overnight, forcing about 400 families "
+             "to move to schools and mosques on higher ground, the disaster agency said on Wednesday. Rescue "
+             "teams used rubber boats to reach elderly residents, and the regional government sent rice, "
+             "blankets and clean water. Forecasters expect more rain until the weekend.")
+
+
+def _indexed(tmp_path: Path, jsonl, row, cfg: Config | None = None) -> tuple[Config, dict[str, int]]:  # type: ignore[no-untyped-def]
+    from dedup.pipeline import index_corpus
+
+    cfg = cfg or Config(store=tmp_path / "s", progress=False, workers=1)
+    path = jsonl("in.jsonl", [row("wire", WIRE, outlet="wire.example", published_at="2026-12-01T08:00:00Z"),
+                              row("rewrite", REWRITE, outlet="daily.example", published_at="2026-12-01T15:00:00Z"),
+                              row("other", UNRELATED, outlet="daily.example", published_at="2026-12-01T16:00:00Z")])
+    index_corpus([str(path)], cfg)
+    store = open_store(cfg.store, create=False)
+    try:
+        docs = {a.id: a.doc for a in store.articles()}
+    finally:
+        store.close()
+    return cfg, docs
+
+
+def test_candidate_pairs_reach_a_rewritten_copy(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
+    from dedup.index import candidate_pairs
+
+    cfg, docs = _indexed(tmp_path, jsonl, row)
+    store = open_store(cfg.store, create=False)
+    try:
+        pairs = {tuple(sorted(p)) for p in candidate_pairs(store, sorted(docs.values())).tolist()}
+    finally:
+        store.close()
+    assert tuple(sorted((docs["wire"], docs["rewrite"]))) in pairs
+    assert not any(docs["other"] in p for p in pairs)  # an unrelated text is no candidate
+
+
+def test_query_finds_the_source_of_a_rewrite(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
+    from dedup.pipeline import QueryTarget, query
+
+    cfg, _ = _indexed(tmp_path, jsonl, row)
+    _, matches = query(cfg, QueryTarget(id="rewrite"))
+    assert [m.id for m in matches][:1] == ["wire"]
+
+
+def test_query_candidates_probe_the_same_index_and_prefilter(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
+    from dedup.index import query_candidates
+
+    cfg, docs = _indexed(tmp_path, jsonl, row)
+    store = open_store(cfg.store, create=False)
+    try:
+        sig = store.signature_of(docs["rewrite"])
+        size = next(store.articles([docs["rewrite"]])).n_shingles
+        assert query_candidates(store, sig, size, exclude=docs["rewrite"]) == [docs["wire"]]
+        # A text sharing only one band (2 of 128 slots) with the wire story: an LSH
+        # candidate, but far below the prefilter.
+        wire = store.signature_of(docs["wire"])
+        shared = int(np.flatnonzero(band_keys(sig[None], LSHParams(64, 2))[0] == band_keys(wire[None], LSHParams(64, 2))[0])[0])
+        chance = np.arange(1, 129, dtype=np.uint32)
+        chance[2 * shared : 2 * shared + 2] = wire[2 * shared : 2 * shared + 2]
+        assert docs["wire"] in store.candidates_for_keys(band_keys(chance[None], LSHParams(64, 2))[0])
+        assert query_candidates(store, chance, size) == []
+    finally:
+        store.close()
+
+
+class _FakeStore:
+    """Just what candidate_pairs reads: the recorded params, the LSH candidates, the signatures."""
+
+    def __init__(self, params: dict[str, object], pairs: np.ndarray, sigs: np.ndarray, sizes: np.ndarray) -> None:
+        self.params, self.pairs, self.sigs, self.sizes = params, pairs, sigs, sizes
+
+    def get_meta(self, key: str) -> str | None:
+        return json.dumps(self.params) if key == "params" else None
+
+    def candidates(self, docs: list[int]) -> np.ndarray:
+        return self.pairs
+
+    def signatures(self, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return self.sigs[docs], self.sizes[docs]
+
+
+def _fake(prefilter: float | None) -> _FakeStore:
+    sigs = np.arange(4 * 128, dtype=np.uint32).reshape(4, 128)
+    sigs[1, :40] = sigs[0, :40]  # docs 0, 1: estimated Jaccard 0.31, containment 0.48
+    sigs[2, :8] = sigs[0, :8]  # docs 0, 2: 0.06 and 0.12 (a chance bucket)
+    sigs[3, :8] = sigs[0, :8]  # docs 0, 3: 0.06, but doc 3 is a tenth of doc 0: 0.6 of it in doc 0
+    params: dict[str, object] = {"bands": 64, "rows": 2, "threshold": 0.12}
+    if prefilter is not None:
+        params["prefilter"] = prefilter
+    pairs = np.array([[0, 1], [0, 2], [0, 3]], dtype=np.int64)
+    return _FakeStore(params, pairs, sigs, np.array([1000, 1000, 1000, 100]))
+
+
+def test_candidate_pairs_drop_chance_candidates_below_the_prefilter() -> None:
+    from dedup.index import candidate_pairs
+
+    assert candidate_pairs(_fake(0.2), [0, 1, 2, 3]).tolist() == [[0, 1], [0, 3]]  # type: ignore[arg-type]
+
+
+def test_a_store_made_before_the_prefilter_keeps_its_bands_and_proposes_every_lsh_candidate(tmp_path: Path) -> None:
+    from dedup.index import candidate_pairs
+
+    # What the code before the prefilter recorded: no "prefilter" key, 37 x 3 bands.
+    assert candidate_pairs(_fake(None), [0, 1, 2, 3]).tolist() == [[0, 1], [0, 2], [0, 3]]  # type: ignore[arg-type]
+    cfg = Config(store=tmp_path / "s", index=IndexConfig(threshold=0.3), progress=False)
+    store = open_store(cfg.store)
+    try:
+        ensure_params(store, cfg)
+        old = json.loads(store.get_meta("params") or "")
+        del old["prefilter"]
+        store.set_meta("params", json.dumps(old))
+        used, lsh = ensure_params(store, Config(store=cfg.store, chosen=frozenset()))
+        assert lsh == LSHParams(37, 3) and used.index == IndexConfig(threshold=0.3, prefilter=0.0)
+        # A run in code asking for the old settings explicitly is accepted too.
+        assert ensure_params(store, replace(cfg, index=IndexConfig(threshold=0.3, prefilter=0.0)))[1] == lsh
+        with pytest.raises(StoreError, match=r"prefilter=0\.0.*prefilter=0\.2"):
+            ensure_params(store, cfg)
+    finally:
+        store.close()
+
+
+def test_matching_slots_compiled_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.index as index
+
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 4, (50, 128), dtype=np.uint32)  # small values: many equal slots
+    a, b = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
+    plain = index.matching_slots(sigs, a, b)
+    monkeypatch.setattr(index, "_COMPILED_MIN_PAIRS", 1)
+    assert index.matching_slots(sigs, a, b).tolist() == plain.tolist() == (sigs[a] == sigs[b]).sum(axis=1).tolist()
