@@ -35,13 +35,12 @@ sys.path.insert(0, str(HERE))
 import quality  # noqa: E402
 import synth  # noqa: E402
 
-from dedup.cluster import containment_both  # noqa: E402
 from dedup.config import Config, ShingleConfig  # noqa: E402
-from dedup.index import LSHParams, band_keys  # noqa: E402
+from dedup.index import LSHParams, band_keys, passes_prefilter  # noqa: E402
 from dedup.pipeline import index_corpus  # noqa: E402
 from dedup.store import open_store  # noqa: E402
 from dedup.verify import containment, text_shingles  # noqa: E402
-from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, within_pairs  # noqa: E402
+from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, sorted_unique, within_pairs  # noqa: E402
 
 RESULTS = HERE / "results"
 
@@ -71,22 +70,19 @@ def lsh_pairs(sigs: np.ndarray, params: LSHParams, min_bands: int = 1) -> np.nda
     if pairs.size == 0:
         return pairs
     lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-    packed, count = np.unique((lo << 32) | hi, return_counts=True)
-    packed = packed[count >= min_bands]
+    packed = np.sort((lo << 32) | hi)  # np.unique hashes: far slower (store/segments.py: sorted_unique)
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
+    count = np.diff(np.r_[starts, packed.size])
+    packed = packed[starts][count >= min_bands]
     return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
 
 
 def prefilter(pairs: np.ndarray, sigs: np.ndarray, sizes: np.ndarray, floor: float) -> np.ndarray:
-    """The pairs whose estimated containment (either direction) or Jaccard reaches ``floor``."""
+    """The pairs whose estimated containment of the smaller text in the larger reaches ``floor``
+    (``dedup.index.prefilter_pairs``, on signatures in memory)."""
     if pairs.size == 0 or floor <= 0:
         return pairs
-    keep = np.zeros(len(pairs), dtype=bool)
-    for s in range(0, len(pairs), 1 << 18):
-        p = pairs[s : s + (1 << 18)]
-        sim = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
-        cab, cba = containment_both(sim, sizes[p[:, 0]].astype(float), sizes[p[:, 1]].astype(float))
-        keep[s : s + len(p)] = np.maximum(np.maximum(cab, cba), sim) >= floor
-    return pairs[keep]
+    return pairs[passes_prefilter(sigs, sizes, pairs[:, 0], pairs[:, 1], floor)]
 
 
 # name → (function of signatures giving candidate pairs, prefilter floor)
@@ -97,7 +93,7 @@ def options() -> dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]]:
     def two_sets(sigs: np.ndarray) -> np.ndarray:  # today's 37×3 plus 32×2 over the rest and wrapping
         a = lsh_pairs(sigs, LSHParams(37, 3))
         b = lsh_pairs(np.concatenate([sigs[:, 111:], sigs[:, :111]], axis=1), LSHParams(32, 2))
-        packed = np.unique(np.concatenate([(a[:, 0] << 32) | a[:, 1], (b[:, 0] << 32) | b[:, 1]]))
+        packed = sorted_unique(np.concatenate([(a[:, 0] << 32) | a[:, 1], (b[:, 0] << 32) | b[:, 1]]))
         return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
 
     out: dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]] = {

@@ -132,9 +132,10 @@ def minhash(values, starts, counts, a, b, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True, nogil=True)
-def matching_slots(sigs, rows_a, rows_b, out):  # type: ignore[no-untyped-def]
-    """out[i] = how many slots of signatures sigs[rows_a[i]] and sigs[rows_b[i]] are equal
-    (the index prefilter's MinHash Jaccard, without gathering two (n, num_perm) copies)."""
+def prefilter_mask(sigs, sizes, rows_a, rows_b, floor, out):  # type: ignore[no-untyped-def]
+    """out[i] = whether the pair (rows_a[i], rows_b[i]) reaches ``floor`` in estimated containment
+    of the smaller set in the larger: ``index.estimated_containment`` of the share of equal
+    signature slots, without gathering two (n, num_perm) copies."""
     width = sigs.shape[1]
     for i in numba.prange(rows_a.size):
         a, b = rows_a[i], rows_b[i]
@@ -142,4 +143,7 @@ def matching_slots(sigs, rows_a, rows_b, out):  # type: ignore[no-untyped-def]
         for j in range(width):
             if sigs[a, j] == sigs[b, j]:
                 c += 1
-        out[i] = c
+        sim = c / width
+        sa, sb = float(sizes[a]), float(sizes[b])
+        inter = sim * (sa + sb) / (1.0 + sim)
+        out[i] = min(1.0, inter / max(min(sa, sb), 1.0)) >= floor

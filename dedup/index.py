@@ -33,6 +33,7 @@ import numpy as np
 from .config import STORE_SETTINGS, Config, IndexConfig, ShingleConfig, SignConfig
 from .errors import ConfigError, StoreError
 from .store import Store
+from .store.segments import sorted_unique
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -215,16 +216,21 @@ def estimated_containment(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarra
     return np.minimum(1.0, inter / np.maximum(np.minimum(sa, sb), 1.0))
 
 
-def matching_slots(sigs: np.ndarray, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
-    """How many slots of ``sigs[rows_a[i]]`` and ``sigs[rows_b[i]]`` are equal, per i (int64)."""
+def passes_prefilter(sigs: np.ndarray, sizes: np.ndarray, rows_a: np.ndarray, rows_b: np.ndarray, floor: float) -> np.ndarray:
+    """Whether each pair of rows (``rows_a[i]``, ``rows_b[i]``) of ``sigs`` / ``sizes`` reaches
+    ``floor`` in :func:`estimated_containment`: compiled for many pairs, numpy for few."""
     if rows_a.size >= _COMPILED_MIN_PAIRS:
-        from ._kernels import matching_slots as kernel
+        from ._kernels import prefilter_mask
 
-        out = np.empty(rows_a.size, dtype=np.int64)
-        kernel(sigs, rows_a.astype(np.int64), rows_b.astype(np.int64), out)
+        out = np.empty(rows_a.size, dtype=np.bool_)
+        prefilter_mask(sigs, sizes.astype(np.int64, copy=False), rows_a, rows_b, float(floor), out)
         return out
-    return np.concatenate([np.count_nonzero(sigs[rows_a[s : s + _PREFILTER_CHUNK]] == sigs[rows_b[s : s + _PREFILTER_CHUNK]], axis=1)
-                           for s in range(0, rows_a.size, _PREFILTER_CHUNK)] or [np.empty(0, np.int64)]).astype(np.int64)
+    out = np.empty(rows_a.size, dtype=np.bool_)
+    for s in range(0, rows_a.size, _PREFILTER_CHUNK):
+        a, b = rows_a[s : s + _PREFILTER_CHUNK], rows_b[s : s + _PREFILTER_CHUNK]
+        sim = np.count_nonzero(sigs[a] == sigs[b], axis=1) / sigs.shape[1]
+        out[s : s + _PREFILTER_CHUNK] = estimated_containment(sim, sizes[a], sizes[b]) >= floor
+    return out
 
 
 def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray:
@@ -234,18 +240,31 @@ def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray
     (``_PREFILTER_DOCS``), else block by block of pairs, so memory stays bounded."""
     if floor <= 0 or pairs.size == 0:
         return pairs
-    docs = np.unique(pairs)
-    step = len(pairs) if docs.size <= _PREFILTER_DOCS else _PREFILTER_BLOCK
+    docs, rows = _rows_of(pairs)
+    if docs.size <= _PREFILTER_DOCS:
+        blocks = [(pairs, docs, rows)]
+    else:
+        blocks = [(b, *_rows_of(b)) for b in (pairs[s : s + _PREFILTER_BLOCK] for s in range(0, len(pairs), _PREFILTER_BLOCK))]
     kept = []
-    for start in range(0, len(pairs), step):
-        block = pairs[start : start + step]
-        involved = docs if step == len(pairs) else np.unique(block)
+    for block, involved, pos in blocks:
         sigs, sizes = store.signatures(involved.tolist())
-        pos = np.searchsorted(involved, block)
-        sim = matching_slots(sigs, pos[:, 0], pos[:, 1]) / sigs.shape[1]
-        est = estimated_containment(sim, sizes[pos[:, 0]], sizes[pos[:, 1]])
-        kept.append(block[est >= floor])
+        kept.append(block[passes_prefilter(sigs, sizes, pos[:, 0], pos[:, 1], floor)])
     return np.concatenate(kept)
+
+
+def _rows_of(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct docs of ``pairs``, sorted; each pair's two positions among them). Doc
+    numbers are dense, so a table indexed by doc does it (no sort of every pair's docs)
+    unless they are spread far wider than the pairs."""
+    top = int(pairs.max()) + 1
+    if top > 4 * pairs.size + (1 << 20):
+        docs = sorted_unique(pairs)
+        return docs, np.searchsorted(docs, pairs)
+    seen = np.zeros(top, dtype=bool)
+    seen[pairs.reshape(-1)] = True
+    docs = np.flatnonzero(seen)
+    row = np.cumsum(seen, dtype=np.int64) - 1
+    return docs.astype(np.int64), row[pairs]
 
 
 def candidate_pairs(store: Store, pending: Sequence[int]) -> np.ndarray:

@@ -263,12 +263,16 @@ def test_a_store_made_before_the_prefilter_keeps_its_bands_and_proposes_every_ls
         store.close()
 
 
-def test_matching_slots_compiled_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prefilter_compiled_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     import dedup.index as index
 
     rng = np.random.default_rng(3)
-    sigs = rng.integers(0, 4, (50, 128), dtype=np.uint32)  # small values: many equal slots
-    a, b = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
-    plain = index.matching_slots(sigs, a, b)
+    sigs = rng.integers(0, 3, (50, 128), dtype=np.uint32)  # small values: many equal slots
+    sizes = rng.integers(20, 2000, 50)
+    a, b = rng.integers(0, 50, 400), rng.integers(0, 50, 400)
+    sim = (sigs[a] == sigs[b]).mean(axis=1)
+    expected = index.estimated_containment(sim, sizes[a], sizes[b]) >= 0.45
+    assert 0 < expected.sum() < expected.size  # both outcomes occur
+    plain = index.passes_prefilter(sigs, sizes, a, b, 0.45)
     monkeypatch.setattr(index, "_COMPILED_MIN_PAIRS", 1)
-    assert index.matching_slots(sigs, a, b).tolist() == plain.tolist() == (sigs[a] == sigs[b]).sum(axis=1).tolist()
+    assert index.passes_prefilter(sigs, sizes, a, b, 0.45).tolist() == plain.tolist() == expected.tolist()

@@ -380,6 +380,18 @@ class Segment:
             p.unlink(missing_ok=True)
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an int64 array: ``np.unique``, by a sort. numpy 2.4's
+    ``np.unique`` hashes integer arrays, 17x slower on millions of packed pairs here
+    (4M: 10 s against 0.6 s on the loaded 2-core machine).
+
+    >>> sorted_unique(np.array([5, 1, 5, 3])).tolist()
+    [1, 3, 5]
+    """
+    s = np.sort(np.asarray(values).reshape(-1))
+    return s[np.r_[True, s[1:] != s[:-1]]] if s.size else s
+
+
 def bucket_join(keys: np.ndarray, docs: np.ndarray, query_keys: np.ndarray, cap: int | None) -> np.ndarray:
     """(n, 2) int64 (position in ``query_keys``, doc) for every entry of a sorted (keys, docs)
     run sharing a key; buckets larger than ``cap`` give their first member only (``None``: all)."""

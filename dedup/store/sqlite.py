@@ -39,7 +39,7 @@ from . import sigfile
 from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
 from .segments import (
     MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, iter_within_pairs, merge, plan_merges,
-    segment_paths,
+    segment_paths, sorted_unique,
 )
 
 SCHEMA_VERSION = "7"
@@ -180,7 +180,7 @@ def _decode_signatures(rows: Sequence[tuple[int, bytes, int]]) -> tuple[np.ndarr
 def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Unordered doc pairs packed into one int64 each (low doc << 32 | high doc), unique:
     a 1-D unique is far faster than ``unique(axis=0)`` on pairs."""
-    return np.unique((np.minimum(a, b) << 32) | np.maximum(a, b))
+    return sorted_unique((np.minimum(a, b) << 32) | np.maximum(a, b))
 
 
 def _remove(path: Path) -> None:
@@ -711,7 +711,7 @@ class SQLiteStore:
 
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
         runs = self._index()
-        asked_sorted = np.unique(np.asarray(docs, dtype=np.int64))
+        asked_sorted = sorted_unique(np.asarray(docs, dtype=np.int64))
         packed_parts: list[np.ndarray] = []
         asked: list[np.ndarray] = []
         # The largest run whose docs are all asked for (the whole store, in a bulk
@@ -742,10 +742,12 @@ class SQLiteStore:
             packed_parts.append(_packed(a[keep], b[keep]))
         if not packed_parts:
             return np.empty((0, 2), dtype=np.int64)
-        packed = np.unique(np.concatenate(packed_parts))
+        packed = sorted_unique(np.concatenate(packed_parts))
         pairs = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
         # Docs found in segments may have been replaced since; the queried ones exist.
-        others = np.setdiff1d(pairs, np.concatenate(asked))
+        # (isin, not setdiff1d: that is np.unique of every pair's docs, hashed: 7 s at 100k articles)
+        flat = pairs.reshape(-1)
+        others = sorted_unique(flat[~np.isin(flat, np.concatenate(asked))])
         if others.size == 0:
             return pairs
         gone = np.setdiff1d(others, self._alive(others))
@@ -753,7 +755,7 @@ class SQLiteStore:
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
         hits = self._lookup(self._index(), np.asarray(band_keys, dtype=np.int64).reshape(-1), None)
-        return self._alive(np.unique(hits[:, 1])).tolist()
+        return self._alive(sorted_unique(hits[:, 1])).tolist()
 
     def seal_index(self, rebuild: Iterable[str] = (), rebuild_all: bool = False) -> list[Finding]:
         """Make every stored article findable through segments alone: the unsealed
