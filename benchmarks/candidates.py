@@ -40,7 +40,7 @@ from dedup.index import LSHParams, band_keys, passes_prefilter  # noqa: E402
 from dedup.pipeline import index_corpus  # noqa: E402
 from dedup.store import open_store  # noqa: E402
 from dedup.verify import containment, text_shingles  # noqa: E402
-from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, sorted_unique, within_pairs  # noqa: E402
+from dedup.store.segments import MAX_CLIQUE_BUCKET, Segment, clique_cap, sorted_unique, within_pairs  # noqa: E402
 
 RESULTS = HERE / "results"
 
@@ -60,13 +60,13 @@ def load_signatures(jsonl: Path, store: Path) -> tuple[list[str], np.ndarray, np
     return ids, sigs, sizes
 
 
-def lsh_pairs(sigs: np.ndarray, params: LSHParams, min_bands: int = 1) -> np.ndarray:
+def lsh_pairs(sigs: np.ndarray, params: LSHParams, min_bands: int = 1, cap: int | None = None) -> np.ndarray:
     """(n, 2) unique row pairs (i < j) sharing at least ``min_bands`` band buckets, as a bulk
-    load's scan finds them."""
+    load's scan finds them (buckets over ``cap`` members linked as stars; default: the store's)."""
     keys = band_keys(sigs, params)
     docs = np.repeat(np.arange(sigs.shape[0], dtype=np.int64), params.bands)
     k, d = Segment.sort(keys.reshape(-1), docs)
-    pairs = within_pairs(k, d, MAX_CLIQUE_BUCKET)
+    pairs = within_pairs(k, d, clique_cap(params.rows) if cap is None else cap)
     if pairs.size == 0:
         return pairs
     lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
@@ -87,8 +87,8 @@ def prefilter(pairs: np.ndarray, sigs: np.ndarray, sizes: np.ndarray, floor: flo
 
 # name → (function of signatures giving candidate pairs, prefilter floor)
 def options() -> dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]]:
-    def bands(b: int, r: int) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda sigs: lsh_pairs(sigs, LSHParams(b, r))
+    def bands(b: int, r: int, cap: int = MAX_CLIQUE_BUCKET) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda sigs: lsh_pairs(sigs, LSHParams(b, r), cap=cap)
 
     def two_sets(sigs: np.ndarray) -> np.ndarray:  # today's 37×3 plus 32×2 over the rest and wrapping
         a = lsh_pairs(sigs, LSHParams(37, 3))
@@ -107,6 +107,8 @@ def options() -> dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]]:
     for b, r in ((51, 2), (64, 2)):
         for floor in (0.15, 0.2, 0.25):
             out[f"{b}x{r} + est. containment >= {floor}"] = (bands(b, r), floor)
+    for b, r in ((51, 2), (64, 2)):
+        out[f"{b}x{r}, stars above 16 + est. containment >= 0.2"] = (bands(b, r, 16), 0.2)
     return out
 
 

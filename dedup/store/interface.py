@@ -151,7 +151,8 @@ class Store(Protocol):
 
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
         """(n, 2) int64 unique unordered doc pairs sharing an LSH bucket, at least one side in
-        ``docs``; a bucket of more than MAX_CLIQUE_BUCKET members links only to its first."""
+        ``docs``; a bucket of more than ``segments.clique_cap(rows)`` members (64; 16 in bands of
+        2 rows) links only to its first."""
         ...
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:

@@ -46,6 +46,17 @@ from .faults import store_error
 # wire story on hundreds of sites), and union-find makes the star as good as
 # the clique at a tiny fraction of the verified pairs.
 MAX_CLIQUE_BUCKET = 64
+# Bands of 2 rows (low LSH thresholds, which reach rewritten copy) fill buckets by chance:
+# two texts share a band when they share the minimum of two permutations, which common
+# shingles make frequent. Their buckets are linked as stars above this many members:
+# on 100k synthetic articles at 64 x 2, 1.79M candidate pairs instead of 4.23M, and every
+# pair of estimated Jaccard >= 0.3 still found (benchmarks/QUALITY.md, "Candidate stage").
+MAX_CLIQUE_BUCKET_LOW_ROWS = 16
+
+
+def clique_cap(rows: int) -> int:
+    """Members above which a bucket of a band of ``rows`` rows is linked as a star."""
+    return MAX_CLIQUE_BUCKET if rows >= 3 else MAX_CLIQUE_BUCKET_LOW_ROWS
 # Merge the newest segment into the one before it while it is at least this
 # share of its size: keeps the number of segments logarithmic in the store size.
 _MERGE_SHARE = 0.25

@@ -38,7 +38,7 @@ from .faults import guarded, translated
 from . import sigfile
 from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
 from .segments import (
-    MAX_CLIQUE_BUCKET, REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, iter_within_pairs, merge, plan_merges,
+    REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, clique_cap, iter_within_pairs, merge, plan_merges,
     segment_paths, sorted_unique,
 )
 
@@ -709,8 +709,14 @@ class SQLiteStore:
         stored = self._conn.execute("SELECT COUNT(*) FROM articles WHERE doc BETWEEN ? AND ?", (run.lo, run.hi)).fetchone()[0]
         return n_asked == stored
 
+    def _clique_cap(self) -> int:
+        """Bucket size above which a bucket links as a star, for the store's band rows."""
+        params = self.get_meta("params")
+        return clique_cap(int(json.loads(params)["rows"])) if params else clique_cap(3)
+
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
         runs = self._index()
+        cap = self._clique_cap()
         asked_sorted = sorted_unique(np.asarray(docs, dtype=np.int64))
         packed_parts: list[np.ndarray] = []
         asked: list[np.ndarray] = []
@@ -723,7 +729,7 @@ class SQLiteStore:
                 # A segment is read from its files chunk by chunk: its memory-mapped
                 # pages would otherwise all stay resident (the whole store, in a bulk load).
                 read = r.segment.run_file(self.path / LSH_DIR).read if r.segment is not None else None
-                for part in iter_within_pairs(r.keys, r.docs, MAX_CLIQUE_BUCKET, read):
+                for part in iter_within_pairs(r.keys, r.docs, cap, read):
                     packed_parts.append(_packed(*_in_range(part, r).T))
                 runs = [x for x in runs if x is not r]
                 break
@@ -736,7 +742,7 @@ class SQLiteStore:
             asked.append(qdocs)
             if not runs:
                 continue
-            hits = self._lookup(runs, qkeys.reshape(-1), MAX_CLIQUE_BUCKET)
+            hits = self._lookup(runs, qkeys.reshape(-1), cap)
             a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
             keep = a != b
             packed_parts.append(_packed(a[keep], b[keep]))
