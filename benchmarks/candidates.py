@@ -156,7 +156,8 @@ def main() -> None:
     ap.add_argument("--synth", type=int, default=100_000, help="synthetic articles (0: none)")
     args = ap.parse_args()
     opts = options()
-    res: dict = {"options": {}}
+    res: dict = {"command": " ".join(["benchmarks/candidates.py", *sys.argv[1:]]),
+                 "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "options": {}}
     with tempfile.TemporaryDirectory(prefix="cand-") as tmp:
         work = Path(tmp)
         csigs, csizes, labelled = counter_case(work, args.data)
