@@ -178,14 +178,6 @@ def test_candidate_pairs_reach_a_rewritten_copy(tmp_path: Path, jsonl, row) -> N
     assert not any(docs["other"] in p for p in pairs)  # an unrelated text is no candidate
 
 
-def test_query_finds_the_source_of_a_rewrite(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
-    from dedup.pipeline import QueryTarget, query
-
-    cfg, _ = _indexed(tmp_path, jsonl, row)
-    _, matches = query(cfg, QueryTarget(id="rewrite"))
-    assert [m.id for m in matches][:1] == ["wire"]
-
-
 def test_query_candidates_probe_the_same_index_and_prefilter(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
     from dedup.index import query_candidates
 
