@@ -33,6 +33,7 @@ import numpy as np
 from .config import STORE_SETTINGS, Config, IndexConfig, ShingleConfig, SignConfig
 from .errors import ConfigError, StoreError
 from .store import Store
+from .store.interface import SignatureScan
 from .store.segments import sorted_unique
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -41,6 +42,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # The prefilter reads the signatures of all docs of the candidate pairs at once up to
 # this many docs (512 bytes each at 128 permutations), else of a block of pairs at a time.
 _PREFILTER_DOCS = 1 << 18
+# From this many docs (and an eighth of the store) on, the prefilter reads every signature
+# at once through the store's signature scan, when it has one.
+_SCAN_MIN_DOCS = 4096
 _PREFILTER_BLOCK = 1 << 17
 # Pairs compared at once by numpy (two gathered (n, num_perm) arrays); from this many
 # pairs on, the compiled kernel (no gathered copies; ~0.5 s to load) does it.
@@ -250,6 +254,10 @@ def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray
     if floor <= 0 or pairs.size == 0:
         return pairs
     docs, rows = _rows_of(pairs)
+    if docs.size >= _SCAN_MIN_DOCS and isinstance(store, SignatureScan) and docs.size * 8 >= store.article_count():
+        scanned = _scanned(store, docs)
+        if scanned is not None:
+            return pairs[passes_prefilter(*scanned, rows[:, 0], rows[:, 1], floor)]
     if docs.size <= _PREFILTER_DOCS:
         blocks = [(pairs, docs, rows)]
     else:
@@ -259,6 +267,19 @@ def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray
         sigs, sizes = store.signatures(involved.tolist())
         kept.append(block[passes_prefilter(sigs, sizes, pos[:, 0], pos[:, 1], floor)])
     return np.concatenate(kept)
+
+
+def _scanned(store: SignatureScan, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(signatures, sizes) of ``docs`` (sorted) from the store's signature scan: one read of its
+    signature file instead of a row each (1.8 s for 100k rows on the loaded machine); None
+    when the scan lacks one of them."""
+    have, sigs, sizes = store.all_signatures()
+    if have.size == 0:
+        return None
+    at = np.minimum(np.searchsorted(have, docs), have.size - 1)
+    if not np.array_equal(have[at], docs):
+        return None
+    return sigs[at], sizes[at]
 
 
 def _rows_of(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

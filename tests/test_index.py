@@ -178,14 +178,6 @@ def test_candidate_pairs_reach_a_rewritten_copy(tmp_path: Path, jsonl, row) -> N
     assert not any(docs["other"] in p for p in pairs)  # an unrelated text is no candidate
 
 
-def test_query_finds_the_source_of_a_rewrite(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
-    from dedup.pipeline import QueryTarget, query
-
-    cfg, _ = _indexed(tmp_path, jsonl, row)
-    _, matches = query(cfg, QueryTarget(id="rewrite"))
-    assert [m.id for m in matches][:1] == ["wire"]
-
-
 def test_query_candidates_probe_the_same_index_and_prefilter(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no-untyped-def]
     from dedup.index import query_candidates
 
@@ -276,3 +268,28 @@ def test_prefilter_compiled_equals_numpy(monkeypatch: pytest.MonkeyPatch) -> Non
     plain = index.passes_prefilter(sigs, sizes, a, b, 0.45)
     monkeypatch.setattr(index, "_COMPILED_MIN_PAIRS", 1)
     assert index.passes_prefilter(sigs, sizes, a, b, 0.45).tolist() == plain.tolist() == expected.tolist()
+
+
+def test_prefilter_reads_the_signature_scan_as_the_rows(tmp_path: Path, jsonl, row, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import dedup.index as index
+
+    cfg, docs = _indexed(tmp_path, jsonl, row)
+    every = sorted(docs.values())
+    pairs = np.array([[a, b] for i, a in enumerate(every) for b in every[i + 1 :]], dtype=np.int64)
+    store = open_store(cfg.store, create=False)
+    try:
+        monkeypatch.setattr(index, "_SCAN_MIN_DOCS", 10**9)
+        rows = index.prefilter_pairs(store, pairs, 0.2).tolist()
+        monkeypatch.setattr(index, "_SCAN_MIN_DOCS", 1)
+        read = {"n": 0}
+        real = type(store).all_signatures
+
+        def counted(self):  # type: ignore[no-untyped-def]
+            read["n"] += 1
+            return real(self)
+
+        monkeypatch.setattr(type(store), "all_signatures", counted)
+        assert index.prefilter_pairs(store, pairs, 0.2).tolist() == rows == [sorted((docs["wire"], docs["rewrite"]))]
+        assert read["n"] == 1
+    finally:
+        store.close()

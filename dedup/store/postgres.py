@@ -37,7 +37,7 @@ from ..errors import DedupError, StoreError
 from ..outlets import outlet_key
 from ..urls import url_key
 from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
-from .segments import MAX_CLIQUE_BUCKET, bucket_join
+from .segments import bucket_join, clique_cap, sorted_unique
 
 try:
     import psycopg
@@ -460,9 +460,11 @@ class PostgresStore:
     def candidates(self, docs: Sequence[int]) -> np.ndarray:
         """Per chunk of docs, one join on the server: every bucket entry sharing a key with
         them (the docs go in by COPY to a temporary table); then the pairs as the embedded
-        store makes them (``segments.bucket_join``, a bucket of more than MAX_CLIQUE_BUCKET
+        store makes them (``segments.bucket_join``, a bucket of more than ``segments.clique_cap``
         members linking to its first member only)."""
         conn = self._conn
+        params = self.get_meta("params")
+        cap = clique_cap(int(json.loads(params)["rows"])) if params else clique_cap(3)
         parts: list[np.ndarray] = []
         asked = np.unique(np.asarray(docs, dtype=np.int64))
         with self._transaction():
@@ -483,11 +485,11 @@ class PostgresStore:
                 keys, members = rows["key"][order].astype(np.int64), rows["doc"][order].astype(np.int64)
                 mine = np.isin(members, chunk)
                 qkeys, qdocs = keys[mine], members[mine]
-                hits = bucket_join(keys, members, qkeys, MAX_CLIQUE_BUCKET)
+                hits = bucket_join(keys, members, qkeys, cap)
                 a, b = qdocs[hits[:, 0]], hits[:, 1]
                 keep = a != b
-                parts.append(np.unique((np.minimum(a[keep], b[keep]) << 32) | np.maximum(a[keep], b[keep])))
-        packed = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+                parts.append(sorted_unique((np.minimum(a[keep], b[keep]) << 32) | np.maximum(a[keep], b[keep])))
+        packed = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
