@@ -593,7 +593,7 @@ def check(store: Path | str | None, repair: bool, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with the ids of the stories changed).")
 @friendly_errors
-def prune(store: Path | None, before: str, filter_tz: str, dry_run: bool, as_json: bool) -> None:
+def prune(store: Path | str | None, before: str, filter_tz: str, dry_run: bool, as_json: bool) -> None:
     """Retention: remove the articles published before a date, with their signatures,
     LSH entries and story memberships (an undated article goes by when it was indexed).
 
@@ -722,7 +722,7 @@ def export(store: Path | str | None, what: str, fmt: str, out: Path, published_f
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on (0: any free port, named in the start-up line).")
 @click.option("--max-bytes", "max_bytes", default="10MB", show_default=True, metavar="SIZE", help="Largest request body, and largest record in it (as 'dedup index --max-bytes'); a larger body is refused with 413.")
 @friendly_errors
-def serve(store: Path | None, host: str, port: int, max_bytes: str) -> None:
+def serve(store: Path | str | None, host: str, port: int, max_bytes: str) -> None:
     """Serve the store over HTTP: query, add articles, stories, reports (needs 'dedup[serve]').
 
     \b

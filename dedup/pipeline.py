@@ -762,7 +762,7 @@ def health(cfg: Config) -> dict[str, object]:
     """A cheap look at the store (``GET /health``): it opens, and how many articles it holds."""
     store = open_store(cfg.store, create=False)
     try:
-        return {"store": str(cfg.store), "articles": store.article_count(), "last_report_at": store.get_meta("last_report_at")}
+        return {"store": store_name(cfg.store), "articles": store.article_count(), "last_report_at": store.get_meta("last_report_at")}
     finally:
         store.close()
 

@@ -362,3 +362,46 @@ def test_an_unforeseen_error_is_a_500_with_one_line_and_no_traceback(night1_stor
         sock.close()
     assert (status, kind) == (500, "application/json")
     assert json.loads(raw) == {"error": "unexpected KeyError: 'planted' (a bug in dedup; the server's log has the traceback)"}
+
+
+# -- over a PostgreSQL store (the session's throwaway server: tests/_postgres.py) -------------
+
+
+@pytest.fixture
+def pg_night1(pg_server: Any) -> str:
+    """A new database on the test server holding night 1, addressed with a password (the
+    server trusts every login, so any password does)."""
+    store = pg_server.new_database().replace("postgres@", "postgres:s3cret-pw@", 1)
+    index_corpus([str(NIGHT1)], Config(store=store, chosen=frozenset(), workers=1, progress=False))
+    return store
+
+
+def test_health_over_postgresql_names_the_server_without_its_password(pg_night1: str) -> None:
+    with serving(pg_night1) as base:  # type: ignore[arg-type]
+        status, kind, raw = call("GET", f"{base}/health")
+    assert status == 200 and kind == "application/json"
+    assert b"s3cret-pw" not in raw
+    body = json.loads(raw)
+    assert body["store"] == pg_night1.replace(":s3cret-pw", "") and body["articles"] > 0
+
+
+def test_query_add_and_report_over_postgresql_answer_as_the_embedded_store(pg_night1: str, night1_store: Path, tmp_path: Path) -> None:
+    embedded = _copy(night1_store, tmp_path / "embedded")
+    with serving(pg_night1) as base:  # type: ignore[arg-type]
+        status, answer = call_json("POST", f"{base}/query", {"id": "korannews-0001", "top": 5})
+        assert status == 200 and answer["results"]
+        # As the CLI answers on the same store (not as the embedded store: without a signature
+        # scan, PostgreSQL scores the LSH candidates only, so weak matches may be missing).
+        assert answer == json.loads(dedup("query", "--store", pg_night1, "--json", "--id", "korannews-0001", "--top", "5"))
+        status, summary = call_json("POST", f"{base}/articles", NIGHT2.read_bytes())
+        expected = summary_dict(index_corpus([str(NIGHT2)], _cfg(embedded)))
+        for key in ("seconds", "problems"):
+            summary.pop(key), expected.pop(key)
+        assert status == 200 and summary["added"] > 0 and summary == expected
+        status, served = call_json("GET", f"{base}/report?since=all&format=json")
+        assert status == 200 and served["stories"]
+        # The same stories, first publishers and relations as the embedded store's.
+        by_cli = json.loads(dedup("report", "--store", str(embedded), "--since", "all", "--format", "json", "--no-mark"))
+        assert _no_times(served) == _no_times(by_cli)
+        # The report over HTTP moved no mark.
+        assert json.loads(dedup("stats", "--json", "--store", pg_night1))["last_report_at"] is None
