@@ -90,6 +90,19 @@ class PruneResult:
     dry_run: bool = False
 
 
+def expiry(published_at: str | None, precision: str, raw: str | None, indexed_at: str) -> datetime:
+    """When an article starts to go in a prune: it goes in one of everything before a cutoff
+    exactly when this is earlier (:func:`expired`). Its publication time; a bare date's
+    end; with no known time, when it was indexed (it cannot have been published later)."""
+    from ..provenance import parse_stored_time  # (provenance reads stored articles: imported when used)
+
+    when = parse_stored_time(published_at, precision, raw) if published_at else None
+    if when is None:
+        when = datetime.fromisoformat(indexed_at)
+        return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return when + timedelta(days=1) if precision == "date" else when
+
+
 def expired(published_at: str | None, precision: str, raw: str | None, indexed_at: str, before: datetime) -> bool:
     """Whether an article goes in a prune of everything published before ``before`` (aware).
 
@@ -106,14 +119,7 @@ def expired(published_at: str | None, precision: str, raw: str | None, indexed_a
     >>> expired(None, "unknown", None, "2026-05-01T00:00:00+00:00", cut)
     True
     """
-    from ..provenance import parse_stored_time  # (provenance reads stored articles: imported when used)
-
-    when = parse_stored_time(published_at, precision, raw) if published_at else None
-    if when is None:
-        return datetime.fromisoformat(indexed_at) < before
-    if precision == "date":
-        when += timedelta(days=1)  # the day's end
-    return when < before
+    return expiry(published_at, precision, raw, indexed_at) < before
 
 
 class StoredPages(Protocol):

@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import DedupError, StoreError
 from ..outlets import outlet_key
 from ..urls import url_key
-from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
+from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired, expiry
 from .segments import bucket_join, clique_cap, sorted_unique
 
 try:
@@ -48,8 +48,9 @@ except ImportError:  # pragma: no cover -- the optional extra is not installed
 
 T = TypeVar("T")
 
-# One numbered migration per schema version, applied in order to bring a store up to date.
-MIGRATIONS: tuple[tuple[int, str], ...] = (
+# One numbered migration per schema version, applied in order to bring a store up to date:
+# SQL, or a function given the connection (inside the migration's transaction).
+MIGRATIONS: tuple[tuple[int, str | Callable[[Any], None]], ...] = (
     (1, """
 CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE SEQUENCE docs_seq;
@@ -96,6 +97,7 @@ CREATE TABLE outlet_lines (
 CREATE INDEX outlet_lines_recurring ON outlet_lines(outlet, articles) WHERE articles >= 2;
 CREATE TABLE outlet_aliases (key text PRIMARY KEY, name text NOT NULL, target text NOT NULL);
 """),
+    (2, lambda conn: _partition_bands(conn)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -103,6 +105,82 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 _MIGRATE_LOCK = 0x6465647570_01
 _STORY_LOCK = 0x6465647570_02
 _WRITERS_LOCK = 0x6465647570_03
+_PARTITION_LOCK = 0x6465647570_04
+
+
+# -- the bands table, partitioned by month ---------------------------------------------
+# Each article's band rows sit in the partition of the month (UTC) of its expiry: when it
+# starts to go in a prune (interface.expiry: its publication time, a bare date's end, or,
+# with no known time, when it was indexed). So a prune before a cutoff drops every month
+# before the cutoff's whole, and reads and deletes rows in the cutoff's own month only.
+# Months, not weeks: every probe descends each partition's index, and a year of news is
+# 12 partitions, not 52; a prune's row-by-row part is at most one month's articles.
+
+
+def month_of(when: datetime) -> int:
+    """The month number of ``when`` in UTC (year * 12 + month - 1): the partition key.
+
+    >>> month_of(datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc)), month_of(datetime(2026, 12, 1, 6, 0, tzinfo=timezone(timedelta(hours=7))))
+    (24322, 24322)
+    """
+    t = when.astimezone(timezone.utc)
+    return t.year * 12 + t.month - 1
+
+
+def _article_month(published_at: str | None, precision: str, raw: str | None, indexed_at: str) -> int:
+    return month_of(expiry(published_at, precision, raw, indexed_at))
+
+
+def _partition_name(month: int) -> str:
+    return f"bands_{month // 12:04d}_{month % 12 + 1:02d}"
+
+
+def _partition_month(name: str) -> int | None:
+    m = re.fullmatch(r"bands_(\d{4})_(\d{2})", name)
+    return None if m is None else int(m[1]) * 12 + int(m[2]) - 1
+
+
+def _partitions(conn: Any) -> dict[int, str]:
+    """month → name of each partition of the bands table."""
+    rows = conn.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'bands'::regclass")
+    return {m: name for (name,) in rows if (m := _partition_month(name)) is not None}
+
+
+def _create_partitions(conn: Any, months: Iterable[int]) -> None:
+    """The partitions of ``months`` that do not exist yet (in the caller's transaction; under
+    a lock: two runs needing the same new month create it once)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PARTITION_LOCK,))
+    have = _partitions(conn)
+    for m in sorted(set(months) - set(have)):
+        conn.execute(f"CREATE TABLE {_partition_name(m)} PARTITION OF bands FOR VALUES FROM ({m}) TO ({m + 1})")
+
+
+def _partition_bands(conn: Any) -> None:
+    """Schema 2: the bands table partitioned by the month of each article's expiry
+    (recorded as ``articles.month``); an existing store's rows are moved over."""
+    conn.execute("ALTER TABLE articles ADD COLUMN month integer")
+    last = 0
+    while rows := conn.execute(
+        "SELECT doc, published_at, time_precision, published_raw, indexed_at FROM articles WHERE doc > %s ORDER BY doc LIMIT %s",
+        (last, _READ_CHUNK * 4),
+    ).fetchall():
+        conn.execute(
+            "UPDATE articles a SET month = t.m FROM unnest(%s::bigint[], %s::int[]) AS t(d, m) WHERE a.doc = t.d",
+            ([r[0] for r in rows], [_article_month(*r[1:]) for r in rows]),
+        )
+        last = rows[-1][0]
+    conn.execute("ALTER TABLE articles ALTER COLUMN month SET NOT NULL")
+    conn.execute("CREATE INDEX articles_month ON articles(month)")
+    conn.execute("DROP INDEX bands_key, bands_doc")
+    conn.execute("ALTER TABLE bands RENAME TO bands_unpartitioned")
+    conn.execute("CREATE TABLE bands (band_key bigint NOT NULL, doc bigint NOT NULL, month integer NOT NULL) PARTITION BY RANGE (month)")
+    _create_partitions(conn, [m for (m,) in conn.execute("SELECT DISTINCT month FROM articles")])
+    conn.execute("INSERT INTO bands SELECT b.band_key, b.doc, a.month FROM bands_unpartitioned b JOIN articles a USING (doc) "
+                 "ORDER BY b.band_key, b.doc")
+    conn.execute("DROP TABLE bands_unpartitioned")
+    # On the parent: each partition gets its own, and so does every partition created later.
+    conn.execute("CREATE INDEX bands_key ON bands(band_key, doc)")
+    conn.execute("CREATE INDEX bands_doc ON bands(doc)")
 
 _ARTICLE_COLS = (
     "a.doc, a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision, a.published_raw, "
@@ -227,12 +305,18 @@ _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4
 _BAND_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i8"), ("l2", ">i4"), ("doc", ">i8")])
 
 
-def _band_rows(docs: Sequence[int], keys: Sequence[np.ndarray]) -> bytes:
+_BAND_WRITE_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i8"), ("l2", ">i4"), ("doc", ">i8"), ("l3", ">i4"), ("month", ">i4")])
+
+
+def _band_rows(docs: Sequence[int], keys: Sequence[np.ndarray], months: Sequence[int]) -> bytes:
+    """Binary COPY rows (band_key, doc, month) of each doc's keys."""
     width = max((k.size for k in keys), default=0)
-    rows = np.empty(sum(k.size for k in keys), dtype=_BAND_ROW)
-    rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
+    rows = np.empty(sum(k.size for k in keys), dtype=_BAND_WRITE_ROW)
+    rows["n"], rows["l1"], rows["l2"], rows["l3"] = 3, 8, 8, 4
     rows["key"] = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
-    rows["doc"] = np.repeat(np.asarray(docs, dtype=np.int64), [k.size for k in keys]) if width else np.empty(0, dtype=np.int64)
+    sizes = [k.size for k in keys]
+    rows["doc"] = np.repeat(np.asarray(docs, dtype=np.int64), sizes) if width else np.empty(0, dtype=np.int64)
+    rows["month"] = np.repeat(np.asarray(months, dtype=np.int32), sizes) if width else np.empty(0, dtype=np.int32)
     # In key order: the index on (band_key, doc) then takes a batch's entries leaf by leaf,
     # not at random (20k articles: 9.8 s of COPY before).
     rows = rows[np.argsort(rows["key"], kind="stable")]
@@ -293,6 +377,7 @@ class PostgresStore:
         self._conn = conn
         self.url = url
         self.name = display_name(url)
+        self._months: set[int] = set()  # months whose band partition is known to exist
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> PostgresStore:
@@ -321,7 +406,7 @@ class PostgresStore:
                     raise StoreError(f"{self.name}: store schema {version}, this dedup reads {SCHEMA_VERSION}; upgrade dedup")
                 for number, ddl in MIGRATIONS:
                     if number > version:
-                        self._conn.execute(ddl)
+                        ddl(self._conn) if callable(ddl) else self._conn.execute(ddl)
                         self.set_meta("schema_version", str(number))
 
     def _version(self) -> int:
@@ -393,6 +478,13 @@ class PostgresStore:
         self, new: Sequence[NewArticle], replace: dict[str, int], now: str, counts: LineCounts | None = None
     ) -> list[int]:
         conn = self._conn
+        months = [_article_month(a.published_at, a.time_precision, a.published_raw, now) for a in new]
+        if not set(months) <= self._months:
+            # In a transaction of its own where it can be: an empty partition left by a
+            # failed batch is harmless, and the batch's own holds no lock on the catalog.
+            with self._transaction():
+                _create_partitions(conn, months)
+            self._months = set(_partitions(conn))
         with self._transaction():
             members: list[tuple[int, str | None]] = []
             if replace:
@@ -414,20 +506,20 @@ class PostgresStore:
             with conn.cursor() as cur:
                 with cur.copy(
                     "COPY articles(doc, id, url, outlet, title, text, published_at, time_precision, published_raw, record_hash, "
-                    "n_shingles, signature, stripped, indexed_at, url_key, page_key) FROM STDIN"
+                    "n_shingles, signature, stripped, indexed_at, url_key, page_key, month) FROM STDIN"
                 ) as copy:
-                    for a, doc in zip(new, docs):
+                    for a, doc, month in zip(new, docs, months):
                         copy.write_row((
                             doc, a.id, a.url, a.outlet, a.title, a.text, a.published_at, a.time_precision, a.published_raw,
                             a.record_hash, a.n_shingles, a.signature.astype("<u4", copy=False).tobytes(),
                             json.dumps(list(a.stripped), ensure_ascii=False) if a.stripped else "[]", now,
-                            url_key(a.url) or None, a.page_key or None,
+                            url_key(a.url) or None, a.page_key or None, month,
                         ))
                 with cur.copy("COPY memberships(doc, story_id, prev_story) FROM STDIN") as copy:
                     for doc, prev in members:
                         copy.write_row((doc, None, prev))
-                with cur.copy("COPY bands(band_key, doc) FROM STDIN (FORMAT BINARY)") as copy:
-                    copy.write(_band_rows(docs, [np.asarray(a.band_keys, dtype=np.int64).ravel() for a in new]))
+                with cur.copy("COPY bands(band_key, doc, month) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(_band_rows(docs, [np.asarray(a.band_keys, dtype=np.int64).ravel() for a in new], months))
             if counts is not None:
                 self._count_lines(counts)
         return docs
@@ -715,25 +807,29 @@ class PostgresStore:
     # -- retention --------------------------------------------------------------------
     def prune(self, before: datetime, dry_run: bool = False) -> PruneResult:
         """See :meth:`Store.prune`: one transaction, under the story lock (a prune changes
-        stories: not while a run assigns them). The bands table is the index, so a pruned
-        article's entries go with its rows; a star bucket links to its first remaining member."""
+        stories: not while a run assigns them). Band rows go by partition: every month
+        before the cutoff's is dropped whole; in the cutoff's own month, the expired
+        articles' rows are deleted (only that month's articles are read one by one).
+        A star bucket links to its first remaining member."""
         conn = self._conn
+        cut_month = month_of(before)
         with self._transaction("REPEATABLE READ"):
             if not dry_run:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_STORY_LOCK,))
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedup_pruned (doc bigint PRIMARY KEY) ON COMMIT DELETE ROWS")
             conn.execute("TRUNCATE dedup_pruned")
-            gone: list[int] = []
-            undated = last = 0
-            while rows := conn.execute(
-                "SELECT doc, published_at, time_precision, published_raw, indexed_at FROM articles WHERE doc > %s ORDER BY doc LIMIT %s",
-                (last, _READ_CHUNK * 4),
-            ).fetchall():
-                for doc, published, precision, raw, indexed in rows:
-                    if expired(published, precision, raw, indexed, before):
-                        gone.append(int(doc))
-                        undated += published is None
-                last = rows[-1][0]
+            # Every article of an earlier month has expired (its expiry is before the month
+            # of the cutoff began); of the cutoff's month, those expired by then.
+            old = conn.execute("SELECT doc, published_at IS NULL FROM articles WHERE month < %s", (cut_month,)).fetchall()
+            gone = [int(d) for d, _ in old]
+            undated = sum(bool(u) for _, u in old)
+            straddling = conn.execute(
+                "SELECT doc, published_at, time_precision, published_raw, indexed_at FROM articles WHERE month = %s", (cut_month,)
+            ).fetchall()
+            for doc, published, precision, raw, indexed in straddling:
+                if expired(published, precision, raw, indexed, before):
+                    gone.append(int(doc))
+                    undated += published is None
             with conn.cursor() as cur, cur.copy("COPY dedup_pruned(doc) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.write(_doc_rows(np.asarray(gone, dtype=np.int64)))
             # A member waiting to be re-clustered holds its story as prev_story.
@@ -748,9 +844,15 @@ class PostgresStore:
                 {"hit": sorted(hit)},
             )}
             dropped, changed = hit - kept, hit & kept
-            if gone and not dry_run:
-                for table in ("bands", "memberships", "articles"):
-                    conn.execute(f"DELETE FROM {table} t USING dedup_pruned p WHERE t.doc = p.doc")
+            if not dry_run:
+                for month, name in sorted(_partitions(conn).items()):
+                    if month < cut_month:
+                        conn.execute(f"DROP TABLE {name}")
+                self._months.clear()
+                if gone:
+                    conn.execute("DELETE FROM bands t USING dedup_pruned p WHERE t.doc = p.doc AND t.month = %s", (cut_month,))
+                    for table in ("memberships", "articles"):
+                        conn.execute(f"DELETE FROM {table} t USING dedup_pruned p WHERE t.doc = p.doc")
                 conn.execute("DELETE FROM stories WHERE story_id = ANY(%s)", (sorted(dropped),))
         cut = before.astimezone(timezone.utc).isoformat()
         return PruneResult(cut, len(gone), undated, len(dropped), tuple(sorted(changed)), dry_run)
@@ -775,8 +877,10 @@ class PostgresStore:
 
     def size_bytes(self) -> int:
         tables = ["meta", "articles", "memberships", "bands", "stories", "outlet_articles", "outlet_lines", "outlet_aliases"]
+        # (A partitioned table has no storage of its own: its partition tree is summed.)
         return int(self._conn.execute(
-            "SELECT COALESCE(SUM(pg_total_relation_size(to_regclass(t))), 0) FROM unnest(%s::text[]) AS t", (tables,)
+            "SELECT COALESCE(SUM(pg_total_relation_size(p.relid)), 0) FROM unnest(%s::text[]) AS t, pg_partition_tree(to_regclass(t)) p",
+            (tables,),
         ).fetchone()[0])
 
     # -- integrity ------------------------------------------------------------------

@@ -241,7 +241,7 @@ def test_a_run_that_waited_for_another_creating_the_store_does_not_create_it_aga
             assert time.monotonic() < deadline and waiting.is_alive(), errors
             time.sleep(0.02)  # the other session's lock wait shows in pg_locks only
         for _, ddl in MIGRATIONS:
-            first.execute(ddl)
+            ddl(first) if callable(ddl) else first.execute(ddl)
         first.execute("INSERT INTO meta(key, value) VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
         first.commit()
     waiting.join(timeout=60)
