@@ -23,7 +23,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -78,11 +77,7 @@ def main() -> None:
 
     import psycopg
 
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="dedup-pgbench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    corpus = work / f"synth-{args.n}.jsonl"
-    if not corpus.exists():
-        synth.write_jsonl(str(corpus), args.n)
+    work, corpus = synth.corpus_in(args.workdir, args.n, "dedup-pgbench-")
     lines = corpus.read_text(encoding="utf-8").splitlines()
     halves = [work / "half-even.jsonl", work / "half-odd.jsonl"]
     for i, h in enumerate(halves):

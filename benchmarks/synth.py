@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 
@@ -39,9 +41,10 @@ def vocabulary(size: int, rng: np.random.Generator) -> list[str]:
 
 
 def articles(
-    n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0, words: tuple[int, int] = (300, 800)
+    n: int, seed: int = 7, copy_share: float = 0.2, start_id: int = 0, words: tuple[int, int] = (300, 800), days: int = 1
 ) -> Iterator[dict[str, object]]:
-    """``n`` article records in dedup's input format, each of ``words`` (fewest, most) words."""
+    """``n`` article records in dedup's input format, each of ``words`` (fewest, most) words,
+    published over ``days`` days ending on 2026-11-24, in order (a feed's nights, one after another)."""
     rng = np.random.default_rng(seed)
     vocab = np.array(vocabulary(30000, rng))
     ranks = np.arange(1, len(vocab) + 1)
@@ -51,7 +54,7 @@ def articles(
     recent: list[tuple[str, str]] = []
     for i in range(n):
         ident = f"syn-{start_id + i:07d}"
-        when = base + timedelta(seconds=int(rng.integers(0, 86400)))
+        when = base + timedelta(days=i * days // n - (days - 1), seconds=int(rng.integers(0, 86400)))
         if recent and rng.random() < copy_share:
             title, text = recent[int(rng.integers(0, len(recent)))]
             if rng.random() < 0.5:
@@ -70,10 +73,21 @@ def articles(
                "title": title, "text": text}
 
 
-def write_jsonl(path: str, n: int, seed: int = 7, start_id: int = 0, words: tuple[int, int] = (300, 800)) -> None:
+def write_jsonl(path: str, n: int, seed: int = 7, start_id: int = 0, words: tuple[int, int] = (300, 800), days: int = 1) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        for rec in articles(n, seed=seed, start_id=start_id, words=words):
+        for rec in articles(n, seed=seed, start_id=start_id, words=words, days=days):
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def corpus_in(work: Path | None, n: int, prefix: str, days: int = 1) -> tuple[Path, Path]:
+    """(the work directory, made: a new temp one unless given; the corpus of ``n`` articles
+    over ``days`` days in it, written unless already there)."""
+    work = work or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = work / (f"synth-{n}.jsonl" if days == 1 else f"synth-{n}-{days}d.jsonl")
+    if not corpus.exists():
+        write_jsonl(str(corpus), n, days=days)
+    return work, corpus
 
 
 def _count(text: str) -> int:
@@ -113,12 +127,13 @@ def _parser() -> argparse.ArgumentParser:
                     help="number of the first id, syn-NNNNNNN, to append to an earlier corpus (default: %(default)s)")
     ap.add_argument("--words", type=_words, default=(300, 800), metavar="LO-HI",
                     help="words per original article, e.g. 5-15 for tiny ones (default: 300-800)")
+    ap.add_argument("--days", type=int, default=1, help="publication dates spread over this many days, in order (default: %(default)s)")
     return ap
 
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    write_jsonl(args.out, args.n, seed=args.seed, start_id=args.start_id, words=args.words)
+    write_jsonl(args.out, args.n, seed=args.seed, start_id=args.start_id, words=args.words, days=args.days)
 
 
 if __name__ == "__main__":

@@ -40,3 +40,11 @@ def test_writes_the_articles_the_benchmarks_get(tmp_path: Path) -> None:
     assert _run(str(more), "2", "--seed", "99", "--start-id", "5").returncode == 0
     assert [json.loads(line)["id"] for line in more.read_text(encoding="utf-8").splitlines()] == ["syn-0000005", "syn-0000006"]
     assert [json.loads(line) for line in more.read_text(encoding="utf-8").splitlines()] == list(synth.articles(2, seed=99, start_id=5))
+
+
+def test_days_spreads_the_dates_in_order_and_ends_on_the_same_day(tmp_path: Path) -> None:
+    out = tmp_path / "months.jsonl"
+    assert _run(str(out), "60", "--days", "30").returncode == 0
+    days = [json.loads(line)["published_at"][:10] for line in out.read_text(encoding="utf-8").splitlines()]
+    # Two a day, from 26 October (29 days before) to 24 November, the day of a one-day corpus.
+    assert days == sorted(days) and days[0] == "2026-10-26" and days[-1] == "2026-11-24" and len(set(days)) == 30
