@@ -408,6 +408,10 @@ class PostgresStore:
                     if number > version:
                         ddl(self._conn) if callable(ddl) else self._conn.execute(ddl)
                         self.set_meta("schema_version", str(number))
+            if 0 < version < 2:
+                # The rows moved into new partitions: their statistics and visibility map
+                # (index-only probes) now, not when autovacuum comes (outside the transaction).
+                self._conn.execute("VACUUM (ANALYZE) articles, bands")
 
     def _version(self) -> int:
         if not self._conn.execute(_HAS_META).fetchone()[0]:
@@ -567,9 +571,14 @@ class PostgresStore:
                 with conn.cursor() as cur:
                     with cur.copy("COPY dedup_asked(doc) FROM STDIN (FORMAT BINARY)") as copy:
                         copy.write(_doc_rows(chunk))
+                    # The asked docs' own keys are read from their months' partitions only (a
+                    # night's articles: the newest), named as constants so the planner prunes
+                    # the others; the buckets they share are looked up in every month.
+                    months = sorted(m for (m,) in cur.execute("SELECT DISTINCT a.month FROM articles a JOIN dedup_asked USING (doc)"))
                     with cur.copy(
                         "COPY (SELECT b.band_key, b.doc FROM bands b WHERE b.band_key IN "
-                        "(SELECT q.band_key FROM bands q JOIN dedup_asked USING (doc))) TO STDOUT (FORMAT BINARY)"
+                        f"(SELECT q.band_key FROM bands q JOIN dedup_asked USING (doc) WHERE q.month IN ({', '.join(map(str, months)) or 'NULL'}))) "
+                        "TO STDOUT (FORMAT BINARY)"
                     ) as copy:
                         data = b"".join(bytes(block) for block in copy)
                 rows = np.frombuffer(data, dtype=_BAND_ROW, offset=len(_COPY_HEADER), count=(len(data) - len(_COPY_HEADER) - 2) // _BAND_ROW.itemsize)
