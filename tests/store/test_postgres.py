@@ -145,8 +145,8 @@ def test_counter_gives_the_same_stories_from_two_writers_as_from_the_embedded_st
     The same articles make the same stories. Which of two articles of one outlet and one
     bare date is first is decided by the order they were stored in, which two writers
     interleave: so first publishers and relations are held against one embedded run over
-    the articles in the order the PostgreSQL store holds them (against quality.py's order,
-    10 of 127 stories differed so, measured with the halves indexed one after the other)."""
+    the articles in the order the PostgreSQL store holds them (against quality.py's order a
+    few stories differ by such ties)."""
     if not COUNTER.is_file():
         pytest.skip(f"COUNTER not found at {COUNTER}")
     import random
