@@ -322,7 +322,8 @@ def main() -> None:
                 out["append"][name] = {"seconds": round(seconds, 1), "articles_per_s": round(args.append / seconds),
                                        "size_bytes": _size(location), "load_before": la, "load_after": load()}
             partitions = [_partition(loc) for loc in stores.values()]
-            out["append"]["same_stories"] = all(p == partitions[0] for p in partitions)
+            if len(partitions) > 1:
+                out["append"]["same_stories"] = all(p == partitions[0] for p in partitions)
             out["append"]["stories_with_copies"] = len(partitions[0])
             if lsh is not None and redis_server is not None:
                 night_ids = {json.loads(line)["id"] for line in night.read_text(encoding="utf-8").splitlines()}
