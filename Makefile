@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 DEMO_STORE := demo-store
 
-.PHONY: demo demo-index report-png test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults bench-diskfull bench-memory clean
+.PHONY: demo demo-index report-png test setup bench-quality bench-quality-quick bench-peers bench-peers-quick bench-plots bench-speed bench-quick bench-scale bench-faults bench-diskfull bench-memory bench-server clean
 
 setup: $(STAMP)
 
@@ -123,6 +123,19 @@ bench-peers-quick: $(BENCH_STAMP)
 
 bench-plots: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/plots.py
+
+# Serving an index (issue 13): query latency over HTTP (`dedup serve`) and cold CLI on the embedded
+# store and PostgreSQL, a nightly append, and datasketch's Redis-backed MinHashLSH on the same
+# 100k articles (~15 min; benchmarks/SERVER.md). Debian's redis-server is installed when missing.
+bench-server: $(BENCH_STAMP) setup-postgresql setup-redis
+	$(BIN)/python benchmarks/server.py --n 100000 --append 10000 --queries 300 --cold 20
+
+.PHONY: setup-redis
+setup-redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server for benchmarks/server.py"; \
+	  SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server; }
 
 clean:
 	rm -rf $(DEMO_STORE) .pytest_cache build *.egg-info
