@@ -87,22 +87,6 @@ def test_unsealed_articles_are_found_from_their_rows(store: SQLiteStore) -> None
     assert store.counts()["buckets"] == LSH.bands
 
 
-@pytest.mark.parametrize(("rows", "star"), [(3, False), (2, True)])
-def test_a_chance_sized_bucket_of_two_row_bands_is_linked_as_a_star(store: SQLiteStore, rows: int, star: bool) -> None:
-    # 20 members: a clique in a store of 3-row bands; in one of 2-row bands (where common
-    # shingles fill buckets by chance) a star, so chance buckets cost few pairs.
-    store.set_meta("params", json.dumps({"bands": LSH.bands, "rows": rows}))
-    sig = np.random.default_rng(1).integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
-    docs = store.write_articles([_new(f"c{i}", i, sig) for i in range(20)], {}, NOW)
-    for scanned in (True, False):  # the bulk scan of a covered run, and the search
-        pairs = sorted(store.candidates(docs if scanned else docs[5:]).tolist())
-        if star:
-            assert pairs == [[docs[0], d] for d in docs[1:]] if scanned else [[docs[0], d] for d in docs[5:]]
-        else:
-            assert len(pairs) == (190 if scanned else 190 - 10)
-        store.seal_index()
-
-
 def test_seal_merges_and_stays_small(store: SQLiteStore) -> None:
     for night in range(12):
         store.write_articles([_new(f"n{night}-{i}", 100 * night + i) for i in range(5)], {}, NOW)
