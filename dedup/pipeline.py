@@ -330,21 +330,31 @@ _NEAR_TIE = 0.05
 
 
 def _pool(store: Store, sig: np.ndarray, size: int, lsh: Any, exclude: int | None, want: int) -> list[int]:
-    """The docs worth scoring exactly: from every stored signature when the store hands them
-    over, otherwise from the query's LSH candidates (a store without a signature scan)."""
+    """The docs worth scoring exactly: the most similar by MinHash estimate, from every stored
+    signature when the store hands them over, otherwise from the query's LSH candidates (a
+    store without a signature scan). Either way at most ``max(_POOL, want) + _POOL_CONTAINED``:
+    the low LSH bands' buckets are large, and each doc scored costs a text read and shingled."""
     if isinstance(store, SignatureScan):
         docs, sigs, sizes = store.all_signatures()
-        if docs.size and sigs.shape[1] == sig.size:
-            same = np.count_nonzero(sigs == sig, axis=1)
-            # Containment is estimated for the articles sharing a minimum only: the others' is 0.
-            some = np.flatnonzero(same)
-            sim = same[some] / float(sig.size)
-            c_query, _ = containment_both(sim, np.full(some.size, float(size)), sizes[some].astype(np.float64))
-            c_query = np.where(containment_reliable(np.full(some.size, size), sizes[some]), c_query, -1.0)
-            picked = [_top(same, max(_POOL, want) + 1), some[_top(c_query, _POOL_CONTAINED + 1)]]
-            # (+1: the queried article itself may be among them.) Not np.unique: it imports numpy.ma, 80 ms cold.
-            return sorted({int(d) for d in docs[np.concatenate(picked)]} - {exclude})
-    return [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]
+        if not (docs.size and sigs.shape[1] == sig.size):
+            docs = np.empty(0, dtype=np.int64)
+    else:
+        docs = np.empty(0, dtype=np.int64)
+    if not docs.size:
+        found = [d for d in store.candidates_for_keys(band_keys(sig[None, :], lsh)[0]) if d != exclude]
+        if len(found) <= max(_POOL, want) + _POOL_CONTAINED:
+            return found
+        docs = np.asarray(found, dtype=np.int64)
+        sigs, sizes = store.signatures(found)
+    same = np.count_nonzero(sigs == sig, axis=1)
+    # Containment is estimated for the articles sharing a minimum only: the others' is 0.
+    some = np.flatnonzero(same)
+    sim = same[some] / float(sig.size)
+    c_query, _ = containment_both(sim, np.full(some.size, float(size)), sizes[some].astype(np.float64))
+    c_query = np.where(containment_reliable(np.full(some.size, size), sizes[some]), c_query, -1.0)
+    picked = [_top(same, max(_POOL, want) + 1), some[_top(c_query, _POOL_CONTAINED + 1)]]
+    # (+1: the queried article itself may be among them.) Not np.unique: it imports numpy.ma, 80 ms cold.
+    return sorted({int(d) for d in docs[np.concatenate(picked)]} - {exclude})
 
 
 def _top(values: np.ndarray, n: int) -> np.ndarray:

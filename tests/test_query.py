@@ -117,3 +117,35 @@ def test_the_querys_own_outlet_counts_half(tmp_path: Path, news: dict[str, News]
     plain = {m.id: m for m in query(cfg, QueryTarget(text=rows[2]["text"]))[1]}  # type: ignore[arg-type]
     assert plain["echo-krl"].score > plain["rates-orig"].score  # without an outlet: the house lines win
     assert {m.id: m.score for m in by_id}["echo-krl"] == pytest.approx(plain["echo-krl"].score / 2, abs=1e-3)
+
+
+def test_a_store_without_a_signature_scan_scores_a_bounded_pool_of_its_lsh_candidates() -> None:
+    # PostgreSQL has no signature scan: a query ranks its LSH candidates. The buckets of the low
+    # bands (64 x 2) are large, and each doc in the pool is read and shingled; so the pool is the
+    # most similar candidates by estimate, bounded, like the scan's, not every candidate.
+    import numpy as np
+
+    from dedup.index import LSHParams
+    from dedup.pipeline import _POOL, _POOL_CONTAINED, _pool
+
+    rng = np.random.default_rng(3)
+    sig = rng.integers(0, 2**32, 128, dtype=np.uint64).astype(np.uint32)
+    n = 400
+    sigs = rng.integers(0, 2**32, (n, 128), dtype=np.uint64).astype(np.uint32)
+    shared = np.arange(n) % 64 + 2  # doc d shares (d % 64) + 2 of the query's minima
+    for d in range(n):
+        sigs[d, : shared[d]] = sig[: shared[d]]
+    sizes = np.full(n, 3000, dtype=np.int64)
+
+    class NoScan:  # the two methods the LSH path uses
+        def candidates_for_keys(self, keys: object) -> list[int]:
+            return list(range(n))
+
+        def signatures(self, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+            return sigs[docs], sizes[docs]
+
+    pool = _pool(NoScan(), sig, 3000, LSHParams(64, 2), exclude=7, want=10)  # type: ignore[arg-type]
+    assert 7 not in pool
+    assert len(pool) <= _POOL + _POOL_CONTAINED + 2
+    best = sorted(range(n), key=lambda d: -shared[d])[:_POOL]
+    assert set(best) - {7} <= set(pool)
