@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup.clean import clean_text
-from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT
+from dedup.verify import MIN_SHINGLES_FOR_CONTAINMENT
 from dedup.config import ClusterConfig, Config, IndexConfig, ShingleConfig
 from dedup.pipeline import QueryTarget, build_report, index_corpus, query
 from dedup.shingle import shingle

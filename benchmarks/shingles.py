@@ -34,7 +34,7 @@ from scipy import sparse
 from scipy.stats import rankdata
 
 from dedup.clean import clean_text
-from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT, containment_both
+from dedup.verify import MIN_SHINGLES_FOR_CONTAINMENT, containment_both
 from dedup.config import ClusterConfig, IndexConfig, ShingleConfig, SignConfig
 from dedup.shingle import shingle_batch
 from dedup.sign import sign_batch

@@ -15,7 +15,6 @@ two stories, the older story's id survives.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -25,18 +24,10 @@ import xxhash
 
 from .config import ClusterConfig, ShingleConfig
 from .credits import CreditRules, load_rules
-from .index import candidate_pairs
+from .index import candidate_pairs, prefilter_of
 from .store import Store, StoredArticle
-from .verify import SetCache, judge, judge_estimated
+from .verify import SetCache, containment_both, containment_reliable, judge, judge_estimated
 
-# Containment estimated from a low Jaccard is noisy for tiny texts: a short
-# article only counts as contained in a longer one above this many shingles.
-MIN_SHINGLES_FOR_CONTAINMENT = 60
-# Containment estimated from Jaccard and set sizes is unreliable when one set is
-# many times the other (measured: 7.6-21x ratios gave estimates 0.71-1.00 for
-# true containment 0.33-0.46; see benchmarks/SHINGLES.md). Beyond this ratio only
-# the Jaccard arm of the rule counts.
-MAX_SIZE_RATIO_FOR_CONTAINMENT = 6.0
 _VERIFY_CHUNK = 20000
 # Candidate pairs whose signatures are read at once (at most twice as many docs,
 # 512 bytes each): a bulk load's pairs involve most of the store.
@@ -54,15 +45,6 @@ class ClusterResult:
     stories_grown: int
 
 
-def containment_both(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Estimated |A∩B|/|A| and |A∩B|/|B| from estimated Jaccard and set sizes."""
-    inter = sim * (size_a + size_b) / (1.0 + sim)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c_ab = np.where(size_a > 0, np.minimum(1.0, inter / np.maximum(size_a, 1)), 0.0)
-        c_ba = np.where(size_b > 0, np.minimum(1.0, inter / np.maximum(size_b, 1)), 0.0)
-    return c_ab, c_ba
-
-
 def verify(
     sig_a: np.ndarray, sig_b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, cfg: ClusterConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -72,13 +54,6 @@ def verify(
     smaller_contained = np.where(size_a <= size_b, c_ab, c_ba)
     keep = (sim >= cfg.min_similarity) | ((smaller_contained >= cfg.min_containment) & containment_reliable(size_a, size_b))
     return sim, c_ab, c_ba, keep
-
-
-def containment_reliable(size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
-    """Where an estimated containment can be trusted: neither set tiny nor one many times the other."""
-    small = np.minimum(size_a, size_b)
-    large = np.maximum(size_a, size_b)
-    return (small >= MIN_SHINGLES_FOR_CONTAINMENT) & (large <= MAX_SIZE_RATIO_FOR_CONTAINMENT * small)
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -186,8 +161,7 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
 
     kept: list[Edges] = []
     # The candidate stage's own prefilter (dedup.index) may already be as strict as this one.
-    recorded = json.loads(store.get_meta("params") or "{}")
-    prefiltered = float(recorded.get("prefilter", 0.0)) >= PREFILTER_SHARE * min(_bars(cfg))
+    prefiltered = prefilter_of(store) >= PREFILTER_SHARE * min(_bars(cfg))
     for block_start in range(0, len(pairs), _VERIFY_BLOCK):
         block = pairs[block_start : block_start + _VERIFY_BLOCK]
         involved = np.unique(block)

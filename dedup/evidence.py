@@ -26,30 +26,9 @@ Two facts about a (later, earlier) pair change what its overlap means:
    outlet's best-scoring earlier candidate (:func:`credit_picks`), and lowers the bar for that
    pair, never replaces it. What it adds and costs: benchmarks/CREDITS.md, "Credits as evidence".
 
-How the verifier calls it: in ``judge()`` of branch ``verifier`` (455b75c), with ``ia``/``ib``,
-``c_ab``/``c_ba``, ``bar``, ``direction``, ``strict``, ``same_outlet``, ``na``/``nb`` as computed
-there; ``row`` a doc → StoredArticle lookup (cached: it is asked for few docs) and ``rules =
-store_rules(store)``, both passed in from ``verified_edges()``. Measured this way in
-benchmarks/CREDITS.md ("Through the pipeline")::
-
-    from .evidence import CREDIT_BAR_FACTOR, credit_mask, template_mask
-
-    a_docs, b_docs = sets.docs[ia], sets.docs[ib]
-    # a credit picks its outlet's best candidate, which then needs 0.8 x the bar (grey band only)
-    cred_ab = credit_mask(a_docs, b_docs, np.where(direction >= 0, c_ab, 0.0), bar, row, rules)
-    cred_ba = credit_mask(b_docs, a_docs, np.where(direction <= 0, c_ba, 0.0), bar, row, rules)
-    relaxed_ab = (c_ab >= np.where(cred_ab, bar * CREDIT_BAR_FACTOR, bar)) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
-    relaxed_ba = (c_ba >= np.where(cred_ba, bar * CREDIT_BAR_FACTOR, bar)) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
-    a_from_b = (direction >= 0) & (strict | relaxed_ab)
-    b_from_a = (direction <= 0) & (strict | relaxed_ba)
-    # a recurring template never links, not even by the strict rule
-    veto = template_mask(a_docs, b_docs, row, rules, only=(a_from_b | b_from_a) & same_outlet)
-    a_from_b &= ~veto
-    b_from_a &= ~veto
-
-(``same_outlet`` there compares outlet keys without the store's aliases; ``template_mask``
-follows them within the pairs it is given.)
-Per text, with the same rules::
+The verifier calls it on arrays of pairs: ``dedup.verify.judge`` (``credit_mask`` in the grey band,
+``template_mask`` on one outlet's linked pairs), with a cached doc → StoredArticle lookup and
+the store's rules. Per text, with the same rules::
 
     names = credits_of(later.text, later.outlet, rules)          # once per later text
     kept = [(e, s) for e, s in scored if not is_recurring_template(later, e, rules)]

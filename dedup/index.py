@@ -212,7 +212,7 @@ def stored_params(store: Store) -> tuple[dict[str, object], LSHParams]:
     return have, LSHParams(int(have["bands"]), int(have["rows"]))
 
 
-def _prefilter_of(store: Store) -> float:
+def prefilter_of(store: Store) -> float:
     stored = store.get_meta("params")
     return float(_recorded(json.loads(stored))["prefilter"]) if stored is not None else 0.0
 
@@ -302,7 +302,7 @@ def candidate_pairs(store: Store, pending: Sequence[int]) -> np.ndarray:
     store's prefilter (none in a store created before it); unordered, unique."""
     if not pending:
         return np.empty((0, 2), dtype=np.int64)
-    return prefilter_pairs(store, store.candidates(pending), _prefilter_of(store))
+    return prefilter_pairs(store, store.candidates(pending), prefilter_of(store))
 
 
 def query_candidates(store: Store, sig: np.ndarray, n_shingles: int, exclude: int | None = None) -> list[int]:

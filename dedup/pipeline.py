@@ -36,7 +36,7 @@ from .boilerplate import learn as learn_boilerplate
 from .boilerplate import outlets as outlet_boilerplate
 from .boilerplate import tally as tally_boilerplate
 from .clean import clean_text
-from .cluster import cluster_pending, containment_both, containment_reliable
+from .cluster import cluster_pending
 from .config import DEFAULT_REPORT_LIMIT, ClusterConfig, Config, ReportFilter
 from .credits import CreditRules, load_rules
 from .errors import ConfigError, InputError, QueryError, StoreError
@@ -59,7 +59,7 @@ from .store import (
 )
 from .store.faults import DATABASE_ADVICE
 from .store.interface import SignatureScan
-from .verify import containment, text_shingles
+from .verify import containment, containment_both, containment_reliable, text_shingles
 from .views import keeps, member_matches, source_name, source_use
 
 if TYPE_CHECKING:

@@ -60,7 +60,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import numpy as np
 
-from .cluster import containment_both
+from .verify import containment_both
 from .config import ClusterConfig
 from .credits import CreditRules, load_rules
 from .model import CreditRef, LagSpan, Member, Origin, ParentRef, Story, TimePrecision

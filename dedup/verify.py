@@ -45,6 +45,31 @@ def containment(part: np.ndarray, whole: np.ndarray) -> float:
 
 # -- the verifier for "derived from" ------------------------------------------------
 
+# Containment estimated from a low Jaccard is noisy for tiny texts: a short
+# article only counts as contained in a longer one above this many shingles.
+MIN_SHINGLES_FOR_CONTAINMENT = 60
+# Containment estimated from Jaccard and set sizes is unreliable when one set is
+# many times the other (measured: 7.6-21x ratios gave estimates 0.71-1.00 for
+# true containment 0.33-0.46; see benchmarks/SHINGLES.md). Beyond this ratio only
+# the Jaccard arm of the rule counts.
+MAX_SIZE_RATIO_FOR_CONTAINMENT = 6.0
+
+def containment_both(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Estimated |A∩B|/|A| and |A∩B|/|B| from estimated Jaccard and set sizes."""
+    inter = sim * (size_a + size_b) / (1.0 + sim)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c_ab = np.where(size_a > 0, np.minimum(1.0, inter / np.maximum(size_a, 1)), 0.0)
+        c_ba = np.where(size_b > 0, np.minimum(1.0, inter / np.maximum(size_b, 1)), 0.0)
+    return c_ab, c_ba
+
+
+def containment_reliable(size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """Where an estimated containment can be trusted: neither set tiny nor one many times the other."""
+    small = np.minimum(size_a, size_b)
+    large = np.maximum(size_a, size_b)
+    return (small >= MIN_SHINGLES_FOR_CONTAINMENT) & (large <= MAX_SIZE_RATIO_FOR_CONTAINMENT * small)
+
+
 # Scripts a text is written in, as far as the thresholds go: each has its own
 # background of chance overlap between independent reports (benchmarks/QUALITY.md).
 ARABIC = "arabic"
@@ -98,6 +123,24 @@ class DocSets:
     outlets: tuple[str, ...] = ()  # outlet_key of each text ("" or missing: unknown, never the same)
 
 
+def _concat(parts: list[DocSets], values: np.ndarray | None = None) -> DocSets:
+    """``parts`` as one DocSets: their sets laid end to end, or (``values``) already in that one
+    array at the starts the parts hold."""
+    counts = np.concatenate([p.counts for p in parts])
+    if values is None:
+        starts = np.zeros(len(counts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        values = np.concatenate([p.values for p in parts])
+    else:
+        starts = np.concatenate([p.starts for p in parts])
+    return DocSets(
+        docs=np.concatenate([p.docs for p in parts]), values=values, starts=starts, counts=counts,
+        scripts=tuple(s for p in parts for s in p.scripts), day=np.concatenate([p.day for p in parts]),
+        instant=np.concatenate([p.instant for p in parts]), date_only=np.concatenate([p.date_only for p in parts]),
+        outlets=tuple(o for p in parts for o in p.outlets),
+    )
+
+
 class SetCache:
     """Each doc's exact shingle set, script, time and outlet, computed once per run (re-cleaning
     and re-shingling a text costs far more than intersecting it), held in one flat array that
@@ -120,15 +163,7 @@ class SetCache:
         parts = [doc_sets(self.store, docs[i : i + _SHINGLE_BATCH], self.cfg) for i in range(0, len(docs), _SHINGLE_BATCH)]
         if len(parts) == 1:
             return parts[0]
-        counts = np.concatenate([p.counts for p in parts])
-        starts = np.zeros(len(counts), dtype=np.int64)
-        np.cumsum(counts[:-1], out=starts[1:])
-        return DocSets(
-            docs=np.concatenate([p.docs for p in parts]), values=np.concatenate([p.values for p in parts]), starts=starts,
-            counts=counts, scripts=tuple(s for p in parts for s in p.scripts), day=np.concatenate([p.day for p in parts]),
-            instant=np.concatenate([p.instant for p in parts]), date_only=np.concatenate([p.date_only for p in parts]),
-            outlets=tuple(o for p in parts for o in p.outlets),
-        )
+        return _concat(parts)
 
     def meta(self, docs: np.ndarray) -> DocSets:
         """Times and outlets of ``docs`` (ascending, unique) without their sets (all empty):
@@ -164,13 +199,7 @@ class SetCache:
             self._used = need
             self._view = None
         if self._view is None:
-            p = self._parts
-            self._view = DocSets(
-                docs=np.concatenate([x.docs for x in p]), values=self._values, starts=np.concatenate([x.starts for x in p]),
-                counts=np.concatenate([x.counts for x in p]), scripts=tuple(s for x in p for s in x.scripts),
-                day=np.concatenate([x.day for x in p]), instant=np.concatenate([x.instant for x in p]),
-                date_only=np.concatenate([x.date_only for x in p]), outlets=tuple(o for x in p for o in x.outlets),
-            )
+            self._view = _concat(self._parts, self._values)
             self._parts = [self._view]
         slot = self._slot
         return self._view, np.fromiter((slot[int(d)] for d in docs.tolist()), dtype=np.int64, count=len(docs))
@@ -276,16 +305,13 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     (``credit_mask``), and one outlet's recurring template on another day is no copy
     (``template_mask``).
     """
-    from .cluster import MAX_SIZE_RATIO_FOR_CONTAINMENT, MIN_SHINGLES_FOR_CONTAINMENT
-
     inter = intersections(sets, ia, ib).astype(np.float64)
     na, nb = sets.counts[ia].astype(np.float64), sets.counts[ib].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         c_ab = np.where(na > 0, inter / np.maximum(na, 1), 0.0)
         c_ba = np.where(nb > 0, inter / np.maximum(nb, 1), 0.0)
         jac = np.where(na + nb - inter > 0, inter / np.maximum(na + nb - inter, 1), 0.0)
-    small, large = np.minimum(na, nb), np.maximum(na, nb)
-    reliable = (small >= MIN_SHINGLES_FOR_CONTAINMENT) & (large <= MAX_SIZE_RATIO_FOR_CONTAINMENT * small)
+    reliable = containment_reliable(na, nb)
     smaller_in = np.where(na <= nb, c_ab, c_ba)
     strict = (jac >= cfg.min_similarity) | (reliable & (smaller_in >= cfg.min_containment))
     direction = order_of(sets, ia, ib)
@@ -330,8 +356,7 @@ def judge_estimated(meta: DocSets, ia: np.ndarray, ib: np.ndarray, sim: np.ndarr
     is the estimate; time still decides which text may be the copy, and an outlet's recurring
     template is still no copy."""
     na, nb = size_a.astype(np.float64), size_b.astype(np.float64)
-    inter = sim * (na + nb) / (1.0 + sim)
-    c_ab, c_ba = np.minimum(1.0, inter / np.maximum(na, 1)), np.minimum(1.0, inter / np.maximum(nb, 1))
+    c_ab, c_ba = containment_both(sim, na, nb)
     direction = order_of(meta, ia, ib)
     a_from_b, b_from_a = direction >= 0, direction <= 0
     _veto_templates(meta, ia, ib, a_from_b, b_from_a, _same_outlet(meta, ia, ib), article, rules)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from dedup.config import ClusterConfig, Config
-from dedup.cluster import MIN_SHINGLES_FOR_CONTAINMENT, components, containment_both, new_story_id, verify
+from dedup.cluster import components, new_story_id, verify
+from dedup.verify import MIN_SHINGLES_FOR_CONTAINMENT, containment_both
 from dedup.pipeline import index_corpus
 from _store_helpers import store_counts as _counts
 from _store_helpers import story_ids as _stories
