@@ -188,6 +188,33 @@ def is_recurring_template(a: Article, b: Article, rules: CreditRules) -> bool:
     return figure_shift(f"{later.title}\n{later.text}", f"{earlier.title}\n{earlier.text}").moved
 
 
+# -- kept figures ----------------------------------------------------------------------
+
+# A rewrite changes the words and keeps the facts: the later text's figures (scores, sums,
+# dates, counts) found in the earlier one are evidence it was taken from it that survives
+# paraphrase (benchmarks/QUALITY.md, "Kept figures"; chosen on COUNTER's odd pairs).
+MIN_KEPT_FIGURES = 2  # distinct figures of the later text: one shared year or day proves nothing
+MIN_KEPT_FIGURE_SHARE = 0.5  # ... of which at least this share is found in the earlier text
+FIGURE_BAR_FACTOR = 0.5  # a pair whose figures are kept needs this share of the bar
+
+
+def figure_share(later: str, earlier: str) -> float:
+    """The share of ``later``'s distinct figures found in ``earlier`` (figures compared as
+    written, any script's digits as ASCII, thousands marks dropped); 0 when ``later`` has fewer
+    than ``MIN_KEPT_FIGURES``.
+
+    >>> figure_share("Pakistan scored 287 for 6; Younis made 104.", "Pakistan 287-6 (Younis Khan 104, Misbah 53)")
+    1.0
+    >>> figure_share("The minister spoke on 12 May.", "On 12 May the minister said")
+    0.0
+    """
+    lf = {t for t in _tokens(later) if t[0].isdigit()}
+    if len(lf) < MIN_KEPT_FIGURES:
+        return 0.0
+    ef = {t for t in _tokens(earlier) if t[0].isdigit()}
+    return len(lf & ef) / len(lf)
+
+
 # -- credits ---------------------------------------------------------------------------
 
 # A credited pair's bar is the verifier's bar times this (see benchmarks/CREDITS.md,
@@ -219,6 +246,14 @@ def credits_outlet(credited: Collection[str], later_outlet: str, earlier_outlet:
         return False
     name = rules.canonical(earlier_outlet)
     return name in credited and name != rules.canonical(later_outlet)
+
+
+def agencies_credited(text: str, outlet: str, rules: CreditRules) -> frozenset[str]:
+    """The canonical names of the wire agencies (``kind = "agency"``) ``text`` credits, its own
+    outlet excluded: a dateline's "(اے پی پی)", "(Reuters) -", "Seperti dilansir AFP". A credit
+    to another outlet ("told Al Arabiya", "in an interview with PTV") names a quote's
+    source, not where the text came from, and is not among them."""
+    return frozenset(c.name for c in rules.find(text, outlet) if c.kind == "agency")
 
 
 def credit_to(later_text: str, later_outlet: str, earlier_outlet: str, rules: CreditRules) -> FoundCredit | None:
@@ -262,6 +297,62 @@ def link_bar(bar: float, picked: bool) -> float:
 
 
 # -- over a verifier's candidate arrays ------------------------------------------------------
+
+def figures_mask(later: np.ndarray, earlier: np.ndarray, score: np.ndarray, bar: np.ndarray,
+                 article: Callable[[int], Article]) -> np.ndarray:
+    """Per pair (``later[k]`` copied from ``earlier[k]``?): whether the later text's figures pick
+    the earlier one, where that decides (``score`` below ``bar``, not below ``bar *
+    FIGURE_BAR_FACTOR``). They pick the earlier texts that keep the largest share of them
+    (:func:`figure_share`) among all the later text's pairs given, if that share is at least
+    ``MIN_KEPT_FIGURE_SHARE``: a series' texts share many figures (a cricket tour's scores), and
+    only the one keeping them best is taken as the source. Texts are read only for the later
+    texts with such a pair. Pass all of a later text's candidate pairs in one call.
+
+    >>> rows = {1: Dated("express", "", "Pakistan 287 for 6, Younis 104", None, "unknown"),
+    ...         2: Dated("APP", "", "Pakistan made 287 for 6 with Younis on 104", None, "unknown"),
+    ...         3: Dated("APP", "", "Pakistan made 287 in the first Test", None, "unknown")}
+    >>> figures_mask(np.array([1, 1, 1]), np.array([2, 2, 3]), np.array([0.2, 0.1, 0.2]), np.array([0.32] * 3), rows.__getitem__).tolist()
+    [True, False, False]
+    """
+    out = np.zeros(len(later), dtype=bool)
+    grey = (score < bar) & (score >= bar * FIGURE_BAR_FACTOR)
+    for doc in np.unique(later[grey]).tolist():
+        rows = np.flatnonzero((later == doc) & (score > 0))
+        a = article(doc)
+        text = f"{a.title}\n{a.text}"
+        shares = np.array([figure_share(text, f"{e.title}\n{e.text}") for e in (article(int(earlier[k])) for k in rows)])
+        best = shares.max(initial=0.0)
+        if best >= MIN_KEPT_FIGURE_SHARE:
+            out[rows] = (shares >= best) & grey[rows]
+    return out
+
+
+def elsewhere_mask(later: np.ndarray, earlier: np.ndarray, check: np.ndarray, article: Callable[[int], Article],
+                   rules: CreditRules) -> np.ndarray:
+    """Per pair (``later[k]`` copied from ``earlier[k]``?), where ``check`` holds: whether the
+    later text credits wire agencies and none of them is the earlier text's outlet. Such a text
+    says where it came from, and it is not there: overlap in the grey band does not outweigh
+    that (COUNTER: two same-event pairs, and a text crediting SANA, Online and ANN, were linked
+    to an INN or APP text at 0.32-0.35). Texts are read only where ``check`` holds.
+
+    >>> rows = {1: Dated("express", "", "لاہور (آن لائن) وزیراعظم نے کہا", None, "unknown"),
+    ...         2: Dated("APP", "", "", None, "unknown"), 3: Dated("Online", "", "", None, "unknown"),
+    ...         4: Dated("jang", "", "وزیراعظم نے کہا", None, "unknown")}
+    >>> from dedup.credits import load_rules
+    >>> elsewhere_mask(np.array([1, 1, 4]), np.array([2, 3, 2]), np.array([True] * 3), rows.__getitem__, load_rules()).tolist()
+    [True, False, False]
+    """
+    out = np.zeros(len(later), dtype=bool)
+    credited: dict[int, frozenset[str]] = {}
+    for k in np.flatnonzero(check).tolist():
+        doc = int(later[k])
+        a = article(doc)
+        if doc not in credited:
+            credited[doc] = agencies_credited(a.text, a.outlet, rules)
+        if credited[doc]:
+            out[k] = not credits_outlet(credited[doc], a.outlet, article(int(earlier[k])).outlet, rules)
+    return out
+
 
 def template_mask(a: np.ndarray, b: np.ndarray, article: Callable[[int], Article], rules: CreditRules,
                   only: np.ndarray | None = None) -> np.ndarray:

@@ -25,7 +25,15 @@ import numpy as np
 from .clean import clean_text
 from .config import ClusterConfig, ShingleConfig
 from .credits import CreditRules
-from .evidence import CREDIT_BAR_FACTOR, Article, credit_mask, template_mask
+from .evidence import (
+    CREDIT_BAR_FACTOR,
+    FIGURE_BAR_FACTOR,
+    Article,
+    credit_mask,
+    elsewhere_mask,
+    figures_mask,
+    template_mask,
+)
 from .outlets import outlet_key
 from .shingle import shingle, shingle_batch
 from .store import Store
@@ -302,8 +310,10 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     With ``article`` (a doc's stored row) and ``rules`` (gives the store's credit rules: called only
     when a pair needs them, as compiling them costs seconds), the pair
     evidence of dedup.evidence counts too: a text crediting the other's outlet needs less
-    (``credit_mask``), and one outlet's recurring template on another day is no copy
-    (``template_mask``).
+    (``credit_mask``), so does one keeping the other's figures, in the scripts of
+    ``FIGURE_SCRIPTS`` (``figures_mask``); one crediting other wires is not linked in the
+    grey band (``elsewhere_mask``), and one outlet's recurring template on another day is no
+    copy (``template_mask``).
     """
     inter = intersections(sets, ia, ib).astype(np.float64)
     na, nb = sets.counts[ia].astype(np.float64), sets.counts[ib].astype(np.float64)
@@ -325,20 +335,39 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     # by the strict rule, or when its share found in the other reaches its script's bar (tiny
     # texts "contain" each other by chance: the relaxed arm needs as many shingles as the strict one).
     bar_ab = bar_ba = bar
+    credited_ab = credited_ba = np.zeros(len(ia), dtype=bool)
     if article is not None and rules is not None:
         da, db = sets.docs[ia], sets.docs[ib]
         # the credit a later text gives the earlier one's outlet lowers the bar for that pair
         # (only the way round time allows: a credit never makes the earlier text the copy)
         s_ab, s_ba = np.where(direction >= 0, c_ab, 0.0), np.where(direction <= 0, c_ba, 0.0)
         if _grey(s_ab, bar).any():
-            bar_ab = np.where(credit_mask(da, db, s_ab, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
+            credited_ab = credit_mask(da, db, s_ab, bar, article, rules())
         if _grey(s_ba, bar).any():
-            bar_ba = np.where(credit_mask(db, da, s_ba, bar, article, rules()), bar * CREDIT_BAR_FACTOR, bar)
+            credited_ba = credit_mask(db, da, s_ba, bar, article, rules())
+        # so do the later text's figures kept in the earlier one, in the scripts calibrated for it
+        kept_ab = kept_ba = np.zeros(len(ia), dtype=bool)
+        if (maybe := np.flatnonzero(_figure_grey(s_ab, bar) | _figure_grey(s_ba, bar))).size:
+            calibrated = np.zeros(len(ia), dtype=bool)
+            calibrated[maybe] = [sets.scripts[int(ia[k])] in FIGURE_SCRIPTS for k in maybe.tolist()]
+            fig_bar = np.where(calibrated, bar, 0.0)  # a bar of 0 has no grey band: never read
+            if _figure_grey(s_ab, fig_bar).any():
+                kept_ab = figures_mask(da, db, s_ab, fig_bar, article)
+            if _figure_grey(s_ba, fig_bar).any():
+                kept_ba = figures_mask(db, da, s_ba, fig_bar, article)
+        bar_ab = np.where(kept_ab, bar * FIGURE_BAR_FACTOR, np.where(credited_ab, bar * CREDIT_BAR_FACTOR, bar))
+        bar_ba = np.where(kept_ba, bar * FIGURE_BAR_FACTOR, np.where(credited_ba, bar * CREDIT_BAR_FACTOR, bar))
     relaxed_ab = (c_ab >= bar_ab) & (na >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     relaxed_ba = (c_ba >= bar_ba) & (nb >= MIN_SHINGLES_FOR_CONTAINMENT) & ~same_outlet
     if article is not None and rules is not None:
-        relaxed_ab &= _wire_source(sets, ia, ib, relaxed_ab & ~strict & (bar_ab >= bar), article, rules)
-        relaxed_ba &= _wire_source(sets, ib, ia, relaxed_ba & ~strict & (bar_ba >= bar), article, rules)
+        relaxed_ab &= _wire_source(sets, ia, ib, relaxed_ab & ~strict & ~credited_ab, article, rules)
+        relaxed_ba &= _wire_source(sets, ib, ia, relaxed_ba & ~strict & ~credited_ba, article, rules)
+        # A text crediting other wires than the candidate's outlet is not linked to it on overlap
+        # in the grey band alone (dedup.evidence.elsewhere_mask).
+        if (check := relaxed_ab & ~strict & ~credited_ab).any():
+            relaxed_ab &= ~elsewhere_mask(sets.docs[ia], sets.docs[ib], check, article, rules())
+        if (check := relaxed_ba & ~strict & ~credited_ba).any():
+            relaxed_ba &= ~elsewhere_mask(sets.docs[ib], sets.docs[ia], check, article, rules())
     a_from_b = (direction >= 0) & (strict | relaxed_ab)
     b_from_a = (direction <= 0) & (strict | relaxed_ba)
     _veto_templates(sets, ia, ib, a_from_b, b_from_a, same_outlet, article, rules)
@@ -370,6 +399,10 @@ def judge_estimated(meta: DocSets, ia: np.ndarray, ib: np.ndarray, sim: np.ndarr
 # newspaper-to-newspaper links (benchmarks/QUALITY.md, "Issue 14: cross-group pairs"). Latin's
 # bar (0.55) sits far above that background and keeps its rule.
 WIRE_SOURCE_SCRIPTS = frozenset({ARABIC})
+# Scripts where kept figures lower the bar (dedup.evidence.figures_kept): calibrated on COUNTER
+# (Urdu) only. Independent English reports of one event share its figures (scores, tolls), and
+# Latin's bar already sits above the same-event background; other scripts have no data.
+FIGURE_SCRIPTS = frozenset({ARABIC})
 
 
 def _wire_source(sets: DocSets, copy: np.ndarray, source: np.ndarray, check: np.ndarray,
@@ -410,6 +443,11 @@ def _veto_templates(sets: DocSets, ia: np.ndarray, ib: np.ndarray, a_from_b: np.
 def _grey(score: np.ndarray, bar: np.ndarray) -> np.ndarray:
     """Where a credit would decide: below the bar, not below the credited bar."""
     return (score < bar) & (score >= bar * CREDIT_BAR_FACTOR)
+
+
+def _figure_grey(score: np.ndarray, bar: np.ndarray) -> np.ndarray:
+    """Where kept figures would decide: below the bar, not below the figures' bar."""
+    return (score < bar) & (score >= bar * FIGURE_BAR_FACTOR)
 
 
 def _pair_bar(script_a: str, script_b: str, thresholds: dict[str, float]) -> float:

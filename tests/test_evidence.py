@@ -11,13 +11,19 @@ import pytest
 from dedup.credits import load_rules
 from dedup.evidence import (
     CREDIT_BAR_FACTOR,
+    FIGURE_BAR_FACTOR,
+    MIN_KEPT_FIGURE_SHARE,
     Dated,
+    agencies_credited,
     credit_mask,
     credit_picks,
     credit_to,
     credits_of,
     credits_outlet,
+    elsewhere_mask,
+    figure_share,
     figure_shift,
+    figures_mask,
     is_recurring_template,
     link_bar,
     publication_day,
@@ -225,3 +231,60 @@ def test_credit_mask_lowers_the_bar_in_the_grey_band_only() -> None:
     # A better APP candidate above the bar is the one the credit picks: not the grey one.
     assert credit_mask(later, earlier, np.array([0.6, inside, 0.0]), bar, ROWS.__getitem__, RULES).tolist() == \
         [False, False, False]
+
+
+# -- kept figures ------------------------------------------------------------------------
+
+SCORE = "Bangladesh beat Zimbabwe by 5 wickets: Zimbabwe 128 all out in 24.3 overs, Taijul 4 for 11."
+
+
+def test_figure_share_is_the_later_texts_figures_found_in_the_earlier() -> None:
+    assert figure_share("Zimbabwe made 128 in 24.3 overs; Taijul took 4 wickets for 11 runs.", SCORE) == 1.0
+    assert figure_share("Zimbabwe made 128; Bangladesh won with 52 balls and 7 overs to spare.", SCORE) == pytest.approx(1 / 3)
+    assert figure_share("Zimbabwe ۱۲۸ all out; Taijul ۴ for ۱۱.", SCORE) == 1.0  # Urdu digits are the same figures
+    assert figure_share("Zimbabwe were bowled out for 128.", SCORE) == 0.0  # one figure proves nothing
+    assert figure_share("No figures here at all.", SCORE) == 0.0
+
+
+def test_figures_pick_the_earlier_text_that_keeps_them_best_in_the_grey_band_only() -> None:
+    rows = {
+        1: art("express", "Zimbabwe 128 all out in 24.3 overs; Taijul 4 for 11.", "2014-12-02"),
+        2: art("APP", SCORE, "2014-12-01"),
+        3: art("APP", "Zimbabwe 128 all out in the first ODI, Shakib 3 for 20.", "2014-12-01"),
+        4: art("APP", "Pakistan 287 for 6 against Australia in 50 overs.", "2014-12-01"),
+    }
+    bar = np.full(3, 0.32)
+    later, earlier = np.array([1, 1, 1]), np.array([2, 3, 4])
+    grey = 0.32 * (1 + FIGURE_BAR_FACTOR) / 2
+    # Text 2 keeps all of text 1's figures, text 3 one of four, text 4 none: only text 2 is picked.
+    assert figures_mask(later, earlier, np.full(3, grey), bar, rows.__getitem__).tolist() == [True, False, False]
+    # Only where the figures decide: above the bar, or below the figures' bar, nothing is picked.
+    assert figures_mask(later, earlier, np.array([0.5, grey, grey]), bar, rows.__getitem__).tolist() == [False, False, False]
+    below = 0.32 * FIGURE_BAR_FACTOR * 0.9
+    assert figures_mask(later, earlier, np.array([below, grey, grey]), bar, rows.__getitem__).tolist() == [False, False, False]
+    # A best share under MIN_KEPT_FIGURE_SHARE picks nothing.
+    assert figure_share(rows[1].text, rows[3].text) < MIN_KEPT_FIGURE_SHARE
+    assert figures_mask(later[1:], earlier[1:], np.full(2, grey), bar[1:], rows.__getitem__).tolist() == [False, False]
+
+
+# -- credits elsewhere ----------------------------------------------------------------------
+
+def test_agencies_credited_leave_out_outlets_quoted() -> None:
+    assert agencies_credited("لاہور (این این آئی + آن لائن) وزیر اعلیٰ نے کہا", "express", RULES) == {"NNI", "Online"}
+    # A quote's source is not where the text came from (COUNTER 0142p: "according to Al Arabiya").
+    assert agencies_credited("العربیہ کے مطابق وزیر خارجہ نے کہا", "daily_waqt", RULES) == frozenset()
+    assert agencies_credited("اسلام آباد (اے پی پی) وزیراعظم نے کہا", "APP", RULES) == frozenset()  # its own outlet
+
+
+def test_elsewhere_mask_holds_for_a_text_crediting_other_wires_only() -> None:
+    rows = {
+        1: art("nawa-e-waqt", "اسلام آباد (این این آئی + آن لائن) وزیراعظم نے کہا", "2014-08-24"),
+        2: art("INN", "وزیراعظم نے کہا", "2014-08-23"),
+        3: art("NNI", "وزیراعظم نے کہا", "2014-08-23"),
+        4: art("jang", "وزیراعظم نے کہا", "2014-08-24"),
+    }
+    later, earlier = np.array([1, 1, 4]), np.array([2, 3, 2])
+    everywhere = np.ones(3, dtype=bool)
+    # 1 credits NNI and Online: not INN's text (True), NNI's is what it names (False); 4 credits nobody.
+    assert elsewhere_mask(later, earlier, everywhere, rows.__getitem__, RULES).tolist() == [True, False, False]
+    assert elsewhere_mask(later, earlier, np.zeros(3, dtype=bool), rows.__getitem__, RULES).tolist() == [False] * 3

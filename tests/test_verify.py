@@ -176,3 +176,50 @@ def test_in_the_arabic_grey_band_only_a_wire_agency_is_a_source(letters: str, sc
     assert keep("daily_dunya", with_rules=False)  # no outlet knowledge: the bar alone
     assert keep("APP")  # a wire agency (credits.toml kind = "agency")
     assert keep("daily_dunya") == (script == "latin")  # another newspaper: Latin keeps its rule
+
+
+def _judged(later: str, earlier: str, source_outlet: str, script: str, bar: float = 0.32) -> bool:
+    from dedup.credits import load_rules
+    from dedup.evidence import Dated
+
+    times = ["2014-09-17T00:00:00+00:00", "2014-09-16T00:00:00+00:00"]
+    sets = sets_of_texts([(later, ""), (earlier, "")], times, ["date", "date"], CFG, outlets=["express", source_outlet])
+    assert sets.scripts == (script, script)
+    rows = {0: Dated("express", "", later, times[0], "date", "2014-09-17"),
+            1: Dated(source_outlet, "", earlier, times[1], "date", "2014-09-16")}
+    rules = load_rules()
+    return bool(judge(sets, np.array([0]), np.array([1]), ClusterConfig(derived=((script, bar),)), rows.__getitem__,
+                      lambda: rules).keep[0])
+
+
+@pytest.mark.parametrize(("letters", "script"), [("ابپتٹثجچحخدڈذرڑزژسشصضطظعغفقکگلمنوہیے", "arabic"),
+                                                  ("abcdefghijklmnopqrstuvwxyz", "latin")])
+def test_in_the_arabic_grey_band_kept_figures_halve_the_bar(letters: str, script: str) -> None:
+    # A rewrite keeping 4 of its wire text's 20 sentences (its share found there ~0.2: under the
+    # bar, over half of it) and the wire text's figures, against the same rewrite with other figures.
+    from dedup.evidence import FIGURE_BAR_FACTOR
+
+    figures = "287 6 104 53 24.3"
+    earlier = " ".join(_made_up_text(letters, 1, 20)) + f" {figures}"
+    rewrite = " ".join(_made_up_text(letters, 1, 4) + _made_up_text(letters, 2, 12))
+    kept, moved = f"{rewrite} {figures}", f"{rewrite} 301 9 77 12 31.4"
+    share = containment(text_shingles(kept, "", CFG), text_shingles(earlier, "", CFG))
+    assert 0.32 * FIGURE_BAR_FACTOR < share < 0.32
+    assert _judged(kept, earlier, "APP", script) == (script == "arabic")  # calibrated on Urdu only
+    assert not _judged(moved, earlier, "APP", script)
+    assert not _judged(kept, earlier, "daily_dunya", script)  # a newspaper is still no source in the grey band
+
+
+def test_a_text_crediting_other_wires_is_not_linked_on_overlap_in_the_grey_band() -> None:
+    # COUNTER 0462p: "اسلام آباد (این این آئی + آن لائن)" linked to INN's 0462 at 0.35: it says where it came from.
+    letters = "ابپتٹثجچحخدڈذرڑزژسشصضطظعغفقکگلمنوہیے"
+    earlier = " ".join(_made_up_text(letters, 1, 20))
+    rewrite = " ".join(_made_up_text(letters, 1, 6) + _made_up_text(letters, 2, 10))
+    share = containment(text_shingles(rewrite, "", CFG), text_shingles(earlier, "", CFG))
+    assert 0.32 < share < 0.5
+    assert _judged(rewrite, earlier, "INN", "arabic")  # no credit: the overlap decides
+    assert not _judged(f"اسلام آباد (این این آئی + آن لائن) {rewrite}", earlier, "INN", "arabic")
+    assert _judged(f"اسلام آباد (آئی این این) {rewrite}", earlier, "INN", "arabic")  # credits the source's outlet
+    assert _judged(f"العربیہ کے مطابق {rewrite}", earlier, "INN", "arabic")  # a quote's source is no credit elsewhere
+    # The strict rule is not the grey band: a copy is a copy whatever it credits.
+    assert _judged(f"اسلام آباد (این این آئی) {earlier}", earlier, "INN", "arabic")
