@@ -104,11 +104,18 @@ def _quantiles(v: list[float]) -> list[float]:
 
 def _stories(cfg: Config) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
     """(story of each id in a multi-member story, first publisher's id per story, flags per story)."""
+    story_of, first, flags, _ = _stories_and_links(cfg)
+    return story_of, first, flags
+
+
+def _stories_and_links(cfg: Config) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]], list[tuple[str, str]]]:
+    """:func:`_stories`, and the provenance links (member id, id of the member it came from)."""
     report = build_report(cfg, since="all", mark=False)
     story_of = {m.id: s.story_id for s in report.stories for m in s.members}
     first = {s.story_id: s.first.id for s in report.stories}
     flags = {s.story_id: list(s.flags) for s in report.stories}
-    return story_of, first, flags
+    links = [(m.id, m.parent.id) for s in report.stories for m in s.members if m.parent is not None and m.parent.id]
+    return story_of, first, flags, links
 
 
 # -- 1. COUNTER ---------------------------------------------------------------------------------
@@ -140,7 +147,7 @@ def counter_eval(c: Counter_, work: Path, threshold: float | None = None, min_si
     t0 = time.perf_counter()
     summary = index_corpus([str(corpus)], cfg)
     index_s = time.perf_counter() - t0
-    story_of, first, _ = _stories(cfg)
+    story_of, first, _, links = _stories_and_links(cfg)
     by_id = {d["doc_id"]: d for d in c.docs}
     sha = {i: d["body_sha1"] for i, d in by_id.items()}
     out: dict = {"settings": {"threshold": cfg.index.threshold, "min_similarity": cfg.cluster.min_similarity,
@@ -184,6 +191,15 @@ def counter_eval(c: Counter_, work: Path, threshold: float | None = None, min_si
     unexplained = sorted(f"{a}~{b}" for a, b in cross if not runs[a] & runs[b])
     out["cross_group_pairs_without_15_word_run"] = unexplained
     out["cross_group_explained"] = round(1 - len(unexplained) / len(cross), 4) if cross else 1.0
+    # The same asked of the links that joined them (each member and the member it came from, as
+    # the report's provenance tree gives them): two copies of one source share a story through
+    # their links to it, not a link to each other.
+    cross_links = sorted({(a, b) for a, b in links if group_of[a] != group_of[b] and sha[a] != sha[b]})
+    runs.update({i: _word_runs(by_id[i]["body"]) for i in {x for p in cross_links for x in p} - runs.keys()})
+    out["cross_group_links"] = [f"{a}<-{b}" for a, b in cross_links]
+    out["cross_group_links_without_15_word_run"] = [f"{a}<-{b}" for a, b in cross_links if not runs[a] & runs[b]]
+    out["cross_group_links_explained"] = (round(1 - len(out["cross_group_links_without_15_word_run"]) / len(cross_links), 4)
+                                          if cross_links else 1.0)
     if queries:
         out["recall_at_1"], out["query_diagnostics"], out["query_seconds_median"] = _counter_queries(c, cfg, sha)
         out["exact_rule_ceiling"] = _exact_ceiling(c, cfg)
@@ -645,6 +661,7 @@ def gate_metrics(results: dict) -> dict[str, float]:
         "stress.ari.all": s["ari"]["all"],
         "stress.first_publisher": s["first_publisher"].get("stories", 0.0),
         "counter.cross_group_explained": c.get("cross_group_explained", 0.0),
+        "counter.cross_group_links_explained": c.get("cross_group_links_explained", 0.0),
     }
     if "newshtml" in results:
         n = results["newshtml"]
@@ -757,6 +774,8 @@ def print_tables(r: dict) -> None:
           f"credits: {r['counter_credits']['status']}")
     print(f"cross-group doc pairs in stories: {c['cross_group_pairs_in_stories']}, without a shared "
           f"{RUN_WORDS}-word run: {c['cross_group_pairs_without_15_word_run']}")
+    print(f"cross-group links (copy<-source): {c['cross_group_links']}, without a shared {RUN_WORDS}-word run: "
+          f"{c['cross_group_links_without_15_word_run']}")
     if "newshtml" in r:
         n = r["newshtml"]
         print(f"newshtml: copy pairs found {n['copy_pairs_found']}; false merges {n['false_merge_pairs']}")

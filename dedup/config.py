@@ -132,7 +132,8 @@ class IndexConfig:
 
     ``threshold`` is the Jaccard at which a pair becomes an LSH candidate with
     about even chance; bands x rows are chosen the way datasketch's MinHashLSH
-    does (0.12 → 64 x 2, every permutation used). ``prefilter``: a candidate
+    does for twice the permutations, each permutation serving two bands
+    (0.11 → 96 x 2 over 128 permutations; ``dedup.index.band_layout``). ``prefilter``: a candidate
     pair goes on to verification only when its MinHash-estimated containment of
     the smaller text in the larger reaches it (0: every LSH candidate). Low
     banding reaches rewritten copy (exact Jaccard 0.1-0.3); the prefilter drops
@@ -140,7 +141,7 @@ class IndexConfig:
     A store records both at creation; one created before the prefilter has none.
     """
 
-    threshold: float = 0.12
+    threshold: float = 0.11
     prefilter: float = 0.2
 
     def __post_init__(self) -> None:

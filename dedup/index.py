@@ -1,13 +1,16 @@
 """The candidate stage: LSH banding over a Store (MinHashLSH semantics), then a MinHash prefilter.
 
-The Jaccard ``threshold`` is turned into bands × rows exactly as datasketch's
+The Jaccard ``threshold`` is turned into bands × rows as datasketch's
 ``MinHashLSH`` does (minimising the integrated false-positive and false-negative
-probabilities); the choice is computed once and recorded in the store with the
+probabilities), for twice the signature's permutations: each permutation serves
+two bands (``band_layout``), which reaches lower similarity without signing
+more. The choice is computed once and recorded in the store with the
 other signature parameters, so a later run with other settings is refused
-instead of silently mixing incompatible signatures.
+instead of silently mixing incompatible signatures; a store made before the
+reuse keeps the bands it recorded.
 
 Rewritten copy shares little with its source (COUNTER's wholly derived pairs:
-median exact char-7 Jaccard 0.37, p10 0.11), so the bands are low (0.12 → 64
+median exact char-7 Jaccard 0.37, p10 0.11), so the bands are low (0.11 → 96
 bands of 2 rows) and bring many chance candidates; the prefilter keeps a pair
 only when its MinHash-estimated containment of the smaller text in the larger
 reaches ``IndexConfig.prefilter``, so that few pairs per article reach the exact
@@ -50,6 +53,12 @@ _PREFILTER_BLOCK = 1 << 17
 # pairs on, the compiled kernel (no gathered copies; ~0.5 s to load) does it.
 _PREFILTER_CHUNK = 20000
 _COMPILED_MIN_PAIRS = 200_000
+# A new store's bands are datasketch's choice for this many times its permutations, each
+# permutation serving that many bands (band_layout): at 0.11 that is 96 bands of 2 rows where
+# 128 permutations alone allow 64, so a rewrite at Jaccard 0.1 is proposed with probability
+# 0.62 instead of 0.47, without signing more permutations (benchmarks/QUALITY.md, "Kept figures
+# and reused permutations").
+PERMUTATION_REUSE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +68,7 @@ class LSHParams:
 
 
 @lru_cache(maxsize=32)
-def optimal_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5) -> LSHParams:
+def optimal_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5, reuse: int = 1) -> LSHParams:
     """bands × rows for a threshold: datasketch's ``MinHashLSH`` choice, computed here.
 
     The same search as datasketch's ``_optimal_param`` (minimise the weighted
@@ -69,9 +78,15 @@ def optimal_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_w
     are polynomials of degree ≤ num_perm, so Gauss-Legendre quadrature with
     num_perm/2 + 8 nodes is exact; tests hold the choice equal to datasketch's.
 
+    ``reuse``: each permutation may serve that many bands (:func:`band_layout`); the choice is
+    then datasketch's for ``reuse`` times the permutations.
+
     >>> optimal_params(0.3, 128)
     LSHParams(bands=37, rows=3)
+    >>> optimal_params(0.11, 128, reuse=2)
+    LSHParams(bands=96, rows=2)
     """
+    given, num_perm = num_perm, num_perm * reuse
     x, w = np.polynomial.legendre.leggauss(num_perm // 2 + 8)
 
     def nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -91,16 +106,57 @@ def optimal_params(threshold: float, num_perm: int, fp_weight: float = 0.5, fn_w
     if choice[0] < 2:
         # as datasketch's MinHashLSH: one band would make every bucket one exact signature prefix
         raise ConfigError(
-            f"threshold {threshold} with num_perm={num_perm} gives {choice[0]} LSH band of {choice[1]} rows; "
+            f"threshold {threshold} with num_perm={given} gives {choice[0]} LSH band of {choice[1]} rows; "
             "at least 2 bands are needed: lower the threshold or raise num_perm"
         )
+    if reuse > 1:
+        band_layout(choice[0], choice[1], given)  # refused here, before a store records them
     return LSHParams(bands=choice[0], rows=choice[1])
+
+
+@lru_cache(maxsize=32)
+def band_layout(bands: int, rows: int, num_perm: int) -> np.ndarray:
+    """(bands, rows) permutation indices of each band. Bands take the permutations in order
+    (as datasketch's MinHashLSH) while they last; beyond ``num_perm`` they reuse them, each
+    further band a set of permutations no band had: the permutations in the order ``i * m mod
+    num_perm`` for m = 3, 5, 7, ... (coprime to num_perm), cut into bands of ``rows``.
+    A band of two matching permutations is as likely whether they were used before or not,
+    so reused bands raise the recall of a low threshold without signing more permutations.
+
+    >>> band_layout(4, 2, 8).tolist()
+    [[0, 1], [2, 3], [4, 5], [6, 7]]
+    >>> band_layout(6, 2, 8)[4:].tolist()
+    [[0, 3], [6, 1]]
+    """
+    if bands * rows <= num_perm:
+        return np.arange(bands * rows, dtype=np.int64).reshape(bands, rows)
+    out = [tuple(r) for r in np.arange(num_perm // rows * rows).reshape(-1, rows).tolist()]
+    seen = {frozenset(r) for r in out}
+    m = 1
+    while len(out) < bands:
+        m += 2
+        if m > 4 * num_perm * rows:
+            raise ConfigError(
+                f"{bands} LSH bands of {rows} rows cannot each take a different set of the {num_perm} permutations: "
+                "lower the threshold or raise num_perm"
+            )
+        if np.gcd(m, num_perm) != 1:
+            continue
+        order = (np.arange(num_perm, dtype=np.int64) * m) % num_perm
+        for r in order[: num_perm // rows * rows].reshape(-1, rows).tolist():
+            if frozenset(r) not in seen and len(out) < bands:
+                seen.add(frozenset(r))
+                out.append(tuple(r))
+    return np.array(out, dtype=np.int64)
 
 
 def band_keys(sigs: np.ndarray, params: LSHParams) -> np.ndarray:
     """(n, bands) int64 bucket keys: each band's rows hashed together."""
     n = sigs.shape[0]
-    rows = sigs[:, : params.bands * params.rows].astype(np.uint64).reshape(n, params.bands, params.rows)
+    if params.bands * params.rows <= sigs.shape[1]:
+        rows = sigs[:, : params.bands * params.rows].astype(np.uint64).reshape(n, params.bands, params.rows)
+    else:
+        rows = sigs[:, band_layout(params.bands, params.rows, sigs.shape[1])].astype(np.uint64)
     with np.errstate(over="ignore"):
         acc = np.arange(params.bands, dtype=np.uint64)[None, :] * _GOLDEN + np.uint64(params.rows)
         acc = np.broadcast_to(acc, (n, params.bands)).copy()
@@ -113,7 +169,7 @@ def band_keys(sigs: np.ndarray, params: LSHParams) -> np.ndarray:
 
 
 def signature_params(cfg: Config) -> dict[str, object]:
-    lsh = optimal_params(cfg.index.threshold, cfg.sign.num_perm)
+    lsh = optimal_params(cfg.index.threshold, cfg.sign.num_perm, reuse=PERMUTATION_REUSE)
     return {**cfg.signature_params(), "bands": lsh.bands, "rows": lsh.rows}
 
 
@@ -145,7 +201,7 @@ def ensure_params(store: Store, cfg: Config) -> tuple[Config, LSHParams]:
     >>> from dedup.store import open_store
     >>> store = open_store(pathlib.Path(tempfile.mkdtemp()) / "s")
     >>> ensure_params(store, Config(sign=SignConfig(num_perm=64)))[1]
-    LSHParams(bands=32, rows=2)
+    LSHParams(bands=64, rows=2)
     >>> cfg, _ = ensure_params(store, Config(chosen=frozenset()))  # nothing chosen: the store's settings
     >>> cfg.sign.num_perm
     64

@@ -483,7 +483,7 @@ def test_stats(store: Path, night: Path) -> None:
     assert info["settings"]["shingle"] == {"kind": "char", "size": 7}
     text = run("stats", "--store", str(store))
     assert "articles: 11" in text.stdout
-    assert "settings: char 7-grams, num_perm 128, seed 1, affine32, threshold 0.12 (64 bands x 2 rows), prefilter 0.2, min_similarity 0.3, min_containment 0.7" in text.stdout
+    assert "settings: char 7-grams, num_perm 128, seed 1, affine32, threshold 0.11 (96 bands x 2 rows), prefilter 0.2, min_similarity 0.3, min_containment 0.7" in text.stdout
     assert "last_report_at: never" in text.stdout
 
 

@@ -11,7 +11,16 @@ from datasketch.lsh import _optimal_param
 
 from dedup.config import ClusterConfig, Config, IndexConfig, ShingleConfig, SignConfig
 from dedup.errors import ConfigError, StoreError
-from dedup.index import LSHParams, band_keys, ensure_params, optimal_params, signature_params, stored_params
+from dedup.index import (
+    PERMUTATION_REUSE,
+    LSHParams,
+    band_keys,
+    band_layout,
+    ensure_params,
+    optimal_params,
+    signature_params,
+    stored_params,
+)
 from dedup.store import open_store
 
 
@@ -61,6 +70,44 @@ def test_band_keys_ignore_unused_tail() -> None:
     assert (band_keys(a, p) == band_keys(b, p)).all()
 
 
+def test_bands_beyond_the_permutations_reuse_them_in_new_sets() -> None:
+    layout = band_layout(81, 2, 128)
+    assert layout.shape == (81, 2) and layout.min() >= 0 and layout.max() < 128
+    assert layout[:64].ravel().tolist() == list(range(128))  # first as datasketch lays them out
+    assert len({frozenset(r) for r in layout.tolist()}) == 81 and all(a != b for a, b in layout.tolist())
+    assert len({frozenset(r) for r in band_layout(128 * 127 // 2 // 4, 2, 128).tolist()}) == 128 * 127 // 2 // 4
+    with pytest.raises(ConfigError, match="cannot each take a different set"):
+        band_layout(20, 4, 8)  # C(8, 4) = 70 sets, but the layouts reach only a few
+    with pytest.raises(ConfigError, match="lower the threshold or raise num_perm"):
+        optimal_params(0.95, 32, reuse=2)  # 2 bands of 32 rows: both would take all 32 permutations
+    # A band's key depends on its own permutations only, reused or not.
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 2**32, (2, 128), dtype=np.uint64).astype(np.uint32)
+    sigs[1] = sigs[0]
+    sigs[1, 7] ^= 1
+    keys = band_keys(sigs, LSHParams(bands=81, rows=2))
+    assert keys.shape == (2, 81)
+    assert np.flatnonzero(keys[0] != keys[1]).tolist() == [i for i, r in enumerate(layout.tolist()) if 7 in r]
+
+
+def test_a_new_store_bands_as_for_twice_its_permutations_and_reaches_lower_similarity() -> None:
+    have = signature_params(Config())
+    assert PERMUTATION_REUSE == 2
+    assert (have["bands"], have["rows"]) == (96, 2) and optimal_params(0.11, 128 * PERMUTATION_REUSE) == LSHParams(96, 2)
+    # Pairs of signatures agreeing on a random 10% of their permutations (Jaccard 0.1): the
+    # share that shares a bucket is 1 - (1 - 0.1^2)^bands, reused permutations or not.
+    rng = np.random.default_rng(7)
+    n = 4000
+    a = rng.integers(0, 2**32, (n, 128), dtype=np.uint64).astype(np.uint32)
+    b = rng.integers(0, 2**32, (n, 128), dtype=np.uint64).astype(np.uint32)
+    same = rng.random((n, 128)) < 0.1
+    b[same] = a[same]
+    for bands, want in ((64, 1 - 0.99**64), (96, 1 - 0.99**96)):
+        p = LSHParams(bands=bands, rows=2)
+        found = (band_keys(a, p) == band_keys(b, p)).any(axis=1).mean()
+        assert abs(found - want) < 0.03, (bands, found, want)
+
+
 def test_ensure_params_records_then_accepts_then_refuses(tmp_path: Path) -> None:
     cfg = Config(store=tmp_path / "s", progress=False)
     store = open_store(cfg.store)
@@ -92,7 +139,7 @@ def test_settings_not_chosen_come_from_the_store(tmp_path: Path) -> None:
         used, p = ensure_params(store, Config(store=built.store, chosen=frozenset()))
         assert (used.shingle, used.sign, used.index) == (built.shingle, built.sign, built.index)
         assert (used.cluster.min_similarity, used.cluster.min_containment) == (0.6, 0.8)
-        assert p == optimal_params(0.5, 64)
+        assert p == optimal_params(0.5, 64 * PERMUTATION_REUSE)
         # …and one that chose a setting must match the store on it, named by its flag.
         same = Config(store=built.store, sign=SignConfig(num_perm=64), chosen=frozenset({"sign.num_perm"}))
         assert ensure_params(store, same)[0].index.threshold == 0.5
@@ -244,6 +291,7 @@ def test_a_store_made_before_the_prefilter_keeps_its_bands_and_proposes_every_ls
         ensure_params(store, cfg)
         old = json.loads(store.get_meta("params") or "")
         del old["prefilter"]
+        old["bands"], old["rows"] = 37, 3  # before its permutations were reused
         store.set_meta("params", json.dumps(old))
         used, lsh = ensure_params(store, Config(store=cfg.store, chosen=frozenset()))
         assert lsh == LSHParams(37, 3) and used.index == IndexConfig(threshold=0.3, prefilter=0.0)

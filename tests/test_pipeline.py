@@ -553,7 +553,7 @@ def test_settings_refused_on_a_new_store_leave_nothing_behind(cfg: Config, artic
 
     path = jsonl("n1.jsonl", [articles["rates"]])
     bad = replace(cfg, sign=SignConfig(num_perm=32), index=IndexConfig(threshold=0.95))
-    with pytest.raises(ConfigError, match="at least 2 bands"):
+    with pytest.raises(ConfigError, match="lower the threshold or raise num_perm"):
         index_corpus([str(path)], bad)
     assert not cfg.store.exists()
     index_corpus([str(path)], cfg)  # a store that exists is kept when a run is refused

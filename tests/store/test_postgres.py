@@ -60,7 +60,7 @@ def _dedup(*args: str) -> Any:
 def _stories(store: Path | str, with_ids: bool = True) -> set[tuple[Any, ...]]:
     """Every story with copies: its members, first publisher, and each member's relation
     and parent (and the story's id, unless ``with_ids`` is False)."""
-    out = _dedup("report", "--store", str(store), "--since", "all", "--no-mark", "--format", "json").stdout
+    out = _dedup("report", "--store", str(store), "--since", "all", "--no-mark", "--limit", "0", "--format", "json").stdout
     got = set()
     for s in json.loads(out)["stories"]:
         members = tuple(sorted((m["id"], m["relation"], (m["parent"] or {}).get("id")) for m in s["members"]))

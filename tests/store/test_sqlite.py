@@ -287,8 +287,8 @@ def test_params_recorded(tmp_path: Path, jsonl, row) -> None:  # type: ignore[no
         s.close()
     assert params["shingle"] == {"kind": "char", "size": 7}
     assert params["sign"] == {"num_perm": 128, "seed": 1, "scheme": "affine32"}
-    assert params["threshold"] == 0.12 and params["prefilter"] == 0.2
-    assert (params["bands"], params["rows"]) == (64, 2)
+    assert params["threshold"] == 0.11 and params["prefilter"] == 0.2
+    assert (params["bands"], params["rows"]) == (96, 2)  # datasketch's choice for 256 permutations, each used twice
     assert params["bands"] >= 1 and params["rows"] >= 1
 
 
