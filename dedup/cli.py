@@ -540,16 +540,18 @@ def stats(store: Path | str | None, as_json: bool) -> None:
 
 @cli.command()
 @store_option
-@click.option("--repair", is_flag=True, help="Rebuild damaged LSH index files from the database (not while 'dedup index' runs).")
+@click.option("--repair", is_flag=True, help="Rebuild damaged LSH index files and the signature file from the database (not while 'dedup index' runs).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @friendly_errors
 def check(store: Path | str | None, repair: bool, as_json: bool) -> None:
     """Verify the store: the database (SQLite's quick_check and the store's own
-    invariants) and every LSH index file against its checksum.
+    invariants), every LSH index file against its checksum, and the signature
+    file a query scores against the articles.
 
     One line per problem. Exit 0 when nothing is damaged (or all was repaired),
-    4 when damage is left. The LSH index is derived from the articles, so
-    --repair rebuilds it; a damaged database needs a backup or a new store.
+    4 when damage is left. The LSH index and the signature file are derived from
+    the articles, so --repair rebuilds them; a damaged database needs a backup or
+    a new store.
     On a PostgreSQL store, the invariants of its tables (story members,
     band entries); its storage is the server's to verify (amcheck).
 
@@ -582,7 +584,7 @@ def check(store: Path | str | None, repair: bool, as_json: bool) -> None:
     if result.damaged:
         advice = [DATABASE_ADVICE] if any(not f.derived for f in result.damaged) else []
         if any(f.derived for f in result.damaged) and not repair:
-            advice.insert(0, "run 'dedup check --repair' to rebuild the LSH index")
+            advice.insert(0, "run 'dedup check --repair' to rebuild what is derived from the articles (LSH index, signature file)")
         raise StoreError(f"{plural(len(result.damaged), 'problem', 'problems')} left in {result.store}: {'; '.join(advice) or 'see above'}")
 
 

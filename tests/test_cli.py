@@ -623,6 +623,52 @@ def test_check_names_a_damaged_segment_and_repair_rebuilds_it(store: Path, night
     assert run("check", "--store", str(store)).exit_code == 0
 
 
+def _signature_records(store: Path) -> tuple[Path, bytearray, int, int]:
+    """signatures.bin's bytes, the offset of its first record and the record size."""
+    from dedup.store import sigfile
+
+    path = store / "signatures.bin"
+    recs = sigfile.read(path)
+    assert recs is not None and len(recs) == 11
+    return path, bytearray(path.read_bytes()), path.stat().st_size - recs.nbytes, recs.dtype.itemsize
+
+
+def test_check_compares_the_signature_file_a_query_scores_and_repair_writes_it_afresh(store: Path, night: Path) -> None:
+    _index(store, night)
+    before = _answers(store)
+    path, data, head, size = _signature_records(store)
+    for k in range(11):  # every record's signature garbled (a bad disk): a query scores them all wrongly
+        for i in range(head + k * size + 16, head + (k + 1) * size):
+            data[i] ^= 0xFF
+    path.write_bytes(bytes(data))  # (on 11 articles a query re-ranks them all exactly and hides it; on 100k it would not)
+    r = run("check", "--store", str(store))
+    _no_traceback(r)
+    assert r.exit_code == 4
+    assert f"damaged  {path}: 11 records differ from their article's signature: a query would score them wrongly" in r.stdout
+    assert "run 'dedup check --repair'" in r.stderr
+    fixed = run("check", "--store", str(store), "--repair")
+    assert fixed.exit_code == 0, fixed.output
+    assert f"repaired {path}: 11 records differ" in fixed.stdout
+    assert _answers(store) == before
+    assert run("check", "--store", str(store)).exit_code == 0
+
+
+def test_check_finds_a_stored_article_missing_from_the_signature_file(store: Path, night: Path) -> None:
+    _index(store, night)
+    before = _answers(store)
+    path, data, head, size = _signature_records(store)
+    del data[head + 4 * size : head + 5 * size]  # the fifth record gone: the rest stay in doc order
+    path.write_bytes(bytes(data))
+    r = run("check", "--store", str(store), "--json")
+    assert r.exit_code == 4
+    assert [(f["where"], f["problem"], f["derived"]) for f in json.loads(r.stdout)["findings"]] == [
+        (str(path), "1 stored article has no record in it: a query would never find them", True)]
+    assert run("check", "--store", str(store), "--repair").exit_code == 0
+    assert _answers(store) == before
+    path.write_bytes(b"not a signature file")
+    assert f"damaged  {path}: not a signature file" in run("check", "--store", str(store)).stdout
+
+
 def test_index_rebuilds_a_damaged_segment(store: Path, night: Path) -> None:
     _index(store, night)
     before = _answers(store)

@@ -940,11 +940,13 @@ class SQLiteStore:
     # -- integrity ------------------------------------------------------------
     def check(self, repair: bool = False) -> list[Finding]:
         """What is wrong with the store: SQLite's ``quick_check``, the store's own
-        invariants, and every LSH segment (digest, or a scan when it has none).
+        invariants, every LSH segment (digest, or a scan when it has none), and the
+        signature file against the rows.
 
         With ``repair`` (the caller holds the writer lock), the LSH index is rebuilt
-        where it is damaged: it is derived from the articles. Damage to the database
-        itself is reported only; a database error becomes a finding, not an exception."""
+        where it is damaged, and the signature file written afresh: both are derived from
+        the articles. Damage to the database itself is reported only; a database error
+        becomes a finding, not an exception."""
         db = str(self.path / DB_NAME)
         findings: list[Finding] = []
         try:
@@ -956,9 +958,20 @@ class SQLiteStore:
         try:
             findings += self._check_rows(db)
             lsh = self._check_segments()
+            sig = self._check_signatures()
         except sqlite3.DatabaseError as exc:
             # (often what quick_check said already: "database disk image is malformed")
             return list(dict.fromkeys([*findings, Finding(db, str(exc))]))
+        if repair and sig:
+            # Derived from the rows, as the LSH index: written afresh (what a query scores).
+            try:
+                (self.path / SIGNATURES).unlink(missing_ok=True)
+                self.save_signatures()
+                left = {(f.where, f.problem) for f in self._check_signatures()}
+            except (sqlite3.DatabaseError, OSError) as exc:
+                return [*findings, *sig, Finding(db, f"rewriting {SIGNATURES} failed: {exc}")]
+            sig = [replace(f, repaired=True) if (f.where, f.problem) not in left else f for f in sig]
+        findings += sig
         if repair and lsh:  # (every LSH finding: damage, or a segment without a checksum)
             # A damaged list is rebuilt whole; damaged files one segment each.
             whole = any(f.where in ("lsh_segments", "lsh_sealed") for f in lsh)
@@ -970,6 +983,44 @@ class SQLiteStore:
             left = {(f.where, f.problem) for f in after}
             lsh = [replace(f, repaired=True) for f in lsh if (f.where, f.problem) not in left] + after
         return findings + lsh
+
+    def _check_signatures(self) -> list[Finding]:
+        """signatures.bin (what a query scores) against the rows: every stored article up to
+        its last record is in it, with the row's signature and shingle count. Records of
+        articles replaced or pruned since may stay (a reader keeps the docs still stored);
+        rows after its last record are read from the database by whoever uses it."""
+        path = self.path / SIGNATURES
+        if not path.exists():
+            return []  # (written at the end of the next index run)
+        recs = sigfile.read(path)
+        if recs is None:
+            return [Finding(str(path), "not a signature file, or its records are out of doc order", derived=True)]
+        if not recs.size:
+            return []
+        last = int(recs["doc"][-1])
+        if last > max(int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]),
+                      int(self.get_meta("doc_high_water") or 0)):
+            return [Finding(str(path), f"its last record (doc {last}) is beyond every article this store gave a number: "
+                                       "another store's file", derived=True)]
+        missing = differ = 0
+        cur = self._conn.execute("SELECT doc, signature, n_shingles FROM articles WHERE doc <= ? ORDER BY doc", (last,))
+        while rows := cur.fetchmany(_SEAL_CHUNK):
+            docs, sigs, sizes = _decode_signatures(rows)
+            if sigs.shape[1] != recs["sig"].shape[1]:
+                return [Finding(str(path), f"its signatures have {recs['sig'].shape[1]} values, the store's {sigs.shape[1]}", derived=True)]
+            pos = np.minimum(np.searchsorted(recs["doc"], docs), len(recs) - 1)
+            found = recs["doc"][pos] == docs
+            missing += int((~found).sum())
+            at = pos[found]
+            differ += int(((recs["sig"][at] != sigs[found]).any(axis=1) | (recs["n"][at] != sizes[found])).sum())
+        out = []
+        if missing:
+            out.append(Finding(str(path), f"{missing:,} stored {'article has' if missing == 1 else 'articles have'} no record in it: "
+                                          "a query would never find them", derived=True))
+        if differ:
+            out.append(Finding(str(path), f"{differ:,} {'record differs' if differ == 1 else 'records differ'} from their article's "
+                                          "signature: a query would score them wrongly", derived=True))
+        return out
 
     def _check_rows(self, db: str) -> list[Finding]:
         """The invariants of the tables (each one query over an index or a table scan)."""
