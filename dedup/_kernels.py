@@ -198,3 +198,50 @@ def pair_intersections(values, starts, counts, ia, ib, out):  # type: ignore[no-
                     break
                 s = (s + 1) & mask
         out[k] = n
+
+
+SIGN64 = np.uint64(0x8000000000000000)
+RADIX_BITS = 11
+RADIX_MASK = np.uint64((1 << RADIX_BITS) - 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def sort_pairs(keys, docs):  # type: ignore[no-untyped-def]
+    """(keys, docs) by key, stable (equal keys keep their order): an LSD radix sort of the
+    int64 keys, 11 bits a pass, a pass skipped where every key has the same digit. Twin of
+    ``np.argsort(keys, kind="stable")`` (segments.Segment.sort), 2.5x faster on LSH band keys."""
+    n = keys.shape[0]
+    k = np.empty(n, np.uint64)
+    for i in range(n):
+        k[i] = np.uint64(keys[i]) ^ SIGN64  # signed order as unsigned
+    d = docs.copy()
+    k2 = np.empty(n, np.uint64)
+    d2 = np.empty(n, np.int64)
+    counts = np.zeros(1 << RADIX_BITS, np.int64)
+    for shift in range(0, 64, RADIX_BITS):
+        counts[:] = 0
+        s = np.uint64(shift)
+        for i in range(n):
+            counts[(k[i] >> s) & RADIX_MASK] += 1
+        total = 0
+        one_bucket = False
+        for b in range(1 << RADIX_BITS):
+            c = counts[b]
+            if c == n:
+                one_bucket = True
+            counts[b] = total
+            total += c
+        if one_bucket:
+            continue
+        for i in range(n):
+            b = (k[i] >> s) & RADIX_MASK
+            j = counts[b]
+            counts[b] = j + 1
+            k2[j] = k[i]
+            d2[j] = d[i]
+        k, k2 = k2, k
+        d, d2 = d2, d
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = np.int64(k[i] ^ SIGN64)
+    return out, d

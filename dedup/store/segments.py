@@ -66,6 +66,10 @@ _MERGE_SHARE = 0.25
 # merge of segments streams them block by block, so the peak does not grow
 # with the store (one sort of a 1M-article load's 37M keys took 1.7 GiB).
 _SORT_RUN = 1 << 22
+# From this many entries on, Segment.sort is the compiled radix sort (a tenth of a bulk load's
+# time went to numpy's stable argsort at 96 bands: benchmarks/QUALITY.md, "Speed"); below it,
+# loading the compiled kernels would cost more than it saves.
+_COMPILED_SORT_MIN = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +298,10 @@ class Segment:
     def sort(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Stable sort on keys of (doc-ordered) input keeps docs ascending within a
         # bucket, so a star bucket's centre is its earliest doc.
+        if keys.size >= _COMPILED_SORT_MIN:
+            from .._kernels import sort_pairs  # (a bulk load has them loaded already)
+
+            return sort_pairs(np.ascontiguousarray(keys, dtype=np.int64), np.ascontiguousarray(docs, dtype=np.int64))  # type: ignore[no-any-return]
         order = np.argsort(keys, kind="stable")
         return keys[order], docs[order]
 

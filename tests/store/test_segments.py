@@ -551,3 +551,20 @@ def test_pairs_verified_in_blocks_equal_pairs_verified_at_once(store: SQLiteStor
     assert np.array_equal(sigs, np.stack([arts[3].signature, arts[0].signature, arts[3].signature]))
     with pytest.raises(KeyError):
         store.signatures([docs[0], 999])
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 1000, (1 << 16) + 3])
+def test_the_compiled_sort_is_numpys_stable_argsort(n: int) -> None:
+    from dedup._kernels import sort_pairs
+    from dedup.store.segments import Segment
+
+    rng = np.random.default_rng(n)
+    keys = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, n, dtype=np.int64)
+    if n > 2:
+        keys[rng.random(n) < 0.3] = keys[0]  # buckets: equal keys keep their docs' order
+        keys[:3] = [np.iinfo(np.int64).min, -1, np.iinfo(np.int64).max]
+        keys[n // 2 :: 7] = 5  # keys that differ only in their low bits: every pass counts
+    docs = rng.permutation(n).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    for got_keys, got_docs in (sort_pairs(keys, docs), Segment.sort(keys, docs)):
+        assert got_keys.tolist() == keys[order].tolist() and got_docs.tolist() == docs[order].tolist()
