@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..config import Config, ReadConfig
+from ..config import Config, ReadConfig, ReportFilter
 from ..errors import ConfigError, DedupError, InputError, QueryError, StoreError
 from ..pipeline import QueryTarget, build_report, health, index_corpus, mark_reported, parse_since, query, story
 from ..read import Records
@@ -257,14 +257,28 @@ def create_app(cfg: Config) -> FastAPI:
         format: Annotated[Literal["json", "html", "md", "csv"], Query(description="As dedup report --format.")] = "json",
         mark: Annotated[bool, Query(description="Remember this report as the last one (since=last only), as dedup report does.")] = False,
         limit: Annotated[int | None, Query(ge=0, description="Stories listed (0: all); default as dedup report.")] = None,
-        tz: Annotated[str, Query(description="Zone of a since given without an offset.")] = "UTC",
+        tz: Annotated[str, Query(description="Zone of a since, published-from or published-to given without an offset.")] = "UTC",
+        published_from: Annotated[str | None, Query(alias="published-from", description="As dedup report --published-from.")] = None,
+        published_to: Annotated[str | None, Query(alias="published-to", description="As dedup report --published-to.")] = None,
+        outlet: Annotated[list[str] | None, Query(description="As dedup report --outlet (repeatable).")] = None,
+        relation: Annotated[list[str] | None, Query(description="As dedup report --relation (repeatable).")] = None,
+        min_copies: Annotated[int, Query(alias="min-copies", ge=0, description="As dedup report --min-copies.")] = 0,
+        source: Annotated[str | None, Query(description="As dedup report --source, e.g. AFP.")] = None,
     ) -> Response:
-        """Stories new or grown since ``since``. A look (the default) leaves the mark where it is,
-        so that tonight's ``dedup report`` still holds everything; ``mark=true`` moves it."""
+        """Stories new or grown since ``since``, with the desk's filters of ``dedup report``. A look
+        (the default) leaves the mark where it is, so that tonight's ``dedup report`` still holds
+        everything; ``mark=true`` moves it (the nightly report only: since=last, unfiltered)."""
         if mark and since != "last":
             raise ConfigError(f"mark=true: only the nightly report (since=last) is marked, not since={since!r}")
         ReadConfig(tz=tz)  # a mistyped zone: one clear line, as the CLI's --tz
-        rep = build_report(cfg, since=parse_since(since, tz), mark=False, limit=limit)
+        where = ReportFilter(
+            published_from=ReportFilter.window(published_from, tz, flag="published-from"),
+            published_to=ReportFilter.window(published_to, tz, end=True, flag="published-to"),
+            outlets=tuple(outlet or ()), relations=tuple(relation or ()), min_copies=min_copies, source=source,
+        )
+        if mark and where.active:
+            raise ConfigError("mark=true: a filtered report leaves stories out, so it never moves the nightly mark")
+        rep = build_report(cfg, since=parse_since(since, tz), mark=False, limit=limit, where=where)
         text = render(rep, format)
         if mark:  # once rendered: a report that failed to render is not lost
             mark_reported(cfg, rep)

@@ -405,3 +405,27 @@ def test_query_add_and_report_over_postgresql_answer_as_the_embedded_store(pg_ni
         assert _no_times(served) == _no_times(by_cli)
         # The report over HTTP moved no mark.
         assert json.loads(dedup("stats", "--json", "--store", pg_night1))["last_report_at"] is None
+
+
+def test_report_takes_the_desks_filters_as_dedup_report_does(url: str, night1_store: Path) -> None:
+    # The same filters as the CLI's flags, named alike; a filtered report never moves the mark.
+    look = ["report", "--store", str(night1_store), "--since", "all", "--format", "json", "--no-mark"]
+    cases = [
+        ("outlet=KoranNews.COM&outlet=reuters.com", ["--outlet", "KoranNews.COM", "--outlet", "reuters.com"]),
+        ("relation=partial_copy&min-copies=2", ["--relation", "partial_copy", "--min-copies", "2"]),
+        ("source=AFP", ["--source", "AFP"]),
+        ("published-from=2026-11-25&published-to=2026-11-25&tz=Asia/Jakarta",
+         ["--published-from", "2026-11-25", "--published-to", "2026-11-25", "--tz", "Asia/Jakarta"]),
+    ]
+    everything = json.loads(dedup(*look))["stories"]
+    for query, flags in cases:
+        status, served = call_json("GET", f"{url}/report?since=all&format=json&{query}")
+        wanted = json.loads(dedup(*look, *flags))
+        assert status == 200 and _no_times(served) == _no_times(wanted), query
+        assert 0 < len(served["stories"]) < len(everything), query  # each filter keeps some stories, not all
+    status, body = call_json("GET", f"{url}/report?outlet=korannews.com&mark=true")
+    assert status == 400 and "never moves the nightly mark" in body["error"]
+    status, body = call_json("GET", f"{url}/report?since=all&relation=copied")
+    assert status == 400 and "copied" in body["error"]
+    status, body = call_json("GET", f"{url}/report?since=all&published-from=someday")
+    assert status == 400 and "someday" in body["error"]
