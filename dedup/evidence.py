@@ -192,7 +192,8 @@ def is_recurring_template(a: Article, b: Article, rules: CreditRules) -> bool:
 
 # A rewrite changes the words and keeps the facts: the later text's figures (scores, sums,
 # dates, counts) found in the earlier one are evidence it was taken from it that survives
-# paraphrase (benchmarks/QUALITY.md, "Kept figures"; chosen on COUNTER's odd pairs).
+# paraphrase (benchmarks/QUALITY.md, "Kept figures, credits elsewhere, reused permutations";
+# chosen on COUNTER's odd pair ids, the even ones held out).
 MIN_KEPT_FIGURES = 2  # distinct figures of the later text: one shared year or day proves nothing
 MIN_KEPT_FIGURE_SHARE = 0.5  # ... of which at least this share is found in the earlier text
 FIGURE_BAR_FACTOR = 0.5  # a pair whose figures are kept needs this share of the bar

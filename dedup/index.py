@@ -56,8 +56,8 @@ _COMPILED_MIN_PAIRS = 200_000
 # A new store's bands are datasketch's choice for this many times its permutations, each
 # permutation serving that many bands (band_layout): at 0.11 that is 96 bands of 2 rows where
 # 128 permutations alone allow 64, so a rewrite at Jaccard 0.1 is proposed with probability
-# 0.62 instead of 0.47, without signing more permutations (benchmarks/QUALITY.md, "Kept figures
-# and reused permutations").
+# 0.62 instead of 0.47, without signing more permutations (benchmarks/QUALITY.md, "Kept figures,
+# credits elsewhere, reused permutations").
 PERMUTATION_REUSE = 2
 
 
@@ -129,7 +129,7 @@ def band_layout(bands: int, rows: int, num_perm: int) -> np.ndarray:
     [[0, 3], [6, 1]]
     """
     if bands * rows <= num_perm:
-        return np.arange(bands * rows, dtype=np.int64).reshape(bands, rows)
+        return _frozen(np.arange(bands * rows, dtype=np.int64).reshape(bands, rows))
     out = [tuple(r) for r in np.arange(num_perm // rows * rows).reshape(-1, rows).tolist()]
     seen = {frozenset(r) for r in out}
     m = 1
@@ -147,7 +147,12 @@ def band_layout(bands: int, rows: int, num_perm: int) -> np.ndarray:
             if frozenset(r) not in seen and len(out) < bands:
                 seen.add(frozenset(r))
                 out.append(tuple(r))
-    return np.array(out, dtype=np.int64)
+    return _frozen(np.array(out, dtype=np.int64))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False  # (cached and shared: no caller may change it)
+    return a
 
 
 def band_keys(sigs: np.ndarray, params: LSHParams) -> np.ndarray:
