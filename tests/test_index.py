@@ -341,3 +341,47 @@ def test_prefilter_reads_the_signature_scan_as_the_rows(tmp_path: Path, jsonl, r
         assert read["n"] == 1
     finally:
         store.close()
+
+
+def test_a_bulk_loads_prefilter_runs_on_each_chunk_of_pairs_as_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same pairs as filtering them all once gathered, but the store only ever gathers the
+    # pairs that pass (at 1M articles, those sharing a bucket are tens of millions: the peak).
+    import dedup.index as index
+    from dedup.pipeline import index_corpus
+    from dedup.store import sigfile
+
+    sample = Path(__file__).resolve().parents[1] / "examples" / "sample"
+    cfg = Config(store=tmp_path / "s", progress=False, workers=1)
+    index_corpus([str(p) for p in sorted(sample.glob("night*.jsonl"))], cfg)
+    store = open_store(cfg.store, create=False)
+    try:
+        pending = sorted(a.doc for a in store.articles())
+        monkeypatch.setattr(index, "_SCAN_MIN_DOCS", 10**9)  # no early filter: every pair gathered, then filtered
+        everything = store.candidates(pending)
+        reference = index.candidate_pairs(store, pending).tolist()
+        assert 0 < len(reference) < len(everything)
+        monkeypatch.setattr(index, "_SCAN_MIN_DOCS", 1)
+        gathered: list[list[list[int]]] = []
+        real = type(store).candidates
+
+        def recorded(self, docs, keep=None):  # type: ignore[no-untyped-def]
+            assert keep is not None
+            out = real(self, docs, keep=keep)
+            gathered.append(out.tolist())
+            return out
+
+        monkeypatch.setattr(type(store), "candidates", recorded)
+        assert index.candidate_pairs(store, pending).tolist() == reference
+        assert gathered == [reference]  # only what passes was ever gathered
+        # A signature file missing docs (records cut out of its middle): their pairs are kept
+        # unjudged, then judged from the rows.
+        path = cfg.store / "signatures.bin"
+        recs = sigfile.read(path)
+        assert recs is not None
+        data, head, size = path.read_bytes(), path.stat().st_size - recs.nbytes, recs.dtype.itemsize
+        path.write_bytes(data[: head + size * 10] + data[head + size * 60 :])
+        gathered.clear()
+        assert index.candidate_pairs(store, pending).tolist() == reference
+        assert len(gathered[0]) > len(reference)
+    finally:
+        store.close()

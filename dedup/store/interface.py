@@ -7,7 +7,7 @@ store holds either all of a batch or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -155,10 +155,12 @@ class Store(Protocol):
         """Docs not yet assigned to a story."""
         ...
 
-    def candidates(self, docs: Sequence[int]) -> np.ndarray:
+    def candidates(self, docs: Sequence[int], keep: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         """(n, 2) int64 unique unordered doc pairs sharing an LSH bucket, at least one side in
         ``docs``; a bucket of more than ``segments.clique_cap(rows)`` members (64; 16 in bands of
-        2 rows) links only to its first."""
+        2 rows) links only to its first. ``keep`` (pairs → bool mask) is applied to each chunk
+        of pairs as they are found, before they are gathered: a filter (the index's prefilter)
+        then bounds the memory by what it keeps, not by every pair sharing a bucket."""
         ...
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:

@@ -553,7 +553,7 @@ class PostgresStore:
         return [int(d) for (d,) in self._conn.execute("SELECT doc FROM memberships WHERE story_id IS NULL ORDER BY doc")]
 
     # -- LSH buckets (the bands table) ----------------------------------------------
-    def candidates(self, docs: Sequence[int]) -> np.ndarray:
+    def candidates(self, docs: Sequence[int], keep: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         """Per chunk of docs, one join on the server: every bucket entry sharing a key with
         them (the docs go in by COPY to a temporary table); then the pairs as the embedded
         store makes them (``segments.bucket_join``, a bucket of more than ``segments.clique_cap``
@@ -588,8 +588,11 @@ class PostgresStore:
                 qkeys, qdocs = keys[mine], members[mine]
                 hits = bucket_join(keys, members, qkeys, cap)
                 a, b = qdocs[hits[:, 0]], hits[:, 1]
-                keep = a != b
-                parts.append(sorted_unique((np.minimum(a[keep], b[keep]) << 32) | np.maximum(a[keep], b[keep])))
+                other = a != b
+                packed = sorted_unique((np.minimum(a[other], b[other]) << 32) | np.maximum(a[other], b[other]))
+                if keep is not None and packed.size:
+                    packed = packed[keep(np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1))]
+                parts.append(packed)
         packed = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
 

@@ -714,12 +714,19 @@ class SQLiteStore:
         params = self.get_meta("params")
         return clique_cap(int(json.loads(params)["rows"])) if params else clique_cap(3)
 
-    def candidates(self, docs: Sequence[int]) -> np.ndarray:
+    def candidates(self, docs: Sequence[int], keep: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
         runs = self._index()
         cap = self._clique_cap()
         asked_sorted = sorted_unique(np.asarray(docs, dtype=np.int64))
         packed_parts: list[np.ndarray] = []
         asked: list[np.ndarray] = []
+
+        def add(a: np.ndarray, b: np.ndarray) -> None:
+            packed = _packed(a, b)
+            if keep is not None and packed.size:
+                packed = packed[keep(np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1))]
+            packed_parts.append(packed)
+
         # The largest run whose docs are all asked for (the whole store, in a bulk
         # load) gives its pairs by a scan; every asked doc is still looked up in the
         # other runs, which finds the pairs across runs. (One run only: two scanned
@@ -730,7 +737,7 @@ class SQLiteStore:
                 # pages would otherwise all stay resident (the whole store, in a bulk load).
                 read = r.segment.run_file(self.path / LSH_DIR).read if r.segment is not None else None
                 for part in iter_within_pairs(r.keys, r.docs, cap, read):
-                    packed_parts.append(_packed(*_in_range(part, r).T))
+                    add(*_in_range(part, r).T)
                 runs = [x for x in runs if x is not r]
                 break
         # In chunks: a bulk load asks for every article at once, and the
@@ -744,8 +751,8 @@ class SQLiteStore:
                 continue
             hits = self._lookup(runs, qkeys.reshape(-1), cap)
             a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
-            keep = a != b
-            packed_parts.append(_packed(a[keep], b[keep]))
+            other = a != b
+            add(a[other], b[other])
         if not packed_parts:
             return np.empty((0, 2), dtype=np.int64)
         packed = sorted_unique(np.concatenate(packed_parts))
