@@ -160,11 +160,7 @@ def _filter(published_from: str | None, published_to: str | None, filter_tz: str
     for flag, value in (("--published-from", published_from), ("--published-to", published_to), ("--source", source),
                         *(("--outlet", o) for o in outlets)):
         _check_utf8(flag, value)
-    return ReportFilter(
-        published_from=ReportFilter.window(published_from, filter_tz),
-        published_to=ReportFilter.window(published_to, filter_tz, end=True, flag="--published-to"),
-        outlets=outlets, relations=relations, min_copies=min_copies, source=source,
-    )
+    return ReportFilter.of_text(published_from, published_to, filter_tz, outlets, relations, min_copies, source)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

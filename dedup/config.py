@@ -9,6 +9,7 @@ refuses to mix incompatible settings.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -342,6 +343,22 @@ class ReportFilter:
     def member_level(self) -> bool:
         """Whether a member filter (time, outlet, relation) is given."""
         return bool(self.published_from or self.published_to or self.outlets or self.relations)
+
+    @classmethod
+    def of_text(cls, published_from: str | None = None, published_to: str | None = None, tz: str = "UTC",
+                outlets: Iterable[str] = (), relations: Iterable[str] = (), min_copies: int = 0,
+                source: str | None = None, prefix: str = "--") -> ReportFilter:
+        """The filter as a command line or a query string gives it: the window's ends as text
+        (:meth:`window`, in ``tz``), named ``prefix`` + ``published-from`` in an error.
+
+        >>> ReportFilter.of_text("2026-11-25", "2026-11-25", outlets=["kompas.com"]).published_to.isoformat()
+        '2026-11-25T23:59:59.999999+00:00'
+        """
+        return cls(
+            published_from=cls.window(published_from, tz, flag=f"{prefix}published-from"),
+            published_to=cls.window(published_to, tz, end=True, flag=f"{prefix}published-to"),
+            outlets=tuple(outlets), relations=tuple(relations), min_copies=min_copies, source=source,
+        )
 
     @staticmethod
     def window(value: str | None, tz: str = "UTC", end: bool = False, flag: str = "--published-from") -> datetime | None:

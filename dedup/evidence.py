@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import NamedTuple, Protocol
@@ -155,6 +155,11 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _figures(tokens: Iterable[str]) -> set[str]:
+    """The distinct figures among :func:`_tokens`' tokens."""
+    return {t for t in tokens if t[0].isdigit()}
+
+
 def figure_shift(later: str, earlier: str) -> FigureShift:
     """How ``later``'s figures differ from ``earlier``'s (see :class:`FigureShift`).
 
@@ -163,8 +168,7 @@ def figure_shift(later: str, earlier: str) -> FigureShift:
     (2, 0.67, 0.67)
     """
     lt, et = Counter(_tokens(later)), Counter(_tokens(earlier))
-    lf = {t for t in lt if t[0].isdigit()}
-    ef = {t for t in et if t[0].isdigit()}
+    lf, ef = _figures(lt), _figures(et)
     new = len(lf - ef)
     unshared = lt - et  # multiset: tokens of the later text beyond what the earlier has
     total = sum(unshared.values())
@@ -209,11 +213,14 @@ def figure_share(later: str, earlier: str) -> float:
     >>> figure_share("The minister spoke on 12 May.", "On 12 May the minister said")
     0.0
     """
-    lf = {t for t in _tokens(later) if t[0].isdigit()}
-    if len(lf) < MIN_KEPT_FIGURES:
+    return _kept_share(_figures(_tokens(later)), earlier)
+
+
+def _kept_share(later_figures: set[str], earlier: str) -> float:
+    """:func:`figure_share` with the later text's figures already found."""
+    if len(later_figures) < MIN_KEPT_FIGURES:
         return 0.0
-    ef = {t for t in _tokens(earlier) if t[0].isdigit()}
-    return len(lf & ef) / len(lf)
+    return len(later_figures & _figures(_tokens(earlier))) / len(later_figures)
 
 
 # -- credits ---------------------------------------------------------------------------
@@ -299,6 +306,16 @@ def link_bar(bar: float, picked: bool) -> float:
 
 # -- over a verifier's candidate arrays ------------------------------------------------------
 
+def in_grey_band(score: np.ndarray, bar: np.ndarray, factor: float) -> np.ndarray:
+    """Where a piece of evidence that lowers the bar to ``bar * factor`` decides a pair: its
+    ``score`` is below the bar, not below the lowered bar.
+
+    >>> in_grey_band(np.array([0.1, 0.3, 0.4]), np.array([0.32] * 3), 0.8).tolist()
+    [False, True, False]
+    """
+    return (score < bar) & (score >= bar * factor)
+
+
 def figures_mask(later: np.ndarray, earlier: np.ndarray, score: np.ndarray, bar: np.ndarray,
                  article: Callable[[int], Article]) -> np.ndarray:
     """Per pair (``later[k]`` copied from ``earlier[k]``?): whether the later text's figures pick
@@ -316,12 +333,12 @@ def figures_mask(later: np.ndarray, earlier: np.ndarray, score: np.ndarray, bar:
     [True, False, False]
     """
     out = np.zeros(len(later), dtype=bool)
-    grey = (score < bar) & (score >= bar * FIGURE_BAR_FACTOR)
+    grey = in_grey_band(score, bar, FIGURE_BAR_FACTOR)
     for doc in np.unique(later[grey]).tolist():
         rows = np.flatnonzero((later == doc) & (score > 0))
         a = article(doc)
-        text = f"{a.title}\n{a.text}"
-        shares = np.array([figure_share(text, f"{e.title}\n{e.text}") for e in (article(int(earlier[k])) for k in rows)])
+        mine = _figures(_tokens(f"{a.title}\n{a.text}"))  # once per later text, not per candidate
+        shares = np.array([_kept_share(mine, f"{e.title}\n{e.text}") for e in (article(int(earlier[k])) for k in rows)])
         best = shares.max(initial=0.0)
         if best >= MIN_KEPT_FIGURE_SHARE:
             out[rows] = (shares >= best) & grey[rows]
@@ -391,7 +408,7 @@ def credit_mask(later: np.ndarray, earlier: np.ndarray, score: np.ndarray, bar: 
     [True, False]
     """
     out = np.zeros(len(later), dtype=bool)
-    grey = (score < bar) & (score >= bar * CREDIT_BAR_FACTOR)
+    grey = in_grey_band(score, bar, CREDIT_BAR_FACTOR)
     for doc in np.unique(later[grey]).tolist():
         rows = np.flatnonzero(later == doc)
         text = article(doc)

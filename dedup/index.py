@@ -310,15 +310,17 @@ def passes_prefilter(sigs: np.ndarray, sizes: np.ndarray, rows_a: np.ndarray, ro
 def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray:
     """The ``pairs`` whose estimated containment (:func:`estimated_containment`) reaches ``floor``.
 
-    Signatures are read once for all the docs of the pairs when they are few enough
-    (``_PREFILTER_DOCS``), else block by block of pairs, so memory stays bounded."""
+    Signatures come from the store's signature scan when the pairs' docs are many
+    (:class:`_ScanFilter`); else from the rows, once for all the docs of the pairs when they are
+    few enough (``_PREFILTER_DOCS``), else block by block of pairs, so memory stays bounded."""
     if floor <= 0 or pairs.size == 0:
         return pairs
     docs, rows = _rows_of(pairs)
-    if docs.size >= _SCAN_MIN_DOCS and isinstance(store, SignatureScan) and docs.size * 8 >= store.article_count():
-        scanned = _scanned(store, docs)
-        if scanned is not None:
-            return pairs[passes_prefilter(*scanned, rows[:, 0], rows[:, 1], floor)]
+    scan = _ScanFilter.of(store, docs.size, floor)
+    if scan is not None:
+        passed = scan(pairs)
+        if not scan.unjudged:
+            return pairs[passed]
     if docs.size <= _PREFILTER_DOCS:
         blocks = [(pairs, docs, rows)]
     else:
@@ -328,19 +330,6 @@ def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray
         sigs, sizes = store.signatures(involved.tolist())
         kept.append(block[passes_prefilter(sigs, sizes, pos[:, 0], pos[:, 1], floor)])
     return np.concatenate(kept)
-
-
-def _scanned(store: SignatureScan, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(signatures, sizes) of ``docs`` (sorted) from the store's signature scan: one read of its
-    signature file instead of a row each (1.8 s for 100k rows on the loaded machine); None
-    when the scan lacks one of them."""
-    have, sigs, sizes = store.all_signatures()
-    if have.size == 0:
-        return None
-    at = np.minimum(np.searchsorted(have, docs), have.size - 1)
-    if not np.array_equal(have[at], docs):
-        return None
-    return sigs[at], sizes[at]
 
 
 def _rows_of(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -386,9 +375,11 @@ class _ScanFilter:
         self.unjudged = 0
 
     @classmethod
-    def of(cls, store: Store, pending: int, floor: float) -> _ScanFilter | None:
-        """One for a load of ``pending`` docs that the prefilter would scan for anyway; else None."""
-        if floor <= 0 or pending < _SCAN_MIN_DOCS or not isinstance(store, SignatureScan) or pending * 8 < store.article_count():
+    def of(cls, store: Store, docs: int, floor: float) -> _ScanFilter | None:
+        """One for pairs among ``docs`` docs, when they are many (``_SCAN_MIN_DOCS``, and an
+        eighth of the store): one read of the signature file instead of a row each (1.8 s for
+        100k rows on the loaded machine); else None."""
+        if floor <= 0 or docs < _SCAN_MIN_DOCS or not isinstance(store, SignatureScan) or docs * 8 < store.article_count():
             return None
         scan = store.all_signatures()
         return cls(scan, floor) if scan[0].size else None

@@ -32,6 +32,7 @@ from .evidence import (
     credit_mask,
     elsewhere_mask,
     figures_mask,
+    in_grey_band,
     template_mask,
 )
 from .outlets import outlet_key
@@ -341,19 +342,19 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
         # the credit a later text gives the earlier one's outlet lowers the bar for that pair
         # (only the way round time allows: a credit never makes the earlier text the copy)
         s_ab, s_ba = np.where(direction >= 0, c_ab, 0.0), np.where(direction <= 0, c_ba, 0.0)
-        if _grey(s_ab, bar).any():
+        if in_grey_band(s_ab, bar, CREDIT_BAR_FACTOR).any():
             credited_ab = credit_mask(da, db, s_ab, bar, article, rules())
-        if _grey(s_ba, bar).any():
+        if in_grey_band(s_ba, bar, CREDIT_BAR_FACTOR).any():
             credited_ba = credit_mask(db, da, s_ba, bar, article, rules())
         # so do the later text's figures kept in the earlier one, in the scripts calibrated for it
         kept_ab = kept_ba = np.zeros(len(ia), dtype=bool)
-        if (maybe := np.flatnonzero(_figure_grey(s_ab, bar) | _figure_grey(s_ba, bar))).size:
+        if (maybe := np.flatnonzero(in_grey_band(s_ab, bar, FIGURE_BAR_FACTOR) | in_grey_band(s_ba, bar, FIGURE_BAR_FACTOR))).size:
             calibrated = np.zeros(len(ia), dtype=bool)
             calibrated[maybe] = [sets.scripts[int(ia[k])] in FIGURE_SCRIPTS for k in maybe.tolist()]
             fig_bar = np.where(calibrated, bar, 0.0)  # a bar of 0 has no grey band: never read
-            if _figure_grey(s_ab, fig_bar).any():
+            if in_grey_band(s_ab, fig_bar, FIGURE_BAR_FACTOR).any():
                 kept_ab = figures_mask(da, db, s_ab, fig_bar, article)
-            if _figure_grey(s_ba, fig_bar).any():
+            if in_grey_band(s_ba, fig_bar, FIGURE_BAR_FACTOR).any():
                 kept_ba = figures_mask(db, da, s_ba, fig_bar, article)
         bar_ab = np.where(kept_ab, bar * FIGURE_BAR_FACTOR, np.where(credited_ab, bar * CREDIT_BAR_FACTOR, bar))
         bar_ba = np.where(kept_ba, bar * FIGURE_BAR_FACTOR, np.where(credited_ba, bar * CREDIT_BAR_FACTOR, bar))
@@ -438,16 +439,6 @@ def _veto_templates(sets: DocSets, ia: np.ndarray, ib: np.ndarray, a_from_b: np.
         template = template_mask(sets.docs[ia], sets.docs[ib], article, rules(), only=check)
         a_from_b &= ~template
         b_from_a &= ~template
-
-
-def _grey(score: np.ndarray, bar: np.ndarray) -> np.ndarray:
-    """Where a credit would decide: below the bar, not below the credited bar."""
-    return (score < bar) & (score >= bar * CREDIT_BAR_FACTOR)
-
-
-def _figure_grey(score: np.ndarray, bar: np.ndarray) -> np.ndarray:
-    """Where kept figures would decide: below the bar, not below the figures' bar."""
-    return (score < bar) & (score >= bar * FIGURE_BAR_FACTOR)
 
 
 def _pair_bar(script_a: str, script_b: str, thresholds: dict[str, float]) -> float:

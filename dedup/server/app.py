@@ -271,11 +271,7 @@ def create_app(cfg: Config) -> FastAPI:
         if mark and since != "last":
             raise ConfigError(f"mark=true: only the nightly report (since=last) is marked, not since={since!r}")
         ReadConfig(tz=tz)  # a mistyped zone: one clear line, as the CLI's --tz
-        where = ReportFilter(
-            published_from=ReportFilter.window(published_from, tz, flag="published-from"),
-            published_to=ReportFilter.window(published_to, tz, end=True, flag="published-to"),
-            outlets=tuple(outlet or ()), relations=tuple(relation or ()), min_copies=min_copies, source=source,
-        )
+        where = ReportFilter.of_text(published_from, published_to, tz, outlet or (), relation or (), min_copies, source, prefix="")
         if mark and where.active:
             raise ConfigError("mark=true: a filtered report leaves stories out, so it never moves the nightly mark")
         rep = build_report(cfg, since=parse_since(since, tz), mark=False, limit=limit, where=where)

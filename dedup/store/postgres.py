@@ -37,7 +37,7 @@ from ..errors import DedupError, StoreError
 from ..outlets import outlet_key
 from ..urls import url_key
 from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired, expiry
-from .segments import bucket_join, clique_cap, sorted_unique
+from .segments import bucket_join, clique_cap, packed_pairs, sorted_unique, unpacked_pairs
 
 try:
     import psycopg
@@ -589,12 +589,9 @@ class PostgresStore:
                 hits = bucket_join(keys, members, qkeys, cap)
                 a, b = qdocs[hits[:, 0]], hits[:, 1]
                 other = a != b
-                packed = sorted_unique((np.minimum(a[other], b[other]) << 32) | np.maximum(a[other], b[other]))
-                if keep is not None and packed.size:
-                    packed = packed[keep(np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1))]
-                parts.append(packed)
+                parts.append(packed_pairs(a[other], b[other], keep))
         packed = sorted_unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
-        return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+        return unpacked_pairs(packed)
 
     def candidates_for_keys(self, band_keys: np.ndarray) -> list[int]:
         keys = np.asarray(band_keys, dtype=np.int64).ravel().tolist()

@@ -411,6 +411,25 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if s.size else s
 
 
+def packed_pairs(a: np.ndarray, b: np.ndarray, keep: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """Unordered doc pairs packed into one int64 each (low doc << 32 | high doc), unique (a
+    1-D unique is far faster than ``unique(axis=0)`` on pairs); with ``keep`` (pairs → bool
+    mask, a store's candidate filter), only the pairs it keeps.
+
+    >>> packed_pairs(np.array([3, 1, 3]), np.array([1, 2, 1])).tolist() == [(1 << 32) | 2, (1 << 32) | 3]
+    True
+    """
+    packed = sorted_unique((np.minimum(a, b) << 32) | np.maximum(a, b))
+    if keep is not None and packed.size:
+        packed = packed[keep(unpacked_pairs(packed))]
+    return packed
+
+
+def unpacked_pairs(packed: np.ndarray) -> np.ndarray:
+    """(n, 2) int64 pairs of :func:`packed_pairs`' values."""
+    return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+
+
 def bucket_join(keys: np.ndarray, docs: np.ndarray, query_keys: np.ndarray, cap: int | None) -> np.ndarray:
     """(n, 2) int64 (position in ``query_keys``, doc) for every entry of a sorted (keys, docs)
     run sharing a key; buckets larger than ``cap`` give their first member only (``None``: all)."""

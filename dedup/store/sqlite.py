@@ -39,7 +39,7 @@ from . import sigfile
 from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
 from .segments import (
     REPAIR_ADVICE, Segment, SegmentDamage, SegmentInfo, bucket_join, clique_cap, iter_within_pairs, merge, plan_merges,
-    segment_paths, sorted_unique,
+    packed_pairs, segment_paths, sorted_unique, unpacked_pairs,
 )
 
 SCHEMA_VERSION = "7"
@@ -175,12 +175,6 @@ def _decode_signatures(rows: Sequence[tuple[int, bytes, int]]) -> tuple[np.ndarr
     if not rows:
         return docs, np.empty((0, 0), dtype=np.uint32), sizes
     return docs, np.frombuffer(b"".join(r[1] for r in rows), dtype="<u4").reshape(len(rows), -1), sizes
-
-
-def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Unordered doc pairs packed into one int64 each (low doc << 32 | high doc), unique:
-    a 1-D unique is far faster than ``unique(axis=0)`` on pairs."""
-    return sorted_unique((np.minimum(a, b) << 32) | np.maximum(a, b))
 
 
 def _remove(path: Path) -> None:
@@ -552,8 +546,7 @@ class SQLiteStore:
         conn = self._conn
         with self._transaction():  # holds the write lock: doc numbers below are ours
             # Never a number a pruned article had: its LSH entries may still be sealed under it.
-            top = int(conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0])
-            next_doc = max(top, int(self.get_meta("doc_high_water") or 0)) + 1
+            next_doc = self._doc_ceiling() + 1
             docs: list[int] = []
             inserts: list[tuple[object, ...]] = []
             members: list[tuple[int, str | None]] = []
@@ -720,13 +713,6 @@ class SQLiteStore:
         asked_sorted = sorted_unique(np.asarray(docs, dtype=np.int64))
         packed_parts: list[np.ndarray] = []
         asked: list[np.ndarray] = []
-
-        def add(a: np.ndarray, b: np.ndarray) -> None:
-            packed = _packed(a, b)
-            if keep is not None and packed.size:
-                packed = packed[keep(np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1))]
-            packed_parts.append(packed)
-
         # The largest run whose docs are all asked for (the whole store, in a bulk
         # load) gives its pairs by a scan; every asked doc is still looked up in the
         # other runs, which finds the pairs across runs. (One run only: two scanned
@@ -737,7 +723,7 @@ class SQLiteStore:
                 # pages would otherwise all stay resident (the whole store, in a bulk load).
                 read = r.segment.run_file(self.path / LSH_DIR).read if r.segment is not None else None
                 for part in iter_within_pairs(r.keys, r.docs, cap, read):
-                    add(*_in_range(part, r).T)
+                    packed_parts.append(packed_pairs(*_in_range(part, r).T, keep))
                 runs = [x for x in runs if x is not r]
                 break
         # In chunks: a bulk load asks for every article at once, and the
@@ -752,11 +738,11 @@ class SQLiteStore:
             hits = self._lookup(runs, qkeys.reshape(-1), cap)
             a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
             other = a != b
-            add(a[other], b[other])
+            packed_parts.append(packed_pairs(a[other], b[other], keep))
         if not packed_parts:
             return np.empty((0, 2), dtype=np.int64)
         packed = sorted_unique(np.concatenate(packed_parts))
-        pairs = np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+        pairs = unpacked_pairs(packed)
         # Docs found in segments may have been replaced since; the queried ones exist.
         # (isin, not setdiff1d: that is np.unique of every pair's docs, hashed: 7 s at 100k articles)
         flat = pairs.reshape(-1)
@@ -1005,8 +991,7 @@ class SQLiteStore:
         if not recs.size:
             return []
         last = int(recs["doc"][-1])
-        if last > max(int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0]),
-                      int(self.get_meta("doc_high_water") or 0)):
+        if last > self._doc_ceiling():
             return [Finding(str(path), f"its last record (doc {last}) is beyond every article this store gave a number: "
                                        "another store's file", derived=True)]
         missing = differ = 0
@@ -1203,6 +1188,11 @@ class SQLiteStore:
         return (np.concatenate([recs["doc"], t_docs]), np.concatenate([recs["sig"], t_sigs]),
                 np.concatenate([recs["n"], t_sizes]))
 
+    def _doc_ceiling(self) -> int:
+        """The highest doc number this store gave (doc numbers are never taken again)."""
+        top = int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0])
+        return max(top, int(self.get_meta("doc_high_water") or 0))
+
     def save_signatures(self) -> None:
         """Append the rows after the signature file's last doc to it (the end of an index run)."""
         path = self.path / SIGNATURES
@@ -1212,10 +1202,7 @@ class SQLiteStore:
             # Doc numbers are never taken again (doc_high_water), so a file whose last record is not
             # the article of that doc, or is beyond every doc given, is another store's: written afresh.
             row = self._conn.execute("SELECT signature FROM articles WHERE doc=?", (last,)).fetchone()
-            top = int(self._conn.execute("SELECT COALESCE(MAX(doc), 0) FROM articles").fetchone()[0])
-            if (row is not None and row[0] != recs["sig"][-1].astype("<u4").tobytes()) or last > max(
-                top, int(self.get_meta("doc_high_water") or 0)
-            ):
+            if (row is not None and row[0] != recs["sig"][-1].astype("<u4").tobytes()) or last > self._doc_ceiling():
                 last = 0
         del recs
         cur = self._conn.execute("SELECT doc, signature, n_shingles FROM articles WHERE doc > ? ORDER BY doc", (last,))
