@@ -245,3 +245,40 @@ def sort_pairs(keys, docs):  # type: ignore[no-untyped-def]
     for i in range(n):
         out[i] = np.int64(k[i] ^ SIGN64)
     return out, d
+
+
+@numba.njit(cache=True, nogil=True)
+def merge_sorted(keys, docs, starts):  # type: ignore[no-untyped-def]
+    """(keys, docs) of sorted pieces ``keys[starts[i]:starts[i + 1]]`` merged by key, equal
+    keys in piece order, then in their order within the piece: the result of a stable sort
+    of the whole, in one linear pass (the pieces are a k-way merge's few runs). Twin of
+    ``np.argsort(keys, kind="stable")`` on such input (segments._merge_runs)."""
+    n = keys.shape[0]
+    k = starts.shape[0] - 1
+    pos = starts[:-1].copy()
+    ends = starts[1:]
+    out_k = np.empty(n, np.int64)
+    out_d = np.empty(n, np.int64)
+    for j in range(n):
+        best = -1
+        for i in range(k):
+            if pos[i] < ends[i] and (best < 0 or keys[pos[i]] < keys[pos[best]]):
+                best = i
+        out_k[j] = keys[pos[best]]
+        out_d[j] = docs[pos[best]]
+        pos[best] += 1
+    return out_k, out_d
+
+
+@numba.njit(cache=True, parallel=True, nogil=True)
+def letter_counts(cps, offsets, table, out):  # type: ignore[no-untyped-def]
+    """``out[i, c]``: how many code points of text ``i`` (``cps[offsets[i]:offsets[i+1]]``)
+    ``table`` (BMP only) puts in class ``c``; astral code points are not counted. For
+    verify.scripts_of, twin of its per-text count."""
+    for i in numba.prange(offsets.shape[0] - 1):
+        for c in range(out.shape[1]):
+            out[i, c] = 0
+        for p in range(offsets[i], offsets[i + 1]):
+            cp = cps[p]
+            if cp < 0x10000:
+                out[i, table[cp]] += 1

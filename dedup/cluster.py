@@ -24,7 +24,7 @@ import xxhash
 
 from .config import ClusterConfig, ShingleConfig
 from .credits import CreditRules, load_rules
-from .index import candidate_pairs, prefilter_of
+from .index import ScannedSignatures, candidate_pairs, prefilter_of
 from .store import Store, StoredArticle
 from .verify import SetCache, containment_both, containment_reliable, judge, judge_estimated
 
@@ -141,7 +141,8 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     """The candidate pairs of ``docs`` that pass the exact verifier (dedup.verify.judge), with
     their evidence and direction. MinHash signatures first drop the pairs that cannot pass;
     the rest are judged on the stored texts, re-shingled once per run (SetCache)."""
-    pairs = candidate_pairs(store, docs)
+    scan = ScannedSignatures.of(store, len(docs))  # (a bulk load: read once, for both stages)
+    pairs = candidate_pairs(store, docs, scan)
     if pairs.size == 0:
         return Edges.empty()
     cache = SetCache(store, shingle_cfg or ShingleConfig())
@@ -165,7 +166,7 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     for block_start in range(0, len(pairs), _VERIFY_BLOCK):
         block = pairs[block_start : block_start + _VERIFY_BLOCK]
         involved = np.unique(block)
-        sigs, sizes = store.signatures(involved.tolist())
+        sigs, sizes = _signatures(store, scan, involved)
         pos = np.searchsorted(involved, block)
         hopeful = np.ones(len(block), dtype=bool)
         sim = np.empty(len(block))
@@ -196,6 +197,15 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     out = Edges.concat(kept)
     order = np.lexsort((out.pairs[:, 1], out.pairs[:, 0]))  # the same edges in the same order, however judged
     return Edges(out.pairs[order], out.a_from_b[order], out.b_from_a[order], out.score_ab[order], out.score_ba[order])
+
+
+def _signatures(store: Store, scan: ScannedSignatures | None, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(signatures, sizes) of ``docs``: from ``scan`` when it has them all, else from the rows."""
+    if scan is not None:
+        at, found = scan.rows(docs)
+        if found.all():
+            return scan.sigs[at], scan.sizes[at].astype(np.int64, copy=False)
+    return store.signatures(docs.tolist())
 
 
 def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cfg: ShingleConfig | None = None) -> np.ndarray:

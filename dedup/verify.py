@@ -85,6 +85,7 @@ ARABIC = "arabic"
 LATIN = "latin"
 OTHER = "other"
 _SCRIPT_SAMPLE = 2000  # characters: the script of a news text shows in its first lines
+_COMPILED_SCRIPTS_MIN = 64  # texts: fewer are counted one by one (no compiled code to load)
 _LATIN_BLOCKS = ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F), (0x1E00, 0x1EFF))
 _ARABIC_BLOCKS = ((0x600, 0x6FF), (0x750, 0x77F), (0x8A0, 0x8FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 
@@ -107,13 +108,35 @@ def script_of(text: str) -> str:
     ('arabic', 'latin', 'other')
     """
     cps = np.frombuffer(text[:_SCRIPT_SAMPLE].encode("utf-32-le"), dtype=np.uint32)
-    _, latin, arabic, other = np.bincount(_script_table()[cps[cps < 0x10000]], minlength=4).tolist()
+    return _script_by_count(*np.bincount(_script_table()[cps[cps < 0x10000]], minlength=4).tolist()[1:])
+
+
+def _script_by_count(latin: int, arabic: int, other: int) -> str:
     letters = latin + arabic + other
     if letters and arabic * 2 > letters:
         return ARABIC
     if letters and latin * 2 > letters:
         return LATIN
     return OTHER
+
+
+def scripts_of(texts: Sequence[str]) -> tuple[str, ...]:
+    """:func:`script_of` of each text; many are counted at once (compiled: a text at a time
+    cost a 100k bulk load's verifier 0.3 s).
+
+    >>> scripts_of(["وزیراعظم نے کہا کہ", "", "The minister said"])
+    ('arabic', 'other', 'latin')
+    """
+    if len(texts) < _COMPILED_SCRIPTS_MIN:
+        return tuple(script_of(t) for t in texts)
+    from ._kernels import letter_counts
+
+    samples = [t[:_SCRIPT_SAMPLE] for t in texts]
+    offsets = np.zeros(len(samples) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, samples), dtype=np.int64, count=len(samples)), out=offsets[1:])
+    counts = np.empty((len(samples), 4), dtype=np.int64)
+    letter_counts(np.frombuffer("".join(samples).encode("utf-32-le"), dtype=np.uint32), offsets, _script_table(), counts)
+    return tuple(_script_by_count(*row[1:]) for row in counts.tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +173,9 @@ def _concat(parts: list[DocSets], values: np.ndarray | None = None) -> DocSets:
     )
 
 
+_NO_VALUES = np.empty(0, dtype=np.uint32)
+
+
 class SetCache:
     """Each doc's exact shingle set, script, time and outlet, computed once per run (re-cleaning
     and re-shingling a text costs far more than intersecting it), held in one flat array that
@@ -166,13 +192,10 @@ class SetCache:
         self._parts: list[DocSets] = []
         self._view: DocSets | None = None
 
-    def _shingled(self, docs: list[int]) -> DocSets:
+    def _shingled(self, docs: list[int]) -> list[DocSets]:
         """doc_sets of ``docs``, a batch at a time: a batch's texts are held 3 times (text,
         cleaned, code points: ~16 bytes per character), so batches stay small."""
-        parts = [doc_sets(self.store, docs[i : i + _SHINGLE_BATCH], self.cfg) for i in range(0, len(docs), _SHINGLE_BATCH)]
-        if len(parts) == 1:
-            return parts[0]
-        return _concat(parts)
+        return [doc_sets(self.store, docs[i : i + _SHINGLE_BATCH], self.cfg) for i in range(0, len(docs), _SHINGLE_BATCH)]
 
     def meta(self, docs: np.ndarray) -> DocSets:
         """Times and outlets of ``docs`` (ascending, unique) without their sets (all empty):
@@ -192,24 +215,26 @@ class SetCache:
         missing = [int(d) for d in docs.tolist() if int(d) not in self._slot]
         if missing:
             fresh = self._shingled(missing)
-            if self._used + fresh.values.size > self.max_values and self._slot:
+            if self._used + sum(f.values.size for f in fresh) > self.max_values and self._slot:
                 self._clear()
                 fresh = self._shingled([int(d) for d in docs.tolist()])
-            need = self._used + fresh.values.size
+            need = self._used + sum(f.values.size for f in fresh)
             if need > self._values.size:
                 grown = np.empty(max(need, min(2 * self._values.size, self.max_values)), dtype=np.uint32)
                 grown[: self._used] = self._values[: self._used]
                 self._values = grown
-            self._values[self._used : need] = fresh.values
-            first = len(self._slot)
-            for i, d in enumerate(fresh.docs.tolist()):
-                self._slot[d] = first + i
-            self._parts.append(replace(fresh, starts=fresh.starts + self._used))
-            self._used = need
+            for part in fresh:  # (each batch straight into its place: no joined copy first)
+                end = self._used + part.values.size
+                self._values[self._used : end] = part.values
+                first = len(self._slot)
+                for i, d in enumerate(part.docs.tolist()):
+                    self._slot[d] = first + i
+                self._parts.append(replace(part, values=_NO_VALUES, starts=part.starts + self._used))
+                self._used = end
             self._view = None
         if self._view is None:
             self._view = _concat(self._parts, self._values)
-            self._parts = [self._view]
+            self._parts = [replace(self._view, values=_NO_VALUES)]  # (the values live in self._values alone)
         slot = self._slot
         return self._view, np.fromiter((slot[int(d)] for d in docs.tolist()), dtype=np.int64, count=len(docs))
 
@@ -237,7 +262,7 @@ def sets_of_texts(texts: Sequence[tuple[str, str]], published_at: Sequence[str |
     instant = np.array([_epoch(p) for p in published_at], dtype=np.float64)
     return DocSets(
         docs=np.arange(len(texts), dtype=np.int64) if docs is None else docs, values=values, starts=starts,
-        counts=counts, scripts=tuple(script_of(t) for t in cleaned), day=np.floor(instant / 86400.0),
+        counts=counts, scripts=scripts_of(cleaned), day=np.floor(instant / 86400.0),
         instant=instant, date_only=np.array([p == "date" for p in precisions], dtype=bool),
         outlets=tuple(outlet_key(o) for o in outlets) if outlets is not None else ("",) * len(texts),
     )

@@ -223,3 +223,13 @@ def test_a_text_crediting_other_wires_is_not_linked_on_overlap_in_the_grey_band(
     assert _judged(f"العربیہ کے مطابق {rewrite}", earlier, "INN", "arabic")  # a quote's source is no credit elsewhere
     # The strict rule is not the grey band: a copy is a copy whatever it credits.
     assert _judged(f"اسلام آباد (این این آئی) {earlier}", earlier, "INN", "arabic")
+
+
+def test_scripts_counted_at_once_are_each_texts_script() -> None:
+    from dedup.verify import _COMPILED_SCRIPTS_MIN, script_of, scripts_of
+
+    texts = ["The minister said " * 200, "وزیراعظم نے کہا کہ " * 150, "Премьер сказал", "😀" * 3 + "ab", "", "x" * 2500 + "ب" * 2000]
+    many = texts * (_COMPILED_SCRIPTS_MIN // len(texts) + 1)  # the compiled count
+    assert scripts_of(many) == tuple(script_of(t) for t in many)
+    assert scripts_of(many)[:6] == ("latin", "arabic", "other", "latin", "other", "latin")  # (the sample is 2000 characters)
+    assert scripts_of(texts) == tuple(script_of(t) for t in texts)

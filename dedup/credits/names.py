@@ -66,6 +66,7 @@ class NameTable:
         self.sources = tuple(sources)
         self.by_alias: dict[str, Source] = {}
         self._by_outlet: dict[str, Source] = {}
+        self._canonical: dict[str, str] = {}  # (memo: a domain's parse costs ~15 us, asked per pair)
         self._by_name: dict[str, Source] = {}
         self.dateline_only: set[str] = set()
         self.media_only: set[str] = set()
@@ -123,6 +124,12 @@ class NameTable:
 
     def canonical(self, outlet: str) -> str:
         """The name an outlet is credited by (see :meth:`CreditRules.canonical`)."""
+        known = self._canonical.get(outlet)
+        if known is None:
+            known = self._canonical[outlet] = self._canonical_of(outlet)
+        return known
+
+    def _canonical_of(self, outlet: str) -> str:
         s = self.source_of(outlet)
         if s is not None:
             return s.name

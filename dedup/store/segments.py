@@ -32,6 +32,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,14 +243,24 @@ def _merge_runs(runs: list[_RunFile], out: _SegmentWriter, keep: Callable[[np.nd
                 if pos[i] < runs[i].n and int(bufs[i][0][-1]) == bound:
                     refill(i, bufs[i][0].size + per)
             continue
-        keys = np.concatenate([b[0][:c] for b, c in zip(bufs, cuts, strict=True)])
-        docs = np.concatenate([b[1][:c] for b, c in zip(bufs, cuts, strict=True)])
+        pieces = [(b[0][:c], b[1][:c]) for b, c in zip(bufs, cuts, strict=True) if c]
         bufs = [(b[0][c:], b[1][c:]) for b, c in zip(bufs, cuts, strict=True)]
         if keep is not None:
-            mask = keep(docs)
-            keys, docs = keys[mask], docs[mask]
-        keys, docs = Segment.sort(keys, docs)
-        out.write(keys, docs)
+            pieces = [(k[m], d[m]) for k, d in pieces for m in (keep(d),)]
+        out.write(*_merged(pieces))
+
+
+def _merged(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (keys, docs) pieces as one, equal keys in piece order: what a stable sort of
+    them concatenated gives, by a linear merge when they are long (compiled)."""
+    keys = np.concatenate([k for k, _ in pieces]) if pieces else np.empty(0, np.int64)
+    docs = np.concatenate([d for _, d in pieces]) if pieces else np.empty(0, np.int64)
+    if len(pieces) < 2 or keys.size < _COMPILED_SORT_MIN:
+        return Segment.sort(keys, docs)
+    from .._kernels import merge_sorted  # (a bulk load has them loaded already)
+
+    starts = np.cumsum([0] + [k.size for k, _ in pieces], dtype=np.int64)
+    return merge_sorted(keys, docs, starts)  # type: ignore[no-any-return]
 
 
 # What a user does about a damaged segment file.
@@ -328,12 +339,23 @@ class Segment:
         runs: list[_RunFile] = []
         held: list[tuple[np.ndarray, np.ndarray]] = []
         n_held, lo, hi = 0, None, None  # type: ignore[assignment]
+        # A full run is sorted and spilled on a second thread (the compiled sort lets go of the
+        # GIL) while the next run's chunks are read; one at a time, so memory stays bounded.
+        sorter = ThreadPoolExecutor(1, thread_name_prefix="dedup-sort")
+        sorting: Future[_RunFile] | None = None
 
-        def sorted_held() -> tuple[np.ndarray, np.ndarray]:
+        def take_held() -> tuple[np.ndarray, np.ndarray]:
             keys = np.concatenate([k for k, _ in held])
             docs = np.concatenate([d for _, d in held])
             held.clear()
-            return cls.sort(keys, docs)
+            return keys, docs
+
+        def spill_held() -> None:
+            nonlocal spill, sorting
+            spill = spill or Path(tempfile.mkdtemp(prefix="sort-", dir=_mkdir(directory)))
+            if sorting is not None:
+                runs.append(sorting.result())
+            sorting = sorter.submit(lambda where, i, kd: _spill_run(where, i, *cls.sort(*kd)), spill, len(runs) + 1, take_held())
 
         try:
             for docs, band_keys in chunks:
@@ -345,25 +367,25 @@ class Segment:
                 held.append((np.asarray(band_keys, dtype=np.int64).reshape(-1), np.repeat(np.asarray(docs, dtype=np.int64), width)))
                 n_held += held[-1][0].size
                 if n_held >= run:
-                    spill = spill or Path(tempfile.mkdtemp(prefix="sort-", dir=_mkdir(directory)))
-                    runs.append(_spill_run(spill, len(runs), *sorted_held()))
+                    spill_held()
                     n_held = 0
             if lo is None or hi is None:
                 return None
             out = _SegmentWriter(directory, lo if want_lo is None else want_lo, hi if want_hi is None else want_hi)
             try:
-                if not runs:  # it all fitted in one run: no temporary files
-                    out.write(*sorted_held())
+                if sorting is None:  # it all fitted in one run: no temporary files
+                    out.write(*cls.sort(*take_held()))
                 else:
                     if held:
-                        assert spill is not None
-                        runs.append(_spill_run(spill, len(runs), *sorted_held()))
+                        spill_held()
+                    runs.append(sorting.result())
                     _merge_runs(runs, out, None, run)
             except BaseException:
                 out.abort()
                 raise
             return out.close()
         finally:
+            sorter.shutdown(wait=True)  # (a failed run's sort is done with its files before they go)
             if spill is not None:
                 shutil.rmtree(spill, ignore_errors=True)
 

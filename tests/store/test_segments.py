@@ -568,3 +568,23 @@ def test_the_compiled_sort_is_numpys_stable_argsort(n: int) -> None:
     order = np.argsort(keys, kind="stable")
     for got_keys, got_docs in (sort_pairs(keys, docs), Segment.sort(keys, docs)):
         assert got_keys.tolist() == keys[order].tolist() and got_docs.tolist() == docs[order].tolist()
+
+
+@pytest.mark.parametrize(("pieces", "size"), [(2, 1 << 16), (3, 70_000), (5, 1000), (1, 1 << 17)])
+def test_the_compiled_merge_is_a_stable_sort_of_sorted_pieces(pieces: int, size: int) -> None:
+    from dedup._kernels import merge_sorted
+    from dedup.store.segments import _merged
+
+    rng = np.random.default_rng(pieces)
+    parts = []
+    for p in range(pieces):
+        keys = rng.integers(-50, 50, size, dtype=np.int64)  # few keys: long runs of equal ones
+        keys[: size // 10] = np.iinfo(np.int64).min + p
+        keys = np.sort(keys, kind="stable")
+        parts.append((keys, rng.integers(0, 1 << 40, size, dtype=np.int64)))
+    keys = np.concatenate([k for k, _ in parts])
+    docs = np.concatenate([d for _, d in parts])
+    order = np.argsort(keys, kind="stable")
+    starts = np.cumsum([0] + [size] * pieces, dtype=np.int64)
+    for got_keys, got_docs in (merge_sorted(keys, docs, starts), _merged(parts)):
+        assert got_keys.tolist() == keys[order].tolist() and got_docs.tolist() == docs[order].tolist()
