@@ -29,6 +29,7 @@ from .evidence import (
     CREDIT_BAR_FACTOR,
     FIGURE_BAR_FACTOR,
     Article,
+    agency_copy_mask,
     credit_mask,
     elsewhere_mask,
     figures_mask,
@@ -397,6 +398,7 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     a_from_b = (direction >= 0) & (strict | relaxed_ab)
     b_from_a = (direction <= 0) & (strict | relaxed_ba)
     _veto_templates(sets, ia, ib, a_from_b, b_from_a, same_outlet, article, rules)
+    _veto_agency_copies(sets, ia, ib, a_from_b, b_from_a, direction, article, rules)
     # The evidence a text is derived from this source: its Jaccard or its share found in the
     # source, not the reverse (a copy holding a sibling abridged copy whole must still pick
     # the original, which holds more of it).
@@ -415,6 +417,7 @@ def judge_estimated(meta: DocSets, ia: np.ndarray, ib: np.ndarray, sim: np.ndarr
     direction = order_of(meta, ia, ib)
     a_from_b, b_from_a = direction >= 0, direction <= 0
     _veto_templates(meta, ia, ib, a_from_b, b_from_a, _same_outlet(meta, ia, ib), article, rules)
+    _veto_agency_copies(meta, ia, ib, a_from_b, b_from_a, direction, article, rules)
     return Verdicts(a_from_b=a_from_b, b_from_a=b_from_a, score_ab=np.maximum(sim, c_ab), score_ba=np.maximum(sim, c_ba),
                     direction=direction, jaccard=sim, c_ab=c_ab, c_ba=c_ba)
 
@@ -453,6 +456,22 @@ def _wire_source(sets: DocSets, copy: np.ndarray, source: np.ndarray, check: np.
 def _same_outlet(sets: DocSets, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
     return np.array([bool(sets.outlets[a]) and sets.outlets[a] == sets.outlets[b]
                      for a, b in zip(ia.tolist(), ib.tolist(), strict=True)], dtype=bool)
+
+
+def _veto_agency_copies(sets: DocSets, ia: np.ndarray, ib: np.ndarray, a_from_b: np.ndarray, b_from_a: np.ndarray,
+                        direction: np.ndarray, article: Callable[[int], Article] | None,
+                        rules: Callable[[], CreditRules] | None) -> None:
+    """Clear, in place, the links that make a wire agency's text, known to be the later one, the
+    uncredited copy of a text of no agency (dedup.evidence.agency_copy_mask), whatever the
+    overlap. Where the order is unknown the link stays: the other way round is the copy, and
+    provenance names the agency first."""
+    if article is None or rules is None or not sets.outlets:
+        return
+    docs, outlets = sets.docs, sets.outlets
+    for copy, source, linked, later in ((ia, ib, a_from_b, direction > 0), (ib, ia, b_from_a, direction < 0)):
+        if (check := linked & later).any():
+            pairs = [(outlets[c], outlets[s]) for c, s in zip(copy.tolist(), source.tolist(), strict=True)]
+            linked &= ~agency_copy_mask(docs[copy], docs[source], check, pairs, article, rules())
 
 
 def _veto_templates(sets: DocSets, ia: np.ndarray, ib: np.ndarray, a_from_b: np.ndarray, b_from_a: np.ndarray,

@@ -233,3 +233,28 @@ def test_scripts_counted_at_once_are_each_texts_script() -> None:
     assert scripts_of(many) == tuple(script_of(t) for t in many)
     assert scripts_of(many)[:6] == ("latin", "arabic", "other", "latin", "other", "latin")  # (the sample is 2000 characters)
     assert scripts_of(texts) == tuple(script_of(t) for t in texts)
+
+
+def test_a_wire_agency_is_not_the_uncredited_copy_of_an_earlier_newspaper(news: dict[str, Any]) -> None:
+    # COUNTER: APP's 0036 of 2014-11-28 was "derived from" daily_insaf's 0096p of seven weeks
+    # before (their tournament's recurring background, APP's own text copied), gluing two stories.
+    from dedup.credits import load_rules
+    from dedup.evidence import Dated
+
+    rules = load_rules()
+    body = news["tram"].body
+
+    def linked(copy_outlet: str, source_outlet: str, copy_text: str, times: tuple[str | None, str | None]) -> tuple[bool, bool]:
+        sets = sets_of_texts([(copy_text, ""), (body, "")], list(times), ["exact"] * 2, CFG, outlets=[copy_outlet, source_outlet])
+        rows = {0: Dated(copy_outlet, "", copy_text, times[0], "exact"), 1: Dated(source_outlet, "", body, times[1], "exact")}
+        v = judge(sets, np.array([0]), np.array([1]), ClusterConfig(), rows.__getitem__, lambda: rules)
+        return bool(v.a_from_b[0]), bool(v.b_from_a[0])
+
+    assert linked("APP", "daily_insaf", body, (LATE, EARLY)) == (False, False)  # the agency later: no copy either way
+    assert linked("APP", "daily_insaf", body, (LATE, None)) == (True, True)  # order unknown: the paper may be the copy
+    assert linked("express", "daily_insaf", body, (LATE, EARLY)) == (True, False)  # two papers: as before
+    assert linked("APP", "INP", body, (LATE, EARLY)) == (True, False)  # agency from agency: as before
+    assert linked("reuters.com", "theguardian.com", f"The Guardian reported that {body}", (LATE, EARLY)) == (True, False)  # credited
+    # without the outlet and the rules, judge cannot tell an agency: the link stands
+    sets = sets_of_texts([(body, ""), (body, "")], [LATE, EARLY], ["exact"] * 2, CFG, outlets=["APP", "daily_insaf"])
+    assert bool(judge(sets, np.array([0]), np.array([1]), ClusterConfig()).a_from_b[0])
