@@ -145,6 +145,10 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     pairs = candidate_pairs(store, docs, scan)
     if pairs.size == 0:
         return Edges.empty()
+    # Every pair's estimate from the scan at once, then the scan goes: its pages are half a GB
+    # at 1M articles, and the exact stage's texts must not come on top of them.
+    estimates = _estimates(scan, pairs) if scan is not None else None
+    del scan
     cache = SetCache(store, shingle_cfg or ShingleConfig())
     loaded: list[CreditRules] = []
 
@@ -165,25 +169,18 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     prefiltered = prefilter_of(store) >= PREFILTER_SHARE * min(_bars(cfg))
     for block_start in range(0, len(pairs), _VERIFY_BLOCK):
         block = pairs[block_start : block_start + _VERIFY_BLOCK]
-        involved = np.unique(block)
-        sigs, sizes = _signatures(store, scan, involved)
-        pos = np.searchsorted(involved, block)
-        hopeful = np.ones(len(block), dtype=bool)
-        sim = np.empty(len(block))
-        for start in range(0, len(block), _VERIFY_CHUNK):
-            p = pos[start : start + _VERIFY_CHUNK]
-            sim[start : start + len(p)] = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
-            if not prefiltered:
-                hopeful[start : start + len(p)] = _prefilter(sim[start : start + len(p)], sizes[p[:, 0]], sizes[p[:, 1]], cfg)
-        del sigs
+        if estimates is not None:
+            sim, size_a, size_b = (e[block_start : block_start + _VERIFY_BLOCK] for e in estimates)
+        else:
+            sim, size_a, size_b = _estimates_of(*_block_signatures(store, block))
+        hopeful = np.ones(len(block), dtype=bool) if prefiltered else _prefilter(sim, size_a, size_b, cfg)
         # Pairs the estimate settles are not re-shingled: about half of a bulk load's (synthetic 20k).
         sure = hopeful & (sim >= SURE_SIMILARITY)
         if sure.any():
             chunk = block[sure]
             members = np.unique(chunk)
             ia, ib = np.searchsorted(members, chunk[:, 0]), np.searchsorted(members, chunk[:, 1])
-            size_of = sizes[np.searchsorted(involved, members)]
-            v = judge_estimated(cache.meta(members), ia, ib, sim[sure], size_of[ia], size_of[ib], article, rules)
+            v = judge_estimated(cache.meta(members), ia, ib, sim[sure], size_a[sure], size_b[sure], article, rules)
             kept.append(Edges(chunk[v.keep], v.a_from_b[v.keep], v.b_from_a[v.keep], v.score_ab[v.keep], v.score_ba[v.keep]))
         block = block[hopeful & ~sure]
         for start in range(0, len(block), _EXACT_CHUNK):
@@ -199,13 +196,30 @@ def verified_edges(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cf
     return Edges(out.pairs[order], out.a_from_b[order], out.b_from_a[order], out.score_ab[order], out.score_ba[order])
 
 
-def _signatures(store: Store, scan: ScannedSignatures | None, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(signatures, sizes) of ``docs``: from ``scan`` when it has them all, else from the rows."""
-    if scan is not None:
-        at, found = scan.rows(docs)
-        if found.all():
-            return scan.sigs[at], scan.sizes[at].astype(np.int64, copy=False)
-    return store.signatures(docs.tolist())
+def _block_signatures(store: Store, block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(signatures, sizes) of the docs of ``block``'s pairs, from the rows, and each pair's two rows in them."""
+    involved = np.unique(block)
+    sigs, sizes = store.signatures(involved.tolist())
+    return sigs, sizes, np.searchsorted(involved, block)
+
+
+def _estimates(scan: ScannedSignatures, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(MinHash similarity, size of a, size of b) of each pair, from ``scan``; None when it lacks a doc."""
+    at, found = scan.rows(pairs)
+    if not found.all():
+        return None
+    return _estimates_of(scan.sigs, scan.sizes, at)
+
+
+def _estimates_of(sigs: np.ndarray, sizes: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(similarity, size a, size b) of pairs of rows ``at`` (n, 2) of ``sigs`` / ``sizes``, in chunks
+    (a chunk's two signature gathers are what memory holds)."""
+    sim = np.empty(len(at))
+    for start in range(0, len(at), _VERIFY_CHUNK):
+        p = at[start : start + _VERIFY_CHUNK]
+        sim[start : start + len(p)] = np.count_nonzero(sigs[p[:, 0]] == sigs[p[:, 1]], axis=1) / sigs.shape[1]
+    sizes = np.asarray(sizes, dtype=np.int64)
+    return sim, sizes[at[:, 0]], sizes[at[:, 1]]
 
 
 def verified_pairs(store: Store, docs: list[int], cfg: ClusterConfig, shingle_cfg: ShingleConfig | None = None) -> np.ndarray:

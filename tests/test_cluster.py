@@ -203,3 +203,48 @@ def test_each_text_links_to_its_one_best_source_never_to_a_copy() -> None:
     score_ab = np.array([1.0, 0.94, 0.45, 0.5, 0.48])  # each text's share found in the other
     links = best_links(Edges(pairs, a_from_b, b_from_a, score_ab, np.zeros(5)), np.arange(5))
     assert links.tolist() == [[1, 0], [2, 0], [3, 0]]  # 2 picks the original; 3 joins one story; 0 and 4 link to nothing
+
+
+def test_estimates_from_the_signature_scan_give_the_edges_the_rows_give(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A bulk load judges every pair's estimate from one read of the signature file, then lets it
+    # go; the same edges must come from the rows, from a file missing records, and in small blocks.
+    from dedup import cluster as cluster_mod
+    from dedup import index
+    from dedup.config import ClusterConfig, Config
+    from dedup.pipeline import index_corpus
+    from dedup.store import open_store, sigfile
+
+    sample = Path(__file__).resolve().parents[1] / "examples" / "sample"
+    cfg = Config(store=tmp_path / "s", progress=False, workers=1)
+    index_corpus([str(p) for p in sorted(sample.glob("night*.jsonl"))], cfg)
+    store = open_store(cfg.store, create=False)
+    scans: list[bool] = []
+    real = cluster_mod._estimates
+
+    def spied(scan, pairs):  # type: ignore[no-untyped-def]
+        out = real(scan, pairs)
+        scans.append(out is not None)
+        return out
+
+    monkeypatch.setattr(cluster_mod, "_estimates", spied)
+
+    def edges() -> list[tuple[object, ...]]:
+        e = cluster_mod.verified_edges(store, sorted(a.doc for a in store.articles()), ClusterConfig())
+        return list(zip(e.pairs.tolist(), e.a_from_b.tolist(), e.b_from_a.tolist(), e.score_ab.tolist(), e.score_ba.tolist(), strict=True))
+
+    try:
+        monkeypatch.setattr(index, "_SCAN_MIN_DOCS", 10**9)
+        from_rows = edges()
+        assert from_rows and scans == []
+        monkeypatch.setattr(index, "_SCAN_MIN_DOCS", 1)
+        assert edges() == from_rows and scans == [True]
+        monkeypatch.setattr(cluster_mod, "_VERIFY_BLOCK", 5)
+        assert edges() == from_rows
+        path = cfg.store / "signatures.bin"
+        recs = sigfile.read(path)
+        assert recs is not None
+        data, head, size = path.read_bytes(), path.stat().st_size - recs.nbytes, recs.dtype.itemsize
+        path.write_bytes(data[: head + size * 10] + data[head + size * 60 :])
+        assert edges() == from_rows and scans[-1] is False  # the rows answer for the docs the file lacks
+    finally:
+        store.close()
