@@ -201,14 +201,14 @@ class SetCache:
     def meta(self, docs: np.ndarray) -> DocSets:
         """Times and outlets of ``docs`` (ascending, unique) without their sets (all empty):
         for pairs judged on their MinHash estimates alone (:func:`judge_estimated`)."""
-        rows = {a.doc: a for a in self.store.articles(docs.tolist())}
-        arts = [rows[int(d)] for d in docs.tolist()]
-        instant = np.array([_epoch(a.published_at) for a in arts], dtype=np.float64)
+        dated = self.store.dated(docs.tolist())
+        rows = [dated[int(d)] for d in docs.tolist()]
+        instant = np.array([_epoch(published) for _, published, _ in rows], dtype=np.float64)
         return DocSets(
-            docs=docs, values=np.empty(0, np.uint32), starts=np.zeros(len(arts), np.int64), counts=np.zeros(len(arts), np.int64),
-            scripts=(OTHER,) * len(arts), day=np.floor(instant / 86400.0), instant=instant,
-            date_only=np.array([a.time_precision == "date" for a in arts], dtype=bool),
-            outlets=tuple(outlet_key(a.outlet) for a in arts),
+            docs=docs, values=np.empty(0, np.uint32), starts=np.zeros(len(rows), np.int64), counts=np.zeros(len(rows), np.int64),
+            scripts=(OTHER,) * len(rows), day=np.floor(instant / 86400.0), instant=instant,
+            date_only=np.array([precision == "date" for _, _, precision in rows], dtype=bool),
+            outlets=tuple(outlet_key(outlet) for outlet, _, _ in rows),
         )
 
     def positions(self, docs: np.ndarray) -> tuple[DocSets, np.ndarray]:

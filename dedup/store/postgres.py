@@ -635,6 +635,10 @@ class PostgresStore:
         q = "SELECT doc, id, indexed_at FROM articles WHERE doc = ANY(%s)"
         return {int(d): (i, times.setdefault(t, t)) for d, i, t in self._chunked(q, [int(d) for d in docs])}
 
+    def dated(self, docs: Sequence[int]) -> dict[int, tuple[str, str | None, str]]:
+        q = "SELECT doc, outlet, published_at, time_precision FROM articles WHERE doc = ANY(%s)"
+        return {int(d): (o, p, t) for d, o, p, t in self._chunked(q, [int(d) for d in docs])}
+
     def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]:
         ids = list(set(story_ids))
         out: dict[str, list[int]] = {s: [] for s in ids}

@@ -726,9 +726,11 @@ class SQLiteStore:
                     packed_parts.append(packed_pairs(*_in_range(part, r).T, keep))
                 runs = [x for x in runs if x is not r]
                 break
+        if not runs:  # (a bulk load: no run left to look keys up in, only which asked docs exist)
+            asked.append(self._alive(asked_sorted))
         # In chunks: a bulk load asks for every article at once, and the
         # per-key intermediates would otherwise grow with the whole corpus.
-        for i in range(0, len(docs), _CANDIDATE_CHUNK):
+        for i in range(0, len(docs) if runs else 0, _CANDIDATE_CHUNK):
             qdocs, qkeys = self._keys_of(docs[i : i + _CANDIDATE_CHUNK])
             if qdocs.size == 0:
                 continue
@@ -1103,6 +1105,10 @@ class SQLiteStore:
         # A batch's articles share one indexed_at: one string each, not a copy per article.
         times: dict[str, str] = {}
         return {d: (i, times.setdefault(t, t)) for d, i, t in _select_in(self._conn, q, docs)}
+
+    def dated(self, docs: Sequence[int]) -> dict[int, tuple[str, str | None, str]]:
+        q = "SELECT doc, outlet, published_at, time_precision FROM articles WHERE doc IN ({in})"
+        return {d: (o, p, t) for d, o, p, t in _select_in(self._conn, q, docs)}
 
     def story_members(self, story_ids: Iterable[str]) -> dict[str, list[int]]:
         ids = list(set(story_ids))

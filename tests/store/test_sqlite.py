@@ -95,6 +95,7 @@ def test_write_and_read_back(store: Store) -> None:
     assert got.indexed_at == NOW and got.story_id is None
     assert store.article_by(url=b.url).id == "b2"  # type: ignore[union-attr]
     assert store.article_by(id="nope") is None
+    assert store.dated([docs[1], docs[0], 999]) == {docs[0]: (a.outlet, a.published_at, "exact"), docs[1]: (b.outlet, None, "unknown")}
     c = store.counts()
     assert c["articles"] == 2 and c["outlets"] == 1 and c["pending"] == 2 and c["buckets"] == 2 * LSH.bands
 
