@@ -333,61 +333,13 @@ class Segment:
         them (None if they hold no doc), covering ``lo``..``hi`` (default: its first and
         last doc): sorted in runs of ``run`` entries (default ``_SORT_RUN``) spilled to
         temporary files, then merged, so memory stays bounded."""
-        want_lo, want_hi = lo, hi
-        run = run or _SORT_RUN
-        spill: Path | None = None
-        runs: list[_RunFile] = []
-        held: list[tuple[np.ndarray, np.ndarray]] = []
-        n_held, lo, hi = 0, None, None  # type: ignore[assignment]
-        # A full run is sorted and spilled on a second thread (the compiled sort lets go of the
-        # GIL) while the next run's chunks are read; one at a time, so memory stays bounded.
-        sorter = ThreadPoolExecutor(1, thread_name_prefix="dedup-sort")
-        sorting: Future[_RunFile] | None = None
-
-        def take_held() -> tuple[np.ndarray, np.ndarray]:
-            keys = np.concatenate([k for k, _ in held])
-            docs = np.concatenate([d for _, d in held])
-            held.clear()
-            return keys, docs
-
-        def spill_held() -> None:
-            nonlocal spill, sorting
-            spill = spill or Path(tempfile.mkdtemp(prefix="sort-", dir=_mkdir(directory)))
-            if sorting is not None:
-                runs.append(sorting.result())
-            sorting = sorter.submit(lambda where, i, kd: _spill_run(where, i, *cls.sort(*kd)), spill, len(runs) + 1, take_held())
-
+        builder = SegmentBuilder(directory, run)
         try:
             for docs, band_keys in chunks:
-                if docs.size == 0:
-                    continue
-                lo = int(docs[0]) if lo is None else lo
-                hi = int(docs[-1])
-                width = band_keys.shape[1] if band_keys.ndim == 2 else 1
-                held.append((np.asarray(band_keys, dtype=np.int64).reshape(-1), np.repeat(np.asarray(docs, dtype=np.int64), width)))
-                n_held += held[-1][0].size
-                if n_held >= run:
-                    spill_held()
-                    n_held = 0
-            if lo is None or hi is None:
-                return None
-            out = _SegmentWriter(directory, lo if want_lo is None else want_lo, hi if want_hi is None else want_hi)
-            try:
-                if sorting is None:  # it all fitted in one run: no temporary files
-                    out.write(*cls.sort(*take_held()))
-                else:
-                    if held:
-                        spill_held()
-                    runs.append(sorting.result())
-                    _merge_runs(runs, out, None, run)
-            except BaseException:
-                out.abort()
-                raise
-            return out.close()
+                builder.add(docs, band_keys)
+            return builder.finish(lo, hi)
         finally:
-            sorter.shutdown(wait=True)  # (a failed run's sort is done with its files before they go)
-            if spill is not None:
-                shutil.rmtree(spill, ignore_errors=True)
+            builder.abort()
 
     @classmethod
     def open(cls, directory: Path, info: SegmentInfo) -> Segment:
@@ -556,6 +508,95 @@ def merge(directory: Path, segments: list[Segment], alive: np.ndarray | None, bl
         out.abort()
         raise
     return out.close()
+
+
+class SegmentBuilder:
+    """A new segment's entries, added chunk by chunk (docs ascending across chunks), sorted in
+    runs of ``run`` entries (default ``_SORT_RUN``) spilled to temporary files in
+    ``directory``, then merged by :meth:`finish`, so memory stays bounded. A full run is sorted
+    and spilled on a second thread (the compiled sort lets go of the GIL) while the next one
+    is added; one at a time. :meth:`abort` (safe after :meth:`finish`) removes what is left.
+
+    >>> import numpy as np, tempfile, pathlib
+    >>> b = SegmentBuilder(pathlib.Path(tempfile.mkdtemp()))
+    >>> b.add(np.array([1, 2]), np.array([[7, 5], [7, 6]]))
+    >>> seg = b.finish()
+    >>> seg.keys.tolist(), seg.docs.tolist(), (b.docs, b.first, b.last)
+    ([5, 6, 7, 7], [1, 2, 1, 2], (2, 1, 2))
+    """
+
+    def __init__(self, directory: Path, run: int | None = None) -> None:
+        self.directory, self.run = directory, run or _SORT_RUN
+        self.docs, self.first, self.last = 0, 0, 0  # what was added: how many docs, the first and last
+        self._spill: Path | None = None
+        self._runs: list[_RunFile] = []
+        self._held: list[tuple[np.ndarray, np.ndarray]] = []
+        self._n_held = 0
+        self._sorter: ThreadPoolExecutor | None = None
+        self._sorting: Future[_RunFile] | None = None
+
+    def add(self, docs: np.ndarray, band_keys: np.ndarray) -> None:
+        """Docs (ascending, after those added before) and their band keys (n, bands)."""
+        if docs.size == 0:
+            return
+        if self.docs and int(docs[0]) <= self.last:
+            raise ValueError(f"docs must ascend across chunks: {int(docs[0])} after {self.last}")
+        self.first = self.first if self.docs else int(docs[0])
+        self.last = int(docs[-1])
+        self.docs += int(docs.size)
+        width = band_keys.shape[1] if band_keys.ndim == 2 else 1
+        self._held.append((np.asarray(band_keys, dtype=np.int64).reshape(-1), np.repeat(np.asarray(docs, dtype=np.int64), width)))
+        self._n_held += self._held[-1][0].size
+        if self._n_held >= self.run:
+            self._spill_held()
+
+    def finish(self, lo: int | None = None, hi: int | None = None) -> Segment | None:
+        """The segment, covering ``lo``..``hi`` (default: the first and last doc added);
+        None if no doc was added."""
+        if not self.docs:
+            return None
+        out = _SegmentWriter(self.directory, self.first if lo is None else lo, self.last if hi is None else hi)
+        try:
+            if self._sorting is None:  # it all fitted in one run: no temporary files
+                out.write(*Segment.sort(*self._take_held()))
+            else:
+                if self._held:
+                    self._spill_held()
+                self._runs.append(self._sorting.result())
+                self._sorting = None
+                _merge_runs(self._runs, out, None, self.run)
+        except BaseException:
+            out.abort()
+            raise
+        finally:
+            self.abort()
+        return out.close()
+
+    def abort(self) -> None:
+        """Stop, and remove the temporary runs (a sort under way finishes with its files first)."""
+        self._held.clear()
+        if self._sorter is not None:
+            self._sorter.shutdown(wait=True)
+            self._sorter = None
+        self._sorting = None
+        if self._spill is not None:
+            shutil.rmtree(self._spill, ignore_errors=True)
+            self._spill = None
+
+    def _take_held(self) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.concatenate([k for k, _ in self._held])
+        docs = np.concatenate([d for _, d in self._held])
+        self._held.clear()
+        self._n_held = 0
+        return keys, docs
+
+    def _spill_held(self) -> None:
+        self._spill = self._spill or Path(tempfile.mkdtemp(prefix="sort-", dir=_mkdir(self.directory)))
+        self._sorter = self._sorter or ThreadPoolExecutor(1, thread_name_prefix="dedup-sort")
+        if self._sorting is not None:
+            self._runs.append(self._sorting.result())
+        spill, i = self._spill, len(self._runs) + 1
+        self._sorting = self._sorter.submit(lambda kd: _spill_run(spill, i, *Segment.sort(*kd)), self._take_held())
 
 
 def _mkdir(directory: Path) -> Path:

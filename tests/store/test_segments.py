@@ -520,6 +520,43 @@ def test_a_bulk_seal_sorted_in_runs_equals_one_whole_sort(store: SQLiteStore, mo
     assert _segment_files(store) == {f"{info.name}.keys.npy", f"{info.name}.docs.npy"}  # no run left behind
 
 
+@pytest.mark.parametrize("trouble", ["none", "replaced", "removed", "never sealed"])
+def test_a_bulk_load_sorted_as_written_seals_what_the_rows_give(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch, trouble: str) -> None:
+    # begin_bulk: each committed batch's entries are sorted as it is written, and the seal
+    # merges them; a replaced or removed article (the rows no longer hold its entries) makes
+    # the seal read the rows instead. Either way the segment is the rows' whole sort.
+    import dedup.store.segments as segments_mod
+
+    monkeypatch.setattr(segments_mod, "_SORT_RUN", 100)  # runs spilled to files as the batches come
+    store.begin_bulk()
+    assert store._bulk is not None
+    arts = [_new(f"a{i}", i) for i in range(60)]
+    for i in range(0, 60, 8):
+        store.write_articles(arts[i : i + 8], {}, NOW)
+    if trouble == "replaced":
+        old = store.known(["a3"])["a3"][0]
+        store.write_articles([_new("a3", 99)], {"a3": old}, NOW)
+        assert store._bulk is None
+    if trouble == "removed":
+        store._conn.execute("DELETE FROM articles WHERE doc = 5")  # (as if pruned meanwhile)
+    if trouble == "never sealed":
+        bulk = store._bulk
+        assert bulk is not None and bulk._spill is not None and bulk._spill.exists()
+        store.close()
+        assert not bulk._spill  # its temporary runs went with the store
+        return
+    store.end_bulk()
+    store.seal_index()
+    assert store._bulk is None
+    rows = store._conn.execute("SELECT doc, band_keys FROM articles ORDER BY doc").fetchall()
+    keys = np.stack([np.frombuffer(k, dtype="<i8") for _, k in rows])
+    want_keys, want_docs = Segment.sort(keys.reshape(-1), np.repeat(np.array([d for d, _ in rows]), keys.shape[1]))
+    (info,) = store._segment_infos()[0]
+    seg = Segment.open(store.path / LSH_DIR, info)
+    assert np.array_equal(seg.keys, want_keys) and np.array_equal(seg.docs, want_docs)
+    assert _segment_files(store) == {f"{info.name}.keys.npy", f"{info.name}.docs.npy"}  # no run left behind
+
+
 def test_a_sort_run_left_by_a_killed_seal_is_removed(store: SQLiteStore) -> None:
     store.write_articles([_new("a", 1)], {}, NOW)
     leftover = store.path / LSH_DIR / "sort-abc123"
