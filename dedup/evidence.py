@@ -372,7 +372,7 @@ def elsewhere_mask(later: np.ndarray, earlier: np.ndarray, check: np.ndarray, ar
     return out
 
 
-def agency_copy_mask(later: np.ndarray, earlier: np.ndarray, check: np.ndarray, outlets: Sequence[str],
+def agency_copy_mask(later: np.ndarray, earlier: np.ndarray, check: np.ndarray, outlets: Sequence[tuple[str, str]],
                      article: Callable[[int], Article], rules: CreditRules) -> np.ndarray:
     """Per pair (``later[k]`` copied from ``earlier[k]``, of outlets ``outlets[k]`` = (later's,
     earlier's)?), where ``check`` holds: whether a wire agency's text would be the copy of a text

@@ -368,7 +368,7 @@ def candidate_pairs(store: Store, pending: Sequence[int], scan: ScannedSignature
     return prefilter_pairs(store, pairs, floor)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # (arrays: no == between scans)
 class ScannedSignatures:
     """Every signature of the store's signature scan, read once (``have``: their docs,
     ascending), for work on many docs: one read of the signature file instead of a row each

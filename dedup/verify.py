@@ -339,8 +339,9 @@ def judge(sets: DocSets, ia: np.ndarray, ib: np.ndarray, cfg: ClusterConfig,
     evidence of dedup.evidence counts too: a text crediting the other's outlet needs less
     (``credit_mask``), so does one keeping the other's figures, in the scripts of
     ``FIGURE_SCRIPTS`` (``figures_mask``); one crediting other wires is not linked in the
-    grey band (``elsewhere_mask``), and one outlet's recurring template on another day is no
-    copy (``template_mask``).
+    grey band (``elsewhere_mask``), one outlet's recurring template on another day is no
+    copy (``template_mask``), and a wire agency's text known to be later is never the
+    uncredited copy of a text of no agency (``agency_copy_mask``).
     """
     inter = intersections(sets, ia, ib).astype(np.float64)
     na, nb = sets.counts[ia].astype(np.float64), sets.counts[ib].astype(np.float64)

@@ -40,8 +40,7 @@ from . import sigfile
 from .interface import Finding, LineCounts, NewArticle, PruneResult, StoredArticle, expired
 from .segments import (
     REPAIR_ADVICE, Segment, SegmentBuilder, SegmentDamage, SegmentInfo, bucket_join, clique_cap, iter_within_pairs, merge,
-    plan_merges,
-    packed_pairs, segment_paths, sorted_unique, unpacked_pairs,
+    packed_pairs, plan_merges, segment_paths, sorted_unique, unpacked_pairs,
 )
 
 SCHEMA_VERSION = "7"
@@ -609,15 +608,13 @@ class SQLiteStore:
             sigs = np.stack([a.signature for a in new]).astype("<u4", copy=False)
             sigfile.append(self.path / SIGNATURES, np.array(docs), np.array([a.n_shingles for a in new]), sigs)
         if docs and self._bulk is not None:
-            self._bulk_add(docs, new, replace)
+            self._bulk_add(self._bulk, docs, new, replace)
         return docs
 
-    def _bulk_add(self, docs: list[int], new: Sequence[NewArticle], replace: dict[str, int]) -> None:
+    def _bulk_add(self, bulk: SegmentBuilder, docs: list[int], new: Sequence[NewArticle], replace: dict[str, int]) -> None:
         """A committed batch's LSH entries to the bulk load's sort. Any trouble (a replaced
         article, whose old entries the rows no longer hold; a full disk) ends it: the seal then
         reads the rows, which are the truth, and meets the trouble itself."""
-        bulk = self._bulk
-        assert bulk is not None
         try:
             if replace:
                 raise ValueError("an article was replaced")
@@ -861,10 +858,9 @@ class SQLiteStore:
         doc written since the store was empty: the same count and ends means none is gone)."""
         # (counted in memberships, a row per article: counting the wide article rows reads them all)
         n = self._conn.execute("SELECT COUNT(*) FROM memberships WHERE doc > ?", (sealed,)).fetchone()[0]
-        lo, hi = (self._conn.execute(f"SELECT doc FROM articles WHERE doc > ? ORDER BY doc {way} LIMIT 1", (sealed,)).fetchone()
-                  for way in ("ASC", "DESC"))
-        lo, hi = (lo or (None,))[0], (hi or (None,))[0]
-        return bool(n) and (n, lo, hi) == (bulk.docs, bulk.first, bulk.last)
+        ends = [self._conn.execute(f"SELECT doc FROM articles WHERE doc > ? ORDER BY doc {way} LIMIT 1", (sealed,)).fetchone()
+                for way in ("ASC", "DESC")]
+        return n > 0 and (n, ends[0][0], ends[1][0]) == (bulk.docs, bulk.first, bulk.last)
 
     def _discarder(self) -> Callable[[], None]:
         """The undo of a transaction that writes segment files: files written for a transaction
