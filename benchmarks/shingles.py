@@ -155,7 +155,7 @@ def minhash_matrices(sigs: np.ndarray, thresholds: list[float]) -> tuple[np.ndar
 
 
 def smaller_in_larger(est_j: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Est. containment of the smaller set in the larger, as dedup.cluster.verify computes it
+    """Est. containment of the smaller set in the larger, from dedup.verify.containment_both
     (0 when the smaller set is below its MIN_SHINGLES_FOR_CONTAINMENT guard)."""
     a, b = np.broadcast_arrays(size[:, None].astype(float), size[None, :].astype(float))
     c_ab, c_ba = containment_both(est_j.astype(float), a, b)

@@ -6,11 +6,8 @@ reused by. A story that gains a copy keeps its id; when a new article bridges
 two stories, the older story's id survives.
 
 >>> import numpy as np
->>> from dedup.config import ClusterConfig
->>> sim, cab, cba, keep = verify(np.array([[1, 2, 3, 4]], np.uint32), np.array([[1, 2, 3, 9]], np.uint32),
-...                               np.array([100]), np.array([100]), ClusterConfig())
->>> float(sim[0]), bool(keep[0])
-(0.75, True)
+>>> components(5, np.array([0, 3]), np.array([1, 4])).tolist()  # stories of links 0-1 and 3-4
+[0, 0, 2, 3, 3]
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from .config import ClusterConfig, ShingleConfig
 from .credits import CreditRules, load_rules
 from .index import ScannedSignatures, candidate_pairs, prefilter_of
 from .store import Store, StoredArticle
-from .verify import SetCache, containment_both, containment_reliable, judge, judge_estimated
+from .verify import SetCache, containment_both, judge, judge_estimated
 
 _VERIFY_CHUNK = 20000
 # Candidate pairs whose signatures are read at once (at most twice as many docs,
@@ -43,17 +40,6 @@ class ClusterResult:
     # (existing ones that gained members); a group of one outlet's own texts is in neither.
     stories_new: int
     stories_grown: int
-
-
-def verify(
-    sig_a: np.ndarray, sig_b: np.ndarray, size_a: np.ndarray, size_b: np.ndarray, cfg: ClusterConfig
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(similarity, containment a-in-b, containment b-in-a, is_reuse) for aligned rows."""
-    sim = (sig_a == sig_b).mean(axis=1)
-    c_ab, c_ba = containment_both(sim, size_a.astype(np.float64), size_b.astype(np.float64))
-    smaller_contained = np.where(size_a <= size_b, c_ab, c_ba)
-    keep = (sim >= cfg.min_similarity) | ((smaller_contained >= cfg.min_containment) & containment_reliable(size_a, size_b))
-    return sim, c_ab, c_ba, keep
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

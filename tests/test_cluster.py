@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from dedup.config import ClusterConfig, Config
-from dedup.cluster import components, new_story_id, verify
-from dedup.verify import MIN_SHINGLES_FOR_CONTAINMENT, containment_both
+from dedup.cluster import components, new_story_id
+from dedup.verify import containment_both
 from dedup.pipeline import index_corpus
 from _store_helpers import store_counts as _counts
 from _store_helpers import story_ids as _stories
@@ -26,25 +26,6 @@ def test_containment_both_for_a_subset() -> None:
     assert c_ba[0] == pytest.approx(1 / 3)
     c_ab, c_ba = containment_both(np.array([0.5]), np.array([0.0]), np.array([10.0]))
     assert c_ab[0] == 0.0
-
-
-def test_verify_by_similarity_and_by_containment() -> None:
-    cfg = ClusterConfig(min_similarity=0.5, min_containment=0.7)
-    base = np.arange(128, dtype=np.uint32)
-    half = base.copy()
-    half[64:] += 1000  # similarity 0.5
-    third = base.copy()
-    third[43:] += 1000  # similarity 43/128 ~ 0.34
-    a = np.stack([base, base, base, base])
-    b = np.stack([half, third, third, third])
-    size_a = np.array([500, 100, 100, 10])
-    size_b = np.array([500, 300, 100, 30])
-    sim, c_ab, c_ba, keep = verify(a, b, size_a, size_b, cfg)
-    assert sim[0] == 0.5 and keep[0]  # similar enough
-    assert c_ab[1] > 0.95 and keep[1]  # small one contained in the big one
-    assert not keep[2]  # same size, low similarity: not reuse
-    assert c_ab[3] > 0.95 and not keep[3]  # contained, but too short to trust containment
-    assert MIN_SHINGLES_FOR_CONTAINMENT > 10
 
 
 def test_components_small() -> None:

@@ -258,3 +258,12 @@ def test_a_wire_agency_is_not_the_uncredited_copy_of_an_earlier_newspaper(news: 
     # without the outlet and the rules, judge cannot tell an agency: the link stands
     sets = sets_of_texts([(body, ""), (body, "")], [LATE, EARLY], ["exact"] * 2, CFG, outlets=["APP", "daily_insaf"])
     assert bool(judge(sets, np.array([0]), np.array([1]), ClusterConfig()).a_from_b[0])
+
+
+def test_containment_is_trusted_only_between_texts_neither_tiny_nor_far_apart_in_size() -> None:
+    from dedup.verify import MAX_SIZE_RATIO_FOR_CONTAINMENT, MIN_SHINGLES_FOR_CONTAINMENT, containment_reliable
+
+    m, r = MIN_SHINGLES_FOR_CONTAINMENT, MAX_SIZE_RATIO_FOR_CONTAINMENT
+    sizes_a = np.array([m, m - 1, m, m, 10])
+    sizes_b = np.array([m, 5 * m, r * m, r * m + 1, 30])
+    assert containment_reliable(sizes_a, sizes_b).tolist() == [True, False, True, False, False]
