@@ -392,6 +392,7 @@ def agency_copy_mask(later: np.ndarray, earlier: np.ndarray, check: np.ndarray, 
     """
     out = np.zeros(len(later), dtype=bool)
     agency: dict[str, bool] = {}
+    credited: dict[int, frozenset[str]] = {}
 
     def is_agency(outlet: str) -> bool:
         if outlet not in agency:
@@ -401,8 +402,11 @@ def agency_copy_mask(later: np.ndarray, earlier: np.ndarray, check: np.ndarray, 
     for k in np.flatnonzero(check).tolist():
         copy_outlet, source_outlet = outlets[k]
         if is_agency(copy_outlet) and not is_agency(source_outlet):
-            a = article(int(later[k]))
-            out[k] = not credits_outlet(credits_of(a.text, a.outlet, rules), a.outlet, article(int(earlier[k])).outlet, rules)
+            doc = int(later[k])
+            a = article(doc)
+            if doc not in credited:  # (once per later text)
+                credited[doc] = credits_of(a.text, a.outlet, rules)
+            out[k] = not credits_outlet(credited[doc], a.outlet, article(int(earlier[k])).outlet, rules)
     return out
 
 

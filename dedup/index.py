@@ -307,30 +307,51 @@ def passes_prefilter(sigs: np.ndarray, sizes: np.ndarray, rows_a: np.ndarray, ro
     return out
 
 
-def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray:
+def prefilter_pairs(store: Store, pairs: np.ndarray, floor: float, scan: ScannedSignatures | None = None) -> np.ndarray:
     """The ``pairs`` whose estimated containment (:func:`estimated_containment`) reaches ``floor``.
 
-    Signatures come from the store's signature scan when the pairs' docs are many
-    (:class:`_ScanFilter`); else from the rows, once for all the docs of the pairs when they are
-    few enough (``_PREFILTER_DOCS``), else block by block of pairs, so memory stays bounded."""
+    Signatures come from ``scan`` (by default the store's signature scan, read here when the
+    pairs' docs are many); the pairs with a doc it lacks, or all when there is none, are
+    judged from the rows (:func:`_passes_from_rows`)."""
     if floor <= 0 or pairs.size == 0:
         return pairs
+    if scan is None:
+        scan = ScannedSignatures.of(store, _rows_of(pairs)[0].size)
+    if scan is None:
+        return pairs[_passes_from_rows(store, pairs, floor)]
+    keep, judged = _passes_in_scan(scan, pairs, floor)
+    if not judged.all():
+        keep[~judged] = _passes_from_rows(store, pairs[~judged], floor)
+    return pairs[keep]
+
+
+def _passes_from_rows(store: Store, pairs: np.ndarray, floor: float) -> np.ndarray:
+    """Whether each pair passes the prefilter, on signatures read from the rows: once for all
+    the docs of the pairs when they are few enough (``_PREFILTER_DOCS``), else block by block
+    of pairs, so memory stays bounded."""
     docs, rows = _rows_of(pairs)
-    scanned = ScannedSignatures.of(store, docs.size)
-    if scanned is not None:
-        scan = _ScanFilter(scanned, floor)
-        passed = scan(pairs)
-        if not scan.unjudged:
-            return pairs[passed]
     if docs.size <= _PREFILTER_DOCS:
-        blocks = [(pairs, docs, rows)]
+        blocks = [(0, docs, rows)]
     else:
-        blocks = [(b, *_rows_of(b)) for b in (pairs[s : s + _PREFILTER_BLOCK] for s in range(0, len(pairs), _PREFILTER_BLOCK))]
-    kept = []
-    for block, involved, pos in blocks:
+        blocks = [(s, *_rows_of(pairs[s : s + _PREFILTER_BLOCK])) for s in range(0, len(pairs), _PREFILTER_BLOCK)]
+    out = np.empty(len(pairs), dtype=bool)
+    for start, involved, pos in blocks:
         sigs, sizes = store.signatures(involved.tolist())
-        kept.append(block[passes_prefilter(sigs, sizes, pos[:, 0], pos[:, 1], floor)])
-    return np.concatenate(kept)
+        out[start : start + len(pos)] = passes_prefilter(sigs, sizes, pos[:, 0], pos[:, 1], floor)
+    return out
+
+
+def _passes_in_scan(scan: ScannedSignatures, pairs: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each pair passes the prefilter, whether the scan holds both its docs): a pair
+    the scan cannot judge is marked as passing. On the scan's rows in place: no copy of the
+    pairs' signatures (a chunk's pairs touch most of a bulk load's docs; gathering them per
+    chunk cost 13% at 1M)."""
+    at, found = scan.rows(pairs)
+    judged = found.all(axis=1)
+    keep = np.ones(len(pairs), dtype=bool)
+    if judged.any():
+        keep[judged] = passes_prefilter(scan.sigs, scan.sizes, at[judged, 0], at[judged, 1], floor)
+    return keep, judged
 
 
 def _rows_of(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -365,7 +386,7 @@ def candidate_pairs(store: Store, pending: Sequence[int], scan: ScannedSignature
     pairs = store.candidates(pending) if early is None else store.candidates(pending, keep=early)
     if early is not None and not early.unjudged:
         return pairs  # (every pair kept was judged against the scan: the prefilter, done)
-    return prefilter_pairs(store, pairs, floor)
+    return prefilter_pairs(store, pairs, floor, scan)  # (the pairs the scan could not judge, from the rows)
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # (arrays: no == between scans)
@@ -411,15 +432,9 @@ class _ScanFilter:
         self.unjudged = 0
 
     def __call__(self, pairs: np.ndarray) -> np.ndarray:
-        at, found = self.scan.rows(pairs)
-        judged = found.all(axis=1)
+        keep, judged = _passes_in_scan(self.scan, pairs, self.floor)
         self.unjudged += int((~judged).sum())
-        out = np.ones(len(pairs), dtype=bool)
-        if judged.any():
-            # Rows of the scan itself: no copy of the chunk's signatures (a chunk's pairs
-            # touch most of a bulk load's docs; gathering them per chunk cost 13% at 1M).
-            out[judged] = passes_prefilter(self.scan.sigs, self.scan.sizes, at[judged, 0], at[judged, 1], self.floor)
-        return out
+        return keep
 
 
 def query_candidates(store: Store, sig: np.ndarray, n_shingles: int, exclude: int | None = None) -> list[int]:

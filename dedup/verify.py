@@ -64,6 +64,7 @@ MIN_SHINGLES_FOR_CONTAINMENT = 60
 # the Jaccard arm of the rule counts.
 MAX_SIZE_RATIO_FOR_CONTAINMENT = 6.0
 
+
 def containment_both(sim: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Estimated |A∩B|/|A| and |A∩B|/|B| from estimated Jaccard and set sizes."""
     inter = sim * (size_a + size_b) / (1.0 + sim)
@@ -429,7 +430,7 @@ def judge_estimated(meta: DocSets, ia: np.ndarray, ib: np.ndarray, sim: np.ndarr
 # newspaper-to-newspaper links (benchmarks/QUALITY.md, "Issue 14: cross-group pairs"). Latin's
 # bar (0.55) sits far above that background and keeps its rule.
 WIRE_SOURCE_SCRIPTS = frozenset({ARABIC})
-# Scripts where kept figures lower the bar (dedup.evidence.figures_kept): calibrated on COUNTER
+# Scripts where kept figures lower the bar (dedup.evidence.figures_mask): calibrated on COUNTER
 # (Urdu) only. Independent English reports of one event share its figures (scores, tolls), and
 # Latin's bar already sits above the same-event background; other scripts have no data.
 FIGURE_SCRIPTS = frozenset({ARABIC})

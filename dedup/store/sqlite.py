@@ -773,15 +773,12 @@ class SQLiteStore:
                 break
         if not runs:  # (a bulk load: no run left to look keys up in, only which asked docs exist)
             asked.append(self._alive(asked_sorted))
-        # In chunks: a bulk load asks for every article at once, and the
-        # per-key intermediates would otherwise grow with the whole corpus.
+        # In chunks: the per-key intermediates would otherwise grow with the docs asked.
         for i in range(0, len(docs) if runs else 0, _CANDIDATE_CHUNK):
             qdocs, qkeys = self._keys_of(docs[i : i + _CANDIDATE_CHUNK])
             if qdocs.size == 0:
                 continue
             asked.append(qdocs)
-            if not runs:
-                continue
             hits = self._lookup(runs, qkeys.reshape(-1), cap)
             a, b = qdocs[hits[:, 0] // qkeys.shape[1]], hits[:, 1]
             other = a != b
